@@ -1,0 +1,24 @@
+import { rm } from 'node:fs/promises';
+import { APP_ROLE } from '../db/roles.ts';
+import { bootstrapDatabase, connectionUrl, migrateDatabase } from '../db/bootstrap.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+
+export const LOCAL_DATA_DIR = '.local/postgres';
+export const LOCAL_PG_PORT = Number(process.env.LOCAL_PG_PORT ?? 54329);
+const LOCAL_DATABASE = 'streamvibe';
+const LOCAL_OWNER_PASSWORD = 'streamvibe_owner';
+const LOCAL_APP_PASSWORD = 'streamvibe_app';
+
+/** The local database for `npm start` and `npm run db:migrate`: embedded PostgreSQL 17, data kept in .local/. */
+export async function startLocalDatabase(options: { reset?: boolean } = {}) {
+  if (options.reset) await rm(LOCAL_DATA_DIR, { recursive: true, force: true });
+  const cluster = await startEmbeddedPostgres({ dataDir: LOCAL_DATA_DIR, port: LOCAL_PG_PORT });
+  const ownerUrl = await bootstrapDatabase(cluster.superuserUrl, LOCAL_DATABASE, LOCAL_OWNER_PASSWORD);
+  const migrations = await migrateDatabase(ownerUrl, LOCAL_APP_PASSWORD);
+  return {
+    ownerUrl,
+    appUrl: connectionUrl(ownerUrl, { user: APP_ROLE, password: LOCAL_APP_PASSWORD }),
+    migrations,
+    stop: cluster.stop,
+  };
+}
