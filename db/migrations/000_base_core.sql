@@ -142,7 +142,6 @@ CREATE TABLE user_setting (
   email_notifications   boolean NOT NULL DEFAULT true,
   push_notifications    boolean NOT NULL DEFAULT false,
   weekly_digest         boolean NOT NULL DEFAULT true,
-  ai_action_mode        action_mode_enum NOT NULL DEFAULT 'manual',
   auto_sync_enabled     boolean NOT NULL DEFAULT true,
   sync_frequency_hours  integer NOT NULL DEFAULT 24 CHECK (sync_frequency_hours BETWEEN 1 AND 168),
   default_visibility    visibility_enum NOT NULL DEFAULT 'public',
@@ -491,7 +490,7 @@ GRANT SELECT (onboarded_at, last_active_at) ON users TO authenticated;
 GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, last_active_at)
   ON users TO authenticated;
 GRANT SELECT ON user_role, subscription, quota_usage_history, audit_log TO authenticated;
-GRANT SELECT, UPDATE (email_notifications, push_notifications, weekly_digest, ai_action_mode, auto_sync_enabled,
+GRANT SELECT, UPDATE (email_notifications, push_notifications, weekly_digest, auto_sync_enabled,
   sync_frequency_hours, default_visibility, language, timezone, theme) ON user_setting TO authenticated;
 GRANT SELECT, DELETE, UPDATE (read_at) ON notification TO authenticated;
 
