@@ -43,9 +43,10 @@ GRANT USAGE ON SCHEMA public, extensions TO anon, authenticated, service_role, s
 -- Owning a function in a schema requires CREATE on it; streamvibe_definer cannot log in.
 GRANT CREATE ON SCHEMA public TO streamvibe_definer;
 
--- Nothing is executable by PUBLIC unless granted explicitly, function by function.
-ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES FOR ROLE streamvibe_definer IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Nothing is executable by PUBLIC unless granted explicitly, function by function. (PUBLIC's EXECUTE is a
+-- global default: only ALTER DEFAULT PRIVILEGES without IN SCHEMA can revoke it.)
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE streamvibe_definer REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------------------------
 -- auth: the caller's verified JWT claims, set per transaction by the API (set_config(..., true))
@@ -433,7 +434,7 @@ BEGIN
            (SELECT id FROM public.subscription_tier WHERE slug = q.tier_slug) AS tier_id,
            -- whole months to add so the new cycle contains now()
            (SELECT min(n) FROM generate_series(1, 1200) n
-             WHERE s.cycle_end_date + make_interval(months => n - 1) > now()) AS months_ahead
+             WHERE s.cycle_end_date + make_interval(months => n) > now()) AS months_ahead
     FROM public.subscription s
     CROSS JOIN LATERAL public.effective_quota(s.user_id) q
     WHERE s.cycle_end_date <= now()
