@@ -110,8 +110,8 @@ describe('reset_expired_quotas (the hourly schedule)', () => {
     // The user's cycle ended two and a half months ago (the schedule was down, or the user was idle).
     await service((tx) => tx`UPDATE subscription SET cycle_start_date = now() - interval '105 days', cycle_end_date = now() - interval '75 days'
                              WHERE user_id = ${user}`);
-    const [{ reset }] = await service((tx) => tx`SELECT reset_expired_quotas() AS reset`);
-    expect(reset).toBeGreaterThanOrEqual(1);
+    const [result] = await service((tx) => tx`SELECT reset_expired_quotas() AS reset`);
+    expect(result!.reset).toBeGreaterThanOrEqual(1);
     const [sub] = await service((tx) => tx`SELECT cycle_start_date <= now() AND cycle_end_date > now() AS current_cycle,
                                                   cycle_end_date - cycle_start_date BETWEEN interval '28 days' AND interval '31 days' AS month_long,
                                                   syncs_used FROM subscription WHERE user_id = ${user}`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Row, TransactionSql } from 'postgres';
+import type { Row, RowList, TransactionSql } from 'postgres';
 import { asService } from '../db/context.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { seedTestingStatements } from './seed-script.ts';
@@ -49,17 +49,17 @@ const substitutes = {
                  FROM item, model RETURNING id, model_id)
       INSERT INTO ai_usage (user_id, model_id, suggestion_id, operation_type, prompt_tokens, completion_tokens, latency_ms)
       SELECT ${TEST_USER_ID}, model_id, id, 'generate_tags', 850, 220, 930 FROM s`;
-    const [{ consumed }] = await tx`SELECT increment_quota(${TEST_USER_ID}, 'ai_analysis') AS consumed`;
-    expect(consumed).toBe(true);
+    const [quota] = await tx`SELECT increment_quota(${TEST_USER_ID}, 'ai_analysis') AS consumed`;
+    expect(quota!.consumed).toBe(true);
   },
   async submitToSeo(tx: TransactionSql) {
     // The free tier has 0 SEO submissions: the function asks for quota, is refused, and submits nothing.
-    const [{ consumed }] = await tx`SELECT increment_quota(${TEST_USER_ID}, 'seo_submission') AS consumed`;
-    expect(consumed).toBe(false);
+    const [quota] = await tx`SELECT increment_quota(${TEST_USER_ID}, 'seo_submission') AS consumed`;
+    expect(quota!.consumed).toBe(false);
   },
 };
 
-type Check = (rows: Row[]) => void;
+type Check = (rows: RowList<Row[]>) => void;
 interface Expectation {
   match: RegExp;
   before?: (tx: TransactionSql) => Promise<void>;
@@ -176,7 +176,7 @@ describe('the seed document’s Testing SQL, run verbatim as service_role on a f
     for (const [i, statement] of statements.entries()) {
       const expectation = expectations[i]!;
       if (expectation.before) await asService(db.app, expectation.before);
-      const run = asService(db.app, (tx) => tx.unsafe(statement.sql));
+      const run = asService(db.app, (tx) => tx.unsafe(statement.sql)) as Promise<RowList<Row[]>>;
       if (expectation.error) {
         await expect(run, statement.sql).rejects.toThrow(expectation.error);
       } else {
@@ -200,8 +200,8 @@ describe('the seed document’s Testing SQL, run verbatim as service_role on a f
       const [first] = await tx`SELECT log_stripe_webhook_event('evt_test_123', 'customer.subscription.created', '{"id": "sub_123"}'::jsonb) AS r`;
       const [again] = await tx`SELECT log_stripe_webhook_event('evt_test_123', 'customer.subscription.created', '{"id": "sub_123"}'::jsonb) AS r`;
       expect(again!.r).toEqual(first!.r);
-      const [{ n }] = await tx`SELECT count(*)::int AS n FROM stripe_webhook_events WHERE stripe_event_id = 'evt_test_123'`;
-      expect(n).toBe(1);
+      const [events] = await tx`SELECT count(*)::int AS n FROM stripe_webhook_events WHERE stripe_event_id = 'evt_test_123'`;
+      expect(events!.n).toBe(1);
     });
   });
 });

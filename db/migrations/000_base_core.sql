@@ -488,8 +488,8 @@ GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, prim
   total_followers, total_content, total_views, created_at, updated_at, deleted_at) ON users TO anon, authenticated;
 GRANT SELECT (onboarded_at, last_active_at) ON users TO authenticated;
 -- What a user may change about themselves (not tier, verification, counters or ids).
-GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, last_active_at)
-  ON users TO authenticated;
+GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at,
+  last_active_at) ON users TO authenticated;
 GRANT SELECT ON user_role, subscription, quota_usage_history, audit_log TO authenticated;
 GRANT SELECT, UPDATE (email_notifications, push_notifications, weekly_digest, auto_sync_enabled,
   sync_frequency_hours, default_visibility, language, timezone, theme) ON user_setting TO authenticated;

@@ -125,6 +125,13 @@ BEGIN
 END $$;
 ALTER FUNCTION generate_profile_slug(text, uuid) OWNER TO streamvibe_definer;
 
+-- The caller's slug for a display name (their own current slug is not a collision).
+CREATE FUNCTION suggest_profile_slug(p_display_name text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT public.generate_profile_slug(p_display_name, auth.uid()) WHERE auth.uid() IS NOT NULL
+$$;
+ALTER FUNCTION suggest_profile_slug(text) OWNER TO streamvibe_definer;
+
 -- Recomputes a creator's follower total from their live social accounts (repairs; the trigger below keeps it current).
 CREATE FUNCTION update_total_followers(p_user_id uuid) RETURNS bigint
 LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
@@ -235,6 +242,7 @@ END $$;
 ALTER FUNCTION refresh_trending_content(integer) OWNER TO streamvibe_definer;
 
 GRANT EXECUTE ON FUNCTION calculate_trend_score(bigint, bigint, timestamptz) TO anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION suggest_profile_slug(text) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION generate_profile_slug(text, uuid), update_total_followers(uuid), increment_content_clicks(uuid),
   track_content_click(uuid, text, uuid, text, text), refresh_trending_content(integer) TO service_role;
 

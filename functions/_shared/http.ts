@@ -1,0 +1,172 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import jsonBodyParser from '@middy/http-json-body-parser';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { claimsFromEvent, isAdmin } from './claims.ts';
+import { AppError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError, fromPostgresError } from './errors.ts';
+import { logger } from './logger.ts';
+import type { Claims } from '../../db/roles.ts';
+import type { Caller } from '../../db/context.ts';
+import type { RouteSpec } from './route.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface Request<R extends RouteSpec> {
+  query: R['query'] extends z.ZodType ? z.output<R['query']> : Record<string, never>;
+  body: R['body'] extends z.ZodType ? z.output<R['body']> : undefined;
+  /** Who is calling, as the database should see them (anon on public routes, the user on user routes). */
+  caller: Caller;
+  /** Verified claims (user and admin routes). */
+  claims: R['auth'] extends 'user' | 'admin' ? Claims : Claims | undefined;
+  requestId: string;
+  sourceIp: string;
+  userAgent: string;
+  headers: Record<string, string | undefined>;
+  rawBody: string | undefined;
+}
+
+/** A response that is not JSON (XML, plain text) or needs its own status/headers. */
+export interface RawResponse {
+  kind: 'raw';
+  statusCode: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+export const raw = (statusCode: number, body: string, headers?: Record<string, string>): RawResponse =>
+  ({ kind: 'raw', statusCode, body, headers });
+
+const MAX_BODY_BYTES = 64 * 1024;
+const emptyObject = z.object({});
+
+/** What the middlewares established about a request, carried on the event (as the body parser carries the body). */
+interface Parsed {
+  claims?: Claims;
+  query?: unknown;
+  body?: unknown;
+  rawBody?: string;
+}
+type ParsedEvent = HttpEvent & { parsed?: Parsed };
+const parsed = (event: HttpEvent): Parsed => ((event as ParsedEvent).parsed ??= {});
+
+/** Authorisation by the route's mode; JWTs were already verified by API Gateway (or the local gateway). */
+const authorise = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const claims = claimsFromEvent(request.event);
+    if ((route.auth === 'user' || route.auth === 'admin') && !claims) throw new UnauthorizedError('A valid access token is required');
+    if (route.auth === 'admin' && !isAdmin(claims!)) throw new ForbiddenError('This route is for administrators');
+    parsed(request.event).claims = claims;
+  },
+});
+
+function zodIssues(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+/** zod validation of the query string and JSON body (after the body parser). */
+const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
+  before: (request) => {
+    const state = parsed(request.event);
+    const query = (route.query ?? emptyObject).safeParse(request.event.queryStringParameters ?? {});
+    if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
+    state.query = query.data;
+    if (route.body) {
+      const body = route.body.safeParse(request.event.body ?? {});
+      if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
+      state.body = body.data;
+    }
+  },
+});
+
+const limitBody: MiddlewareObj<HttpEvent, HttpResult> = {
+  before: (request) => {
+    const body = request.event.body;
+    if (body && Buffer.byteLength(body, request.event.isBase64Encoded ? 'base64' : 'utf8') > MAX_BODY_BYTES) {
+      throw new PayloadTooLargeError(`Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    }
+    parsed(request.event).rawBody = body;
+  },
+};
+
+/** The one error map: AppErrors (and PostgreSQL errors we raise on purpose) become 4xx; anything else a bare 500. */
+const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
+  onError: (request) => {
+    const error = request.error;
+    const requestId = request.context.awsRequestId;
+    const mapped = error instanceof AppError ? error : fromPostgresError(error) ?? fromMiddyError(error);
+    if (mapped) {
+      logger.info('request rejected', { statusCode: mapped.statusCode, code: mapped.code, message: mapped.message });
+      request.response = json(mapped.statusCode, {
+        error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) },
+      });
+    } else {
+      logger.error('request failed', { error: error as Error });
+      request.response = json(500, { error: { code: 'internal_error', message: `Internal error (request ${requestId})` } });
+    }
+  },
+};
+
+class MiddyHttpError extends AppError {
+  constructor(readonly statusCode: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+/** The body parser's http-errors: 415 for a wrong content type, and (middy 6) also for a missing or malformed body. */
+function fromMiddyError(error: unknown): AppError | undefined {
+  const e = error as { statusCode?: number; expose?: boolean; message?: string };
+  if (!e?.expose || !e.statusCode || e.statusCode >= 500) return undefined;
+  if (/malformed JSON/.test(e.message ?? '')) return new MiddyHttpError(400, 'invalid_json', 'The request body is missing or is not valid JSON');
+  if (e.statusCode === 415) return new MiddyHttpError(415, 'unsupported_media_type', 'Send the body as application/json');
+  return new MiddyHttpError(e.statusCode, 'bad_request', e.message ?? 'Bad request');
+}
+
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+function cacheControl(route: RouteSpec): string {
+  if (route.auth !== 'public' || !route.cache) return 'private, no-store';
+  const { maxAgeSeconds, sMaxAgeSeconds } = route.cache;
+  return `public, max-age=${maxAgeSeconds}, s-maxage=${sMaxAgeSeconds}, stale-while-revalidate=${sMaxAgeSeconds * 2}`;
+}
+
+/**
+ * An HTTP API (payload 2.0) handler: body limit, JSON body, auth mode, zod validation, CORS, logging with the
+ * request id, and the error map; `work` gets validated input and returns JSON-able data or a `raw()` response.
+ */
+export function httpHandler<R extends RouteSpec>(route: R, work: (request: Request<R>) => Promise<unknown>) {
+  const base = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    const { claims, query, body, rawBody } = parsed(event);
+    const caller: Caller = route.auth === 'user' || route.auth === 'admin'
+      ? { role: 'authenticated', claims: claims! }
+      : route.auth === 'webhook' ? { role: 'service_role' } : { role: 'anon' };
+    const result = await work({
+      query, body, caller, claims, rawBody,
+      requestId: context.awsRequestId,
+      sourceIp: event.requestContext.http.sourceIp,
+      userAgent: event.requestContext.http.userAgent ?? '',
+      headers: event.headers,
+    } as Request<R>);
+    const status = route.successStatus ?? 200;
+    if (isRaw(result)) {
+      return { statusCode: result.statusCode, headers: { 'cache-control': cacheControl(route), ...result.headers }, body: result.body };
+    }
+    return json(status, result, { 'cache-control': cacheControl(route) });
+  };
+
+  return middy<HttpEvent, HttpResult>()
+    .use([
+      injectLambdaContext(logger, { resetKeys: true }),
+      httpCors({ origins: ['*'], headers: 'authorization,content-type', methods: 'GET,POST,PATCH,DELETE,OPTIONS', maxAge: 600 }),
+      errorMap,
+      limitBody,
+      ...(route.body ? [jsonBodyParser()] : []),
+      authorise(route),
+      validate(route),
+    ])
+    .handler(base);
+}
+
+const isRaw = (value: unknown): value is RawResponse => (value as RawResponse | undefined)?.kind === 'raw';

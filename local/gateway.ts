@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { FunctionSpec, HttpTrigger } from '../functions/manifest.ts';
+import { LOCAL_CLIENT_ID, type LocalIdentity } from './identity.ts';
+
+type HttpFunction = FunctionSpec & { trigger: HttpTrigger };
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+/** Extra local-only endpoints (identity, docs): return true when handled. */
+export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => Promise<boolean>;
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;  // HTTP API's payload limit
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * A local HTTP API (payload 2.0): mounts every manifest route on one port, verifies JWTs for user/admin routes
+ * against the local identity's JWKS (401 like API Gateway's JWT authorizer), and invokes the handler with the
+ * event and context shapes Lambda uses, honouring each function's timeout.
+ */
+export async function startGateway(options: { port: number; functions: HttpFunction[]; identity: LocalIdentity; localRoutes?: LocalRoute[] }) {
+  const jwks = createLocalJWKSet(options.identity.jwks());
+  const handlers = new Map<string, Promise<Handler>>();
+  const load = (fn: HttpFunction) => {
+    if (!handlers.has(fn.name)) {
+      handlers.set(fn.name, import(pathToFileURL(resolve(REPO_ROOT, fn.entry)).href).then((m: { handler: Handler }) => m.handler));
+    }
+    return handlers.get(fn.name)!;
+  };
+  const byRoute = new Map(options.functions.map((fn) => [`${fn.trigger.route.method} ${fn.trigger.route.path}`, fn]));
+
+  async function verify(authorization: string | undefined): Promise<JWTPayload | undefined> {
+    const token = authorization?.match(/^Bearer (\S+)$/i)?.[1];
+    if (!token) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, jwks, { issuer: options.identity.issuer, algorithms: ['RS256'] });
+      const audience = payload.token_use === 'access' ? payload.client_id : payload.aud;
+      return audience === LOCAL_CLIENT_ID ? payload : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      const body = await readBody(req);
+      if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
+      for (const route of options.localRoutes ?? []) if (await route(req, res, url, body)) return;
+
+      if (req.method === 'OPTIONS') return preflight(res);
+      const fn = byRoute.get(`${req.method} ${url.pathname}`);
+      if (!fn) return send(res, 404, { message: 'Not Found' });
+      const route = fn.trigger.route;
+      let claims: JWTPayload | undefined;
+      if (route.auth === 'user' || route.auth === 'admin') {
+        claims = await verify(req.headers.authorization);
+        if (!claims) return send(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
+      }
+      const handler = await load(fn);
+      const requestId = randomUUID();
+      const result = await withTimeout(handler(toEvent(req, url, body, route.method, route.path, requestId, claims), toContext(fn, requestId)),
+        fn.timeoutSeconds * 1000);
+      if (!result) return send(res, 503, { message: 'Service Unavailable' });
+      res.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...stringHeaders(result.headers) });
+      res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
+    } catch (error) {
+      // API Gateway answers a crashed integration with a bare 500; the handler's own error map runs before this.
+      process.stderr.write(`[gateway] ${(error as Error).stack ?? error}\n`);
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+    }
+  });
+  await new Promise<void>((ready) => server.listen(options.port, '127.0.0.1', ready));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}`,
+    stop: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+  };
+}
+
+function toEvent(req: IncomingMessage, url: URL, body: string, method: string, path: string, requestId: string,
+  claims: JWTPayload | undefined): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+    else if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  // HTTP APIs join repeated query parameters with commas.
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: cookies.length ? cookies : undefined,
+    headers,
+    queryStringParameters: url.search ? query : undefined,
+    requestContext: {
+      accountId: '000000000000', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'localhost',
+      requestId, routeKey: `${method} ${path}`, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '' },
+      ...(claims ? { authorizer: { jwt: { claims: flattenClaims(claims), scopes: [] } } } : {}),
+    },
+    body: body === '' ? undefined : body,
+    isBase64Encoded: false,
+  } as APIGatewayProxyEventV2;
+}
+
+/** API Gateway passes claims as strings; arrays arrive as "[a b]". */
+function flattenClaims(claims: JWTPayload): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : (v as string | number | boolean)]));
+}
+
+function toContext(fn: FunctionSpec, requestId: string): Context {
+  const deadline = Date.now() + fn.timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false, functionName: fn.name, functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn.name}`, memoryLimitInMB: String(fn.memoryMb),
+    awsRequestId: requestId, logGroupName: `/aws/lambda/${fn.name}`, logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    done: () => {}, fail: () => {}, succeed: () => {},
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((done) => { timer = setTimeout(() => done(undefined), timeoutMs); });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+function preflight(res: ServerResponse) {
+  res.writeHead(204, {
+    'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization,content-type',
+    'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS', 'access-control-max-age': '600',
+  });
+  res.end();
+}
+
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
