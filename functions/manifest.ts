@@ -3,8 +3,10 @@
  * The CDK app creates one Lambda per entry from it, and the local stack mounts the same entries; nothing else
  * lists functions.
  */
+import type { QueueName } from './_shared/queues.ts';
 import type { RouteSpec } from './_shared/route.ts';
 import { routes as account } from './account/routes.ts';
+import { routes as jobs } from './jobs/routes.ts';
 
 export interface HttpTrigger {
   kind: 'http';
@@ -15,17 +17,51 @@ export interface CognitoTrigger {
   kind: 'cognito';
   event: 'PostConfirmation';
 }
-export type Trigger = HttpTrigger | CognitoTrigger;
+/** An SQS event source (reportBatchItemFailures on). */
+export interface QueueTrigger {
+  kind: 'queue';
+  queue: QueueName;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+}
+/** EventBridge Scheduler in AWS (`rate(N minutes)`), the local scheduler under `npm start`. */
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  everyMinutes: number;
+}
+export type Trigger = HttpTrigger | CognitoTrigger | QueueTrigger | ScheduleTrigger;
+
+export interface QueueSpec {
+  /** Must exceed the worker's timeout several times over (AWS: at least 6×), or SQS redelivers running jobs. */
+  visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message it could not get processed to the dead-letter queue. */
+  maxReceiveCount: number;
+  retentionSeconds: number;
+}
+
+const DAY_SECONDS = 86_400;
+/** One queue (+ DLQ) per job category: job_type.queue_name. The CDK app and the local emulator create exactly these. */
+export const queues: Record<QueueName, QueueSpec> = {
+  sync: { visibilityTimeoutSeconds: 1800, maxReceiveCount: 5, retentionSeconds: 4 * DAY_SECONDS },
+  ai: { visibilityTimeoutSeconds: 720, maxReceiveCount: 5, retentionSeconds: 4 * DAY_SECONDS },
+  seo: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5, retentionSeconds: 4 * DAY_SECONDS },
+  maintenance: { visibilityTimeoutSeconds: 1800, maxReceiveCount: 5, retentionSeconds: 4 * DAY_SECONDS },
+  tokens: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5, retentionSeconds: 4 * DAY_SECONDS },
+};
 
 export interface FunctionSpec {
   name: string;
-  /** Repo-relative module that exports `handler`. */
+  /** Repo-relative module that exports the handler. */
   entry: string;
+  /** The export to invoke (default `handler`). */
+  handler?: string;
   description: string;
   trigger: Trigger;
   timeoutSeconds: number;
   memoryMb: number;
-  /** Extra environment variables the function reads (besides the database's), so deploys grant and set only those. */
+  /** Queues it sends job ids to (and, for workers, dead-letters to): deploys grant exactly these. */
+  sendsTo?: QueueName[];
+  /** Extra environment variables the function reads (besides the database's), so deploys set only those. */
   env?: string[];
 }
 
@@ -35,6 +71,12 @@ const API_MEMORY_MB = 512;
 const http = (name: string, entry: string, route: RouteSpec, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
   name, entry, description: route.summary, trigger: { kind: 'http', route },
   timeoutSeconds: API_TIMEOUT_SECONDS, memoryMb: API_MEMORY_MB, ...extra,
+});
+
+const ALL_QUEUES = Object.keys(queues) as QueueName[];
+const schedule = (name: string, handler: string, everyMinutes: number, description: string): FunctionSpec => ({
+  name, entry: 'functions/jobs/scheduled.ts', handler, description, trigger: { kind: 'schedule', everyMinutes },
+  timeoutSeconds: 60, memoryMb: 256, sendsTo: ALL_QUEUES,
 });
 
 export const functions: FunctionSpec[] = [
@@ -48,7 +90,29 @@ export const functions: FunctionSpec[] = [
   http('me-update', 'functions/account/me-update.ts', account.updateMe),
   http('notifications', 'functions/account/notifications.ts', account.notifications),
   http('notifications-mark-read', 'functions/account/notifications-mark-read.ts', account.markNotificationsRead),
+
+  http('job-status', 'functions/jobs/job-status.ts', jobs.jobStatus),
+  http('jobs', 'functions/jobs/jobs.ts', jobs.jobs),
+  http('job-logs', 'functions/jobs/job-logs.ts', jobs.jobLogs),
+  http('job-cancel', 'functions/jobs/job-cancel.ts', jobs.jobCancel),
+  http('job-stats', 'functions/jobs/job-stats.ts', jobs.jobStats),
+  http('admin-run-job', 'functions/jobs/admin-run-job.ts', jobs.runJob, { sendsTo: ['maintenance'] }),
+  {
+    name: 'worker-maintenance', entry: 'functions/jobs/workers-maintenance.ts', description: 'Runs quota_reset and trending_refresh jobs',
+    trigger: { kind: 'queue', queue: 'maintenance', batchSize: 5, maxBatchingWindowSeconds: 1 },
+    timeoutSeconds: 300, memoryMb: 512, sendsTo: ['maintenance'],
+  },
+  schedule('schedule-outbox-sweep', 'sweepOutbox', 1, 'Sends every due job that was never sent or whose message was lost'),
+  schedule('schedule-detect-stuck-jobs', 'detectStuckJobs', 5, 'Fails (for retry) jobs whose worker went silent for 30 minutes'),
+  schedule('schedule-retry-failed-jobs', 'retryFailedJobs', 5, 'Requeues failed jobs whose backoff has elapsed'),
+  schedule('schedule-expire-stale-jobs', 'expireStaleJobs', 15, 'Fails pending jobs nobody started within a day'),
+  schedule('schedule-cleanup', 'cleanupOldJobs', 24 * 60, 'Deletes finished jobs and logs past 30 days, and expired cache'),
+  schedule('schedule-quota-reset', 'scheduleQuotaReset', 60, 'Starts a quota_reset job (ended cycles roll forward)'),
+  schedule('schedule-trending-refresh', 'scheduleTrendingRefresh', 15, 'Starts a trending_refresh job'),
 ];
 
-export const httpFunctions = (): (FunctionSpec & { trigger: HttpTrigger })[] =>
-  functions.filter((f): f is FunctionSpec & { trigger: HttpTrigger } => f.trigger.kind === 'http');
+const byTrigger = <T extends Trigger>(kind: T['kind']) => (): (FunctionSpec & { trigger: T })[] =>
+  functions.filter((f): f is FunctionSpec & { trigger: T } => f.trigger.kind === kind);
+export const httpFunctions = byTrigger<HttpTrigger>('http');
+export const queueFunctions = byTrigger<QueueTrigger>('queue');
+export const scheduledFunctions = byTrigger<ScheduleTrigger>('schedule');

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { FunctionSpec, HttpTrigger } from '../functions/manifest.ts';
 import { LOCAL_CLIENT_ID, type LocalIdentity } from './identity.ts';
+import { lambdaContext, loadHandler } from './invoke.ts';
 
 type HttpFunction = FunctionSpec & { trigger: HttpTrigger };
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -14,7 +13,6 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => Promise<boolean>;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;  // HTTP API's payload limit
-const REPO_ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * A local HTTP API (payload 2.0): mounts every manifest route on one port, verifies JWTs for user/admin routes
@@ -23,13 +21,6 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
  */
 export async function startGateway(options: { port: number; functions: HttpFunction[]; identity: LocalIdentity; localRoutes?: LocalRoute[] }) {
   const jwks = createLocalJWKSet(options.identity.jwks());
-  const handlers = new Map<string, Promise<Handler>>();
-  const load = (fn: HttpFunction) => {
-    if (!handlers.has(fn.name)) {
-      handlers.set(fn.name, import(pathToFileURL(resolve(REPO_ROOT, fn.entry)).href).then((m: { handler: Handler }) => m.handler));
-    }
-    return handlers.get(fn.name)!;
-  };
   const byRoute = new Map(options.functions.map((fn) => [`${fn.trigger.route.method} ${fn.trigger.route.path}`, fn]));
 
   async function verify(authorization: string | undefined): Promise<JWTPayload | undefined> {
@@ -60,9 +51,9 @@ export async function startGateway(options: { port: number; functions: HttpFunct
         claims = await verify(req.headers.authorization);
         if (!claims) return send(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
       }
-      const handler = await load(fn);
+      const handler = await loadHandler<Handler>(fn);
       const requestId = randomUUID();
-      const result = await withTimeout(handler(toEvent(req, url, body, route.method, route.path, requestId, claims), toContext(fn, requestId)),
+      const result = await withTimeout(handler(toEvent(req, url, body, route.method, route.path, requestId, claims), lambdaContext(fn, requestId)),
         fn.timeoutSeconds * 1000);
       if (!result) return send(res, 503, { message: 'Service Unavailable' });
       res.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...stringHeaders(result.headers) });
@@ -116,17 +107,6 @@ function toEvent(req: IncomingMessage, url: URL, body: string, method: string, p
 /** API Gateway passes claims as strings; arrays arrive as "[a b]". */
 function flattenClaims(claims: JWTPayload): Record<string, string | number | boolean> {
   return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : (v as string | number | boolean)]));
-}
-
-function toContext(fn: FunctionSpec, requestId: string): Context {
-  const deadline = Date.now() + fn.timeoutSeconds * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: false, functionName: fn.name, functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn.name}`, memoryLimitInMB: String(fn.memoryMb),
-    awsRequestId: requestId, logGroupName: `/aws/lambda/${fn.name}`, logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
-    done: () => {}, fail: () => {}, succeed: () => {},
-  };
 }
 
 async function readBody(req: IncomingMessage): Promise<string | undefined> {

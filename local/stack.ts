@@ -1,18 +1,33 @@
-import { httpFunctions } from '../functions/manifest.ts';
+import { httpFunctions, queueFunctions, scheduledFunctions } from '../functions/manifest.ts';
+import { docsRoutes } from './docs-routes.ts';
 import { startGateway } from './gateway.ts';
 import { LocalIdentity } from './identity.ts';
 import { identityRoutes } from './identity-routes.ts';
-import { docsRoutes } from './docs-routes.ts';
+import { startPoller } from './poller.ts';
+import { queueEnvironment, startLocalQueues } from './queues.ts';
+import { startScheduler } from './scheduler.ts';
+
+export interface LocalStackOptions {
+  databaseUrl: string;
+  port: number;
+  sqsPort: number;
+  stateDir?: string;
+  /** Fire schedules on their timers (npm start) or only on demand (tests). */
+  schedules?: 'timers' | 'manual';
+  /** Shorter visibility timeouts make redelivery observable in tests. */
+  visibilityTimeoutSeconds?: number;
+  pollWaitSeconds?: number;
+}
 
 /**
- * The API side of the local stack: identity + gateway over the manifest's HTTP functions, against a database the
- * caller provides (`npm start` uses the embedded one; tests their own clone). Handlers read DATABASE_URL when
- * first imported, so it is set before anything is mounted.
+ * The local stack around a database: the SQS emulator with the manifest's queues, the identity, the gateway over
+ * every HTTP function, the poller feeding queue workers, and the scheduler. Handlers read their configuration
+ * when first imported, so the environment is set before anything is mounted.
  */
-export async function startApi(options: { databaseUrl: string; port: number; stateDir?: string; poolMax?: number }) {
-  process.env.DATABASE_URL = options.databaseUrl;
-  process.env.DB_POOL_MAX ??= String(options.poolMax ?? 10);
-  process.env.POWERTOOLS_DEV ??= 'false';
+export async function startLocalStack(options: LocalStackOptions) {
+  const queues = await startLocalQueues({ port: options.sqsPort, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
+  Object.assign(process.env, queueEnvironment(queues), { DATABASE_URL: options.databaseUrl });
+  process.env.DB_POOL_MAX ??= '10';
   const { handler: postConfirmation } = await import('../functions/auth/post-confirmation.ts');
   const identity = await LocalIdentity.create({
     issuer: `http://localhost:${options.port}/auth`,
@@ -20,10 +35,20 @@ export async function startApi(options: { databaseUrl: string; port: number; sta
     stateDir: options.stateDir,
   });
   const gateway = await startGateway({
-    port: options.port,
-    functions: httpFunctions(),
-    identity,
-    localRoutes: [identityRoutes(identity), docsRoutes()],
+    port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes()],
   });
-  return { ...gateway, identity };
+  const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds });
+  const scheduler = startScheduler(scheduledFunctions(), { autoStart: options.schedules !== 'manual', log: (l) => process.stderr.write(`${l}\n`) });
+  return {
+    url: gateway.url,
+    identity,
+    queues,
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      await poller.stop();
+      await gateway.stop();
+      await queues.stop();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startApi } from '../local/stack.ts';
+import { startLocalStack } from '../local/stack.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface ApiResponse<T = any> {
@@ -12,19 +12,21 @@ export interface ApiResponse<T = any> {
 export interface TestApi {
   db: TestDatabase;
   url: string;
+  stack: Awaited<ReturnType<typeof startLocalStack>>;
   /** Signs a new user up through the local identity and returns their id token and id. */
   signUp(options?: { email?: string; groups?: string[] }): Promise<{ token: string; userId: string; email: string }>;
   request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
 
-/** The local stack's API (identity + gateway + every manifest route) on a random port, over a fresh database clone. */
-export async function startTestApi(label: string): Promise<TestApi> {
+/** The local stack (queues, identity, gateway, poller, manual scheduler) on random ports, over a fresh database clone. */
+export async function startTestApi(label: string, options: { visibilityTimeoutSeconds?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase(label);
-  const api = await startApi({ databaseUrl: db.url.app, port: 0 });
+  const api = await startLocalStack({ databaseUrl: db.url.app, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: 1, ...options });
   return {
     db,
     url: api.url,
+    stack: api,
     async signUp({ email = `${randomUUID()}@example.com`, groups = [] } = {}) {
       const { userSub } = await api.identity.signUp(email, 'correct horse battery staple');
       for (const group of groups) await api.identity.addUserToGroup(email, group);

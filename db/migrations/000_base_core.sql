@@ -276,11 +276,11 @@ INSERT INTO subscription_tier
    max_ai_analyses_per_month, max_seo_submissions_per_month, features, sort_order)
 VALUES
   ('free',    'Free',    'Get discovered: connect your channels and sync weekly.',   0,    2,   30,   25,   0,
-   '{"auto_sync": false, "priority_support": false, "custom_slug": false}', 1),
+   '{"auto_sync": false, "priority_support": false}', 1),
   ('basic',   'Basic',   'For growing creators: daily sync, AI tags, SEO submission.', 999,  5,  300,  250,  100,
-   '{"auto_sync": true, "priority_support": false, "custom_slug": true}', 2),
+   '{"auto_sync": true, "priority_support": false}', 2),
   ('premium', 'Premium', 'For professionals: every platform, bulk AI, priority jobs.', 2999, 20, 3000, 2500, 1000,
-   '{"auto_sync": true, "priority_support": true, "custom_slug": true}', 3);
+   '{"auto_sync": true, "priority_support": true}', 3);
 
 INSERT INTO subscription_status (slug, display_name, description, is_entitled, sort_order) VALUES
   ('active',             'Active',             'Paid and current',                                  true,  1),
@@ -483,14 +483,16 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON users, user_role, user_setting, subscrip
 
 -- Lookups are public.
 GRANT SELECT ON subscription_tier, subscription_status TO anon, authenticated;
--- Public profile columns only: email, Stripe ids and onboarding state are never readable by other callers.
+-- Public profile columns only. Column grants hold for every row a role can see, and every signed-in user sees
+-- every public profile, so authenticated gets exactly anon's columns: email, Stripe ids and activity stay private.
 GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified,
-  total_followers, total_content, total_views, created_at, updated_at, deleted_at) ON users TO anon, authenticated;
-GRANT SELECT (onboarded_at, last_active_at) ON users TO authenticated;
+  total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON users TO anon, authenticated;
 -- What a user may change about themselves (not tier, verification, counters or ids).
 GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at,
   last_active_at) ON users TO authenticated;
 GRANT SELECT ON user_role, subscription, quota_usage_history, audit_log TO authenticated;
+-- The audit log is append-only, for the service too.
+REVOKE UPDATE, DELETE ON audit_log FROM service_role;
 GRANT SELECT, UPDATE (email_notifications, push_notifications, weekly_digest, auto_sync_enabled,
   sync_frequency_hours, default_visibility, language, timezone, theme) ON user_setting TO authenticated;
 GRANT SELECT, DELETE, UPDATE (read_at) ON notification TO authenticated;

@@ -29,7 +29,7 @@ CREATE TABLE platform_connection (
   platform_id         uuid NOT NULL REFERENCES platform (id),
   platform_user_id    text NOT NULL CHECK (char_length(platform_user_id) <= 255),
   platform_username   text CHECK (char_length(platform_username) <= 255),
-  vault_secret_name   text NOT NULL UNIQUE CHECK (vault_secret_name ~ '^[A-Za-z0-9/_+=.@-]{1,512}$'),  -- Secrets Manager name
+  vault_secret_name   text NOT NULL UNIQUE CHECK (vault_secret_name ~ '^[A-Za-z0-9/_+=.@-]+$' AND char_length(vault_secret_name) <= 512),  -- Secrets Manager name
   scopes              text[] NOT NULL DEFAULT '{}',
   token_expires_at    timestamptz,
   last_refreshed_at   timestamptz,
@@ -99,10 +99,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON platform, account_status, platform_conne
 GRANT SELECT ON platform, account_status TO anon, authenticated;
 GRANT SELECT (id, user_id, platform_id, platform_user_id, platform_username, scopes, token_expires_at, status_id, is_active,
   last_error, connected_at, disconnected_at, created_at, updated_at) ON platform_connection TO authenticated;
+-- Public columns only, for anon and signed-in users alike (a column grant holds for every visible row); sync
+-- state and errors reach the owner through service-side routes.
 GRANT SELECT (id, user_id, platform_id, platform_account_id, handle, display_name, profile_url, avatar_url, bio,
   follower_count, following_count, content_count, total_views, status_id, is_primary, created_at, deleted_at)
   ON social_account TO anon, authenticated;
-GRANT SELECT (connection_id, sync_enabled, last_synced_at, last_sync_error, updated_at) ON social_account TO authenticated;
 GRANT UPDATE (is_primary, sync_enabled) ON social_account TO authenticated;
 
 ALTER TABLE platform ENABLE ROW LEVEL SECURITY;             ALTER TABLE platform FORCE ROW LEVEL SECURITY;

@@ -110,11 +110,13 @@ END $$;
 ALTER FUNCTION record_content_revision() OWNER TO streamvibe_definer;
 CREATE TRIGGER content_item_record_revision AFTER UPDATE ON content_item FOR EACH ROW EXECUTE FUNCTION record_content_revision();
 
--- An account with content cannot be deleted: archive (soft-delete) its content first.
+-- An account with content cannot be deleted: archive (soft-delete) its content first. Erasing the whole user
+-- (the users row is already gone when its cascade reaches the accounts) takes the content with it.
 CREATE FUNCTION prevent_social_account_delete_with_content() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  IF EXISTS (SELECT 1 FROM public.content_item WHERE social_account_id = OLD.id AND deleted_at IS NULL) THEN
+  IF EXISTS (SELECT 1 FROM public.users WHERE id = OLD.user_id)
+     AND EXISTS (SELECT 1 FROM public.content_item WHERE social_account_id = OLD.id AND deleted_at IS NULL) THEN
     RAISE EXCEPTION 'Cannot delete social account with existing content'
       USING ERRCODE = 'restrict_violation', HINT = 'Archive (soft-delete) the account''s content first.';
   END IF;
@@ -131,7 +133,6 @@ GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, plat
   thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count,
   comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at)
   ON content_item TO anon, authenticated;
-GRANT SELECT (platform_data, ai_processed_at, last_synced_at) ON content_item TO authenticated;
 -- A creator edits presentation and may archive; counters, ownership and platform ids stay the sync's.
 GRANT UPDATE (title, description, category_code, visibility, language, deleted_at) ON content_item TO authenticated;
 GRANT SELECT ON content_revision TO authenticated;

@@ -18,7 +18,7 @@ CREATE TABLE seo_connection (
   id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   user_id              uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   search_engine_id     uuid NOT NULL REFERENCES search_engine (id),
-  vault_secret_name    text NOT NULL CHECK (vault_secret_name ~ '^[A-Za-z0-9/_+=.@-]{1,512}$'),  -- Secrets Manager name
+  vault_secret_name    text NOT NULL CHECK (vault_secret_name ~ '^[A-Za-z0-9/_+=.@-]+$' AND char_length(vault_secret_name) <= 512),  -- Secrets Manager name
   site_url             text NOT NULL CHECK (site_url ~ '^https?://' AND char_length(site_url) <= 2048),
   is_active            boolean NOT NULL DEFAULT true,
   is_verified          boolean NOT NULL DEFAULT false,

@@ -252,7 +252,7 @@ GRANT EXECUTE ON FUNCTION generate_profile_slug(text, uuid), update_total_follow
 GRANT SELECT, INSERT, UPDATE, DELETE ON content_category, content_tag, content_click, content_media, trending_content,
   featured_creator TO service_role;
 GRANT SELECT ON content_category, content_tag, content_media, trending_content, featured_creator TO anon, authenticated;
--- Creators add and remove their own tags (source 'user'); AI and platform tags come from workers.
+-- Creators add and remove their own tags (source 'user'); AI and platform tags are the workers' to change.
 GRANT INSERT (content_id, tag, tag_type), DELETE ON content_tag TO authenticated;
 -- Creators see who clicked their items (no visitor hash).
 GRANT SELECT (id, content_id, referrer, clicked_at) ON content_click TO authenticated;
@@ -274,7 +274,7 @@ CREATE POLICY content_tag_read ON content_tag FOR SELECT TO anon, authenticated
 CREATE POLICY content_tag_insert_own ON content_tag FOR INSERT TO authenticated
   WITH CHECK (source = 'user' AND EXISTS (SELECT 1 FROM content_item c WHERE c.id = content_id AND c.user_id = (SELECT auth.uid())));
 CREATE POLICY content_tag_delete_own ON content_tag FOR DELETE TO authenticated
-  USING (EXISTS (SELECT 1 FROM content_item c WHERE c.id = content_id AND c.user_id = (SELECT auth.uid())));
+  USING (source = 'user' AND EXISTS (SELECT 1 FROM content_item c WHERE c.id = content_id AND c.user_id = (SELECT auth.uid())));
 
 CREATE POLICY content_media_service ON content_media TO service_role USING (true) WITH CHECK (true);
 CREATE POLICY content_media_read ON content_media FOR SELECT TO anon, authenticated

@@ -72,7 +72,8 @@ const POSTGRES_CLIENT_ERRORS: Record<string, (message: string) => AppError> = {
   '23505': (m) => new ConflictError(m),         // unique_violation
   '23001': (m) => new ConflictError(m),         // restrict_violation
   '42501': () => new ForbiddenError('You are not allowed to do that'),
-  '54000': (m) => new RateLimitedError(m),      // program_limit_exceeded (per-user job cap)
+  'SV429': (m) => new RateLimitedError(m),      // the per-user cap of active jobs (find_or_create_job)
+  '55000': (m) => new ConflictError(m),         // object_not_in_prerequisite_state (e.g. a disabled job type)
 };
 
 /** Turns a PostgreSQL error we raise on purpose into the matching AppError; anything else stays a 5xx. */

@@ -1,0 +1,33 @@
+import type { TransactionSql } from 'postgres';
+
+export interface RunningJob {
+  id: string;
+  userId: string | null;
+  kind: string;
+  params: Record<string, unknown>;
+  retryCount: number;
+  maxRetries: number;
+}
+
+/** What an executor gets: its job, and ways to report progress and logs and to use the database as the service. */
+export interface JobContext {
+  job: RunningJob;
+  /** Reports progress (0–100) and heartbeats; throws JobCancelledError when the job was cancelled or timed out. */
+  progress(percent: number, message?: string): Promise<void>;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): Promise<void>;
+  /** Runs a transaction as service_role. */
+  service<T>(work: (tx: TransactionSql) => Promise<T>): Promise<T>;
+}
+
+/** Runs one job kind; its return value becomes the job's result. Throw to fail the attempt (retried with backoff). */
+export type Executor = (context: JobContext) => Promise<Record<string, unknown>>;
+
+/** A failure that retrying cannot fix (bad params, revoked access): the job fails for good at once. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+/** The job stopped being this worker's (cancelled, or taken over after a timeout): stop quietly. */
+export class JobCancelledError extends Error {
+  override name = 'JobCancelledError';
+}

@@ -1,0 +1,102 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { asService, sql } from '../_shared/db.ts';
+import { logger } from '../_shared/logger.ts';
+import { deadLetterQueueUrls, sqsClient, type QueueName } from '../_shared/queues.ts';
+import { JobCancelledError, PermanentJobError, type Executor, type JobContext, type RunningJob } from './executor.ts';
+
+const JobMessage = z.object({ job_id: z.uuid() });
+const service: JobContext['service'] = (work) => asService(sql, work);
+
+/**
+ * The SQS worker for one queue. Each message names a job; the worker claims it (start_job wins once, so a
+ * redelivered or duplicate message is a no-op), runs the kind's executor, and completes or fails it. An attempt
+ * that fails for good also goes to the dead-letter queue; a message the worker cannot even handle (bad body,
+ * database down) is reported in batchItemFailures, redelivered, and dead-lettered by the queue's redrive policy.
+ */
+export function jobWorker(queue: QueueName, executors: Record<string, Executor>) {
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        await handleRecord(queue, executors, record, `${context.functionName}/${context.awsRequestId}`);
+      } catch (error) {
+        logger.error('job message not processed; it will be redelivered', { messageId: record.messageId, error: error as Error });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+async function handleRecord(queue: QueueName, executors: Record<string, Executor>, record: SQSRecord, workerId: string) {
+  const message = JobMessage.safeParse(safeJson(record.body));
+  if (!message.success) throw new Error(`not a job message: ${record.body.slice(0, 200)}`);
+  const jobId = message.data.job_id;
+  const job = await claim(jobId, workerId);
+  if (!job) {
+    logger.info('job not claimable (already claimed, finished, cancelled or not due); message dropped', { jobId });
+    return;
+  }
+  const executor = executors[job.kind];
+  const context = jobContext(job, workerId);
+  try {
+    if (!executor) throw new PermanentJobError(`no executor for job kind ${job.kind} on queue ${queue}`);
+    const result = await executor(context);
+    const [done] = await service((tx) => tx`SELECT complete_job(${job.id}, ${tx.json(result as never)}, ${workerId}) AS ok`);
+    if (!done!.ok) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId });
+  } catch (error) {
+    if (error instanceof JobCancelledError) return logger.info('job cancelled while running', { jobId });
+    const reason = error instanceof Error ? error.message : String(error);
+    const [failed] = await service((tx) => tx`
+      SELECT fail_job(${job.id}, ${reason}, ${!(error instanceof PermanentJobError)}, ${workerId}) AS ok,
+             (SELECT next_retry_at IS NULL FROM job_queue WHERE id = ${job.id}) AS final`);
+    logger.warn('job attempt failed', { jobId, kind: job.kind, attempt: job.retryCount + 1, final: failed!.final, reason });
+    if (failed!.ok && failed!.final) await deadLetter(queue, record, job, reason);
+  }
+}
+
+async function claim(jobId: string, workerId: string): Promise<RunningJob | undefined> {
+  return service(async (tx) => {
+    const [started] = await tx`SELECT start_job(${jobId}, ${workerId}) AS ok`;
+    if (!started!.ok) return undefined;
+    const [row] = await tx`SELECT user_id, job_type, params, retry_count, max_retries FROM job_queue WHERE id = ${jobId}`;
+    return { id: jobId, userId: row!.user_id, kind: row!.job_type, params: row!.params, retryCount: row!.retry_count, maxRetries: row!.max_retries };
+  });
+}
+
+function jobContext(job: RunningJob, workerId: string): JobContext {
+  return {
+    job,
+    service,
+    async progress(percent, message) {
+      const [row] = await service((tx) => tx`SELECT update_job_progress(${job.id}, ${Math.round(percent)}, ${message ?? null}, ${workerId}) AS ok`);
+      if (!row!.ok) throw new JobCancelledError(`job ${job.id} is no longer running for this worker`);
+    },
+    async log(level, message, data = {}) {
+      await service((tx) => tx`SELECT add_job_log(${job.id}, ${level}, ${message}, ${tx.json(data as never)})`);
+    },
+  };
+}
+
+/** A job that failed for good keeps its message: it goes to the queue's DLQ with the reason, for inspection and redrive. */
+async function deadLetter(queue: QueueName, record: SQSRecord, job: RunningJob, reason: string) {
+  await sqsClient().send(new SendMessageCommand({
+    QueueUrl: deadLetterQueueUrls()[queue],
+    MessageBody: record.body,
+    MessageAttributes: {
+      job_kind: { DataType: 'String', StringValue: job.kind },
+      failure_reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+      attempts: { DataType: 'Number', StringValue: String(job.retryCount + 1) },
+    },
+  }));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

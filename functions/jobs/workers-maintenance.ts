@@ -1,0 +1,5 @@
+import { quotaReset, trendingRefresh } from './executors/maintenance.ts';
+import { jobWorker } from './worker.ts';
+
+/** The maintenance queue's worker: quota cycle resets and trending refreshes. */
+export const handler = jobWorker('maintenance', { quota_reset: quotaReset, trending_refresh: trendingRefresh });

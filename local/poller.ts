@@ -1,0 +1,69 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { FunctionSpec, QueueTrigger } from '../functions/manifest.ts';
+import { loadHandler, lambdaContext } from './invoke.ts';
+import { LOCAL_REGION, type LocalQueues } from './queues.ts';
+
+type QueueFunction = FunctionSpec & { trigger: QueueTrigger };
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+/**
+ * Lambda's SQS event source, locally: long-polls each worker's queue, hands batches (the manifest's batch size) to
+ * the handler as an SQSEvent, deletes what succeeded and leaves reported failures for the visibility timeout and
+ * the redrive policy to deal with, as Lambda does with reportBatchItemFailures.
+ */
+export function startPoller(queues: LocalQueues, functions: QueueFunction[], options: { waitTimeSeconds?: number; concurrency?: number } = {}) {
+  let running = true;
+  // Several concurrent invocations per worker, as Lambda scales an SQS event source.
+  const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? 2 }, () => fn));
+  const loops = pollers.map(async (fn) => {
+    const handler = await loadHandler<SqsHandler>(fn);
+    const queueUrl = queues.urls[fn.trigger.queue];
+    while (running) {
+      try {
+        const { Messages = [] } = await queues.client.send(new ReceiveMessageCommand({
+          QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(fn.trigger.batchSize, 10), WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+          MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
+        }));
+        if (Messages.length === 0 || !running) continue;
+        const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, queueUrl)) };
+        let failed: Set<string>;
+        try {
+          const response = await handler(event, lambdaContext(fn, randomUUID()));
+          failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        } catch (error) {
+          process.stderr.write(`[poller] ${fn.name} threw; the whole batch will be redelivered: ${(error as Error).message}\n`);
+          failed = new Set(Messages.map((m) => m.MessageId!));
+        }
+        const done = Messages.filter((m) => !failed.has(m.MessageId!));
+        if (done.length > 0) {
+          await queues.client.send(new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }));
+        }
+      } catch (error) {
+        if (running) process.stderr.write(`[poller] ${fn.name}: ${(error as Error).message}\n`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  });
+  return { stop: async () => { running = false; await Promise.all(loops); } };
+}
+
+function toRecord(message: Message, queueUrl: string): SQSRecord {
+  const queueName = queueUrl.split('/').at(-1)!;
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!, receiptHandle: message.ReceiptHandle!, body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1', SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local', ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([k, v]) => [k, {
+      stringValue: v.StringValue, dataType: v.DataType ?? 'String', stringListValues: [], binaryListValues: [],
+    }])),
+    md5OfBody: message.MD5OfBody ?? '', eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueName}`, awsRegion: LOCAL_REGION,
+  };
+}
