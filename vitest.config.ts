@@ -7,6 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // Handlers log structured JSON; tests keep the output readable (LOG_LEVEL=INFO npm test shows it).
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'SILENT' },
   },
 });

@@ -25,6 +25,12 @@ export async function bootstrapDatabase(superuserUrl: string, database: string, 
     if (!owner) {
       await sql.unsafe(`CREATE ROLE ${OWNER_ROLE} LOGIN NOSUPERUSER CREATEDB CREATEROLE NOBYPASSRLS PASSWORD '${ownerPassword.replaceAll("'", "''")}'`);
     }
+    // Without superuser (DATABASE_URL an RDS/Aurora master user), CREATE DATABASE … OWNER needs SET on the owner
+    // role, and dropping its databases needs its privileges; creating the role gave us only ADMIN on it.
+    const [me] = await sql<{ rolsuper: boolean; member: boolean }[]>`
+      SELECT rolsuper, pg_has_role(current_user, ${OWNER_ROLE}, 'SET') AND pg_has_role(current_user, ${OWNER_ROLE}, 'USAGE') AS member
+      FROM pg_roles WHERE rolname = current_user`;
+    if (!me!.rolsuper && !me!.member) await sql.unsafe(`GRANT ${OWNER_ROLE} TO CURRENT_USER WITH INHERIT TRUE, SET TRUE`);
     const [db] = await sql`SELECT 1 FROM pg_database WHERE datname = ${database}`;
     if (!db) await sql.unsafe(`CREATE DATABASE "${database}" OWNER ${OWNER_ROLE}`);
   } finally {

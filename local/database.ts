@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { APP_ROLE } from '../db/roles.ts';
 import { bootstrapDatabase, connectionUrl, migrateDatabase } from '../db/bootstrap.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { assertPortFree, startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export const LOCAL_DATA_DIR = '.local/postgres';
 export const LOCAL_PG_PORT = Number(process.env.LOCAL_PG_PORT ?? 54329);
@@ -11,6 +11,8 @@ const LOCAL_APP_PASSWORD = 'streamvibe_app';
 
 /** The local database for `npm start` and `npm run db:migrate`: embedded PostgreSQL 17, data kept in .local/. */
 export async function startLocalDatabase(options: { reset?: boolean } = {}) {
+  await assertPortFree(LOCAL_PG_PORT, 'Is `npm start` already running? Use the owner URL it printed as DATABASE_URL, ' +
+    'stop it, or set LOCAL_PG_PORT to another port.');
   if (options.reset) await rm(LOCAL_DATA_DIR, { recursive: true, force: true });
   const cluster = await startEmbeddedPostgres({ dataDir: LOCAL_DATA_DIR, port: LOCAL_PG_PORT });
   const ownerUrl = await bootstrapDatabase(cluster.superuserUrl, LOCAL_DATABASE, LOCAL_OWNER_PASSWORD);

@@ -16,7 +16,7 @@ type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchRespons
 export function startPoller(queues: LocalQueues, functions: QueueFunction[], options: { waitTimeSeconds?: number; concurrency?: number } = {}) {
   let running = true;
   // Several concurrent invocations per worker, as Lambda scales an SQS event source.
-  const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? 2 }, () => fn));
+  const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? 4 }, () => fn));
   const loops = pollers.map(async (fn) => {
     const handler = await loadHandler<SqsHandler>(fn);
     const queueUrl = queues.urls[fn.trigger.queue];

@@ -23,7 +23,7 @@ const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
  */
 export async function startLocalQueues(options: { port: number; stage?: string; visibilityTimeoutSeconds?: number }): Promise<LocalQueues> {
   const external = process.env.AWS_ENDPOINT_URL;
-  const server = external ? undefined : await startFauxqs({ port: options.port, logger: false, host: '127.0.0.1' });
+  const server = external ? undefined : await startFauxqs({ port: options.port, logger: false });
   const endpoint = external ?? `http://127.0.0.1:${server!.port}`;
   const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
   const stage = options.stage ?? 'local';

@@ -1,12 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { bootstrapDatabase, migrateDatabase, quiet } from '../db/bootstrap.ts';
-import { startEmbeddedPostgres } from '../local/embedded-postgres.ts';
+import { findFreePort, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
 import { TEMPLATE_DATABASE, TEST_APP_PASSWORD, TEST_OWNER_PASSWORD } from './constants.ts';
-
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,22 +20,27 @@ declare module 'vitest' {
  * that each test file clones.
  */
 export default async function setup(project: TestProject) {
-  const cluster = process.env.DATABASE_URL
-    ? undefined
-    : await startEmbeddedPostgres({
-        dataDir: join(await mkdtemp(join(tmpdir(), 'sv-test-')), 'pg'),
-        port: 55000 + Math.floor(Math.random() * 5000),
-        persistent: false,
-      });
-  const superuserUrl = process.env.DATABASE_URL ?? cluster!.superuserUrl;
-  const admin = postgres(superuserUrl, { max: 1, ...quiet });
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-  await admin.end();
-  const templateOwnerUrl = await bootstrapDatabase(superuserUrl, TEMPLATE_DATABASE, TEST_OWNER_PASSWORD);
-  await migrateDatabase(templateOwnerUrl, TEST_APP_PASSWORD);
-  project.provide('superuserUrl', superuserUrl);
-  project.provide('templateOwnerUrl', templateOwnerUrl);
-  return async () => {
+  const tempDir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), 'sv-test-'));
+  const cluster = tempDir
+    ? await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port: await findFreePort(), persistent: false })
+    : undefined;
+  const teardown = async () => {
     await cluster?.stop();
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   };
+  try {
+    const superuserUrl = process.env.DATABASE_URL ?? cluster!.superuserUrl;
+    const admin = postgres(superuserUrl, { max: 1, ...quiet });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+    await admin.end();
+    const templateOwnerUrl = await bootstrapDatabase(superuserUrl, TEMPLATE_DATABASE, TEST_OWNER_PASSWORD);
+    await migrateDatabase(templateOwnerUrl, TEST_APP_PASSWORD);
+    project.provide('superuserUrl', superuserUrl);
+    project.provide('templateOwnerUrl', templateOwnerUrl);
+  } catch (error) {
+    // A failing migration must fail the run, not leave PostgreSQL running (vitest would wait for it, then time out).
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }

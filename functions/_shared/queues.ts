@@ -16,9 +16,12 @@ const QueueUrls = z.string().transform((text, ctx) => {
 });
 
 let client: SQSClient | undefined;
-/** One SQS client per container; AWS_ENDPOINT_URL points it at LocalStack or the local emulator. */
+/**
+ * One SQS client per container; AWS_ENDPOINT_URL points it at LocalStack or the local emulator. Requests go to
+ * that endpoint, not to the host inside a queue URL (emulators hand out hosts like sqs.us-east-1.localhost).
+ */
 export function sqsClient(): SQSClient {
-  client ??= new SQSClient({});
+  client ??= new SQSClient({ useQueueUrlAsEndpoint: false });
   return client;
 }
 

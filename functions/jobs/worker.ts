@@ -17,6 +17,7 @@ const service: JobContext['service'] = (work) => asService(sql, work);
  */
 export function jobWorker(queue: QueueName, executors: Record<string, Executor>) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       try {
@@ -49,11 +50,14 @@ async function handleRecord(queue: QueueName, executors: Record<string, Executor
   } catch (error) {
     if (error instanceof JobCancelledError) return logger.info('job cancelled while running', { jobId });
     const reason = error instanceof Error ? error.message : String(error);
-    const [failed] = await service((tx) => tx`
-      SELECT fail_job(${job.id}, ${reason}, ${!(error instanceof PermanentJobError)}, ${workerId}) AS ok,
-             (SELECT next_retry_at IS NULL FROM job_queue WHERE id = ${job.id}) AS final`);
-    logger.warn('job attempt failed', { jobId, kind: job.kind, attempt: job.retryCount + 1, final: failed!.final, reason });
-    if (failed!.ok && failed!.final) await deadLetter(queue, record, job, reason);
+    const failed = await service(async (tx) => {
+      const [row] = await tx`SELECT fail_job(${job.id}, ${reason}, ${!(error instanceof PermanentJobError)}, ${workerId}) AS ok`;
+      // A second statement: the first one's snapshot predates fail_job's update.
+      const [after] = await tx`SELECT next_retry_at IS NULL AS final FROM job_queue WHERE id = ${job.id}`;
+      return { ok: row!.ok as boolean, final: after!.final as boolean };
+    });
+    logger.warn('job attempt failed', { jobId, kind: job.kind, attempt: job.retryCount + 1, final: failed.final, reason });
+    if (failed.ok && failed.final) await deadLetter(queue, record, job, reason);
   }
 }
 
