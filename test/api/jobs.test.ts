@@ -77,6 +77,27 @@ describe('a job created through a route', () => {
     expect((await api.request('POST', '/admin-run-job', { body: { job_type: 'quota_reset' } })).status).toBe(401);
   });
 
+  it('lets the owner cancel a pending job once, and shows per-user stats (queue-wide stats to admins only)', async () => {
+    const owner = await admin();
+    const user = await api.signUp();
+    const [row] = await service((tx) => tx`SELECT create_job(${owner.userId}, 'quota_reset', '{"cancel": "me"}'::jsonb, 5, now() + interval '1 hour') AS id`);
+    const jobId = row!.id as string;
+    const cancelled = await api.request('POST', '/job-cancel', { token: owner.token, body: { job_id: jobId } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ cancelled: true, job: { id: jobId, status: 'cancelled' } });
+    const again = await api.request('POST', '/job-cancel', { token: owner.token, body: { job_id: jobId } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('conflict');
+    const logs = await api.request('GET', `/job-logs?job_id=${jobId}`, { token: owner.token });
+    expect(logs.body.items.map((l: { message: string }) => l.message)).toEqual(['cancelled by the user']);
+
+    const mine = await api.request('GET', '/job-stats', { token: owner.token });
+    expect(mine.body.mine).toEqual([{ job_type: 'quota_reset', job_category: 'quota_reset', status: 'cancelled', job_count: 1 }]);
+    expect(mine.body.queue.length).toBeGreaterThan(0);
+    const plain = await api.request('GET', '/job-stats', { token: user.token });
+    expect(plain.body).toEqual({ mine: [] });
+  });
+
   it('rejects bad input with 400', async () => {
     const { token } = await admin();
     for (const path of ['/job-status?job_id=not-a-uuid', "/job-status?job_id=1' OR '1'='1", '/jobs?limit=1000', '/jobs?status=done',
