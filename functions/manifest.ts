@@ -6,6 +6,7 @@
 import type { QueueName } from './_shared/queues.ts';
 import type { RouteSpec } from './_shared/route.ts';
 import { routes as account } from './account/routes.ts';
+import { routes as billing } from './billing/routes.ts';
 import { routes as jobs } from './jobs/routes.ts';
 
 export interface HttpTrigger {
@@ -109,6 +110,13 @@ export const functions: FunctionSpec[] = [
   schedule('schedule-cleanup', 'cleanupOldJobs', 24 * 60, 'Deletes finished jobs and logs past 30 days, and expired cache'),
   schedule('schedule-quota-reset', 'scheduleQuotaReset', 60, 'Starts a quota_reset job (ended cycles roll forward)'),
   schedule('schedule-trending-refresh', 'scheduleTrendingRefresh', 15, 'Starts a trending_refresh job'),
+
+  http('stripe-webhook', 'functions/billing/stripe-webhook.ts', billing.stripeWebhook, { env: ['STRIPE_WEBHOOK_SECRETS'] }),
+  {
+    name: 'schedule-stripe-webhook-retry', entry: 'functions/billing/scheduled.ts', handler: 'retryStripeWebhooks',
+    description: 'Processes Stripe events whose earlier attempt failed or died', trigger: { kind: 'schedule', everyMinutes: 15 },
+    timeoutSeconds: 120, memoryMb: 256,
+  },
 ];
 
 const byTrigger = <T extends Trigger>(kind: T['kind']) => (): (FunctionSpec & { trigger: T })[] =>

@@ -7,6 +7,8 @@ import { startPoller } from './poller.ts';
 import { queueEnvironment, startLocalQueues } from './queues.ts';
 import { startScheduler } from './scheduler.ts';
 
+export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_streamvibe_local';
+
 export interface LocalStackOptions {
   databaseUrl: string;
   port: number;
@@ -28,6 +30,8 @@ export async function startLocalStack(options: LocalStackOptions) {
   const queues = await startLocalQueues({ port: options.sqsPort, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
   Object.assign(process.env, queueEnvironment(queues), { DATABASE_URL: options.databaseUrl });
   process.env.DB_POOL_MAX ??= '10';
+  // The local webhook signing secret; sign test events with it (functions/billing/signature.ts signStripePayload).
+  process.env.STRIPE_WEBHOOK_SECRETS ??= LOCAL_STRIPE_WEBHOOK_SECRET;
   const { handler: postConfirmation } = await import('../functions/auth/post-confirmation.ts');
   const identity = await LocalIdentity.create({
     issuer: `http://localhost:${options.port}/auth`,
