@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functions, httpFunctions } from '../../functions/manifest.ts';
+import { openApiDocument } from '../../functions/_shared/openapi.ts';
+import { startTestApi, type TestApi } from '../api.ts';
+
+let api: TestApi;
+beforeAll(async () => { api = await startTestApi('api_openapi'); });
+afterAll(async () => { await api?.stop(); });
+
+describe('the OpenAPI document', () => {
+  it('has every HTTP route of the manifest, with its method, auth and schemas, and nothing else', () => {
+    const doc = openApiDocument(functions);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = httpFunctions().map((f) => `${f.trigger.route.method} ${f.trigger.route.path}`);
+    expect(documented.sort()).toEqual(routes.sort());
+    for (const fn of httpFunctions()) {
+      const op = doc.paths[fn.trigger.route.path]![fn.trigger.route.method.toLowerCase()] as Record<string, any>;
+      expect(op.operationId).toBe(fn.name);
+      const secured = fn.trigger.route.auth === 'user' || fn.trigger.route.auth === 'admin';
+      expect(op.security, fn.name).toEqual(secured ? [{ bearerAuth: [] }] : []);
+      if (fn.trigger.route.body) expect(op.requestBody.content['application/json'].schema, fn.name).toBeTypeOf('object');
+      expect(op.responses['400'], fn.name).toBeDefined();
+    }
+  });
+
+  it('describes query parameters from the same zod schema the handler validates with', () => {
+    const op = openApiDocument(functions).paths['/jobs']!.get as { parameters: { name: string; schema: { maximum?: number } }[] };
+    const limit = op.parameters.find((p) => p.name === 'limit');
+    expect(limit?.schema.maximum).toBe(50);
+  });
+
+  it('is served at /openapi.json and browsable at /docs (offline: Swagger UI from npm)', async () => {
+    const doc = await api.request('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    const page = await api.request('GET', '/docs');
+    expect(page.text).toContain('SwaggerUIBundle');
+    const asset = await fetch(`${api.url}/docs/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(200);
+    expect((await asset.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it('mounts exactly the manifest’s routes on the local gateway (anything else is a 404)', async () => {
+    expect((await api.request('GET', '/not-a-route')).status).toBe(404);
+    expect((await api.request('DELETE', '/me')).status).toBe(404);
+  });
+});
