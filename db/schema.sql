@@ -51,6 +51,10 @@ GRANT USAGE ON SCHEMA public TO authenticated;
 GRANT USAGE ON SCHEMA public TO service_role;
 GRANT CREATE, USAGE ON SCHEMA public TO streamvibe_definer;
 
+SCHEMA search OWNER <owner>;
+GRANT USAGE ON SCHEMA search TO service_role;
+GRANT CREATE, USAGE ON SCHEMA search TO streamvibe_definer;
+
 EXTENSION citext VERSION '1.6' SCHEMA extensions;
 EXTENSION pg_trgm VERSION '1.6' SCHEMA extensions;
 EXTENSION unaccent VERSION '1.1' SCHEMA extensions;
@@ -636,8 +640,7 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX job_queue_result_cache_idx ON public.job_queue USING btree (user_id, job_type, params_hash, completed_at DESC) WHERE (status = 'completed'::public.job_status_enum);
   CREATE INDEX job_queue_retry_due_idx ON public.job_queue USING btree (next_retry_at) WHERE (next_retry_at IS NOT NULL);
   CREATE INDEX job_queue_user_created_idx ON public.job_queue USING btree (user_id, created_at DESC, id DESC);
-  CREATE TRIGGER job_queue_notify_insert AFTER INSERT ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.notify_job_status_change();
-  CREATE TRIGGER job_queue_notify_status AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.notify_job_status_change();
+  CREATE TRIGGER job_queue_notify_finished AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = ANY (ARRAY['completed'::public.job_status_enum, 'failed'::public.job_status_enum, 'cancelled'::public.job_status_enum])))) EXECUTE FUNCTION public.notify_job_status_change();
   CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY job_queue_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY job_queue_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -1252,7 +1255,10 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX users_primary_category_idx ON public.users USING btree (primary_category, total_followers DESC) WHERE (is_public AND (deleted_at IS NULL));
   CREATE UNIQUE INDEX users_profile_slug_key ON public.users USING btree (profile_slug);
   CREATE INDEX users_public_created_idx ON public.users USING btree (created_at DESC, id) WHERE (is_public AND (deleted_at IS NULL));
+  CREATE INDEX users_public_display_name_trgm_idx ON public.users USING gin (display_name extensions.gin_trgm_ops) WHERE (is_public AND (deleted_at IS NULL));
   CREATE INDEX users_public_followers_idx ON public.users USING btree (total_followers DESC, id) WHERE (is_public AND (deleted_at IS NULL));
+  CREATE INDEX users_public_search_idx ON public.users USING gin ((((setweight(to_tsvector('english'::regconfig, COALESCE(display_name, ''::text)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, replace(COALESCE(profile_slug, ''::text), '-'::text, ' '::text)), 'A'::"char")) || setweight(to_tsvector('english'::regconfig, COALESCE(bio, ''::text)), 'B'::"char")))) WHERE (is_public AND (deleted_at IS NULL));
+  CREATE INDEX users_public_views_idx ON public.users USING btree (total_views DESC, id) WHERE (is_public AND (deleted_at IS NULL));
   CREATE UNIQUE INDEX users_stripe_customer_id_key ON public.users USING btree (stripe_customer_id);
   CREATE TRIGGER users_create_defaults AFTER INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.create_user_defaults();
   CREATE TRIGGER users_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
@@ -1265,6 +1271,18 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO anon;
   GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO authenticated;
   GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at, last_active_at) ON TABLE public.users TO authenticated;
+
+TABLE search.lexicon OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN word text NOT NULL;
+  COLUMN ndoc integer NOT NULL;
+  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT lexicon_ndoc_check CHECK ((ndoc > 0));
+  CONSTRAINT lexicon_pkey PRIMARY KEY (word);
+  CONSTRAINT lexicon_word_check CHECK (((char_length(word) >= 3) AND (char_length(word) <= 40)));
+  CREATE UNIQUE INDEX lexicon_pkey ON search.lexicon USING btree (word);
+  CREATE INDEX lexicon_word_trgm_idx ON search.lexicon USING gin (word extensions.gin_trgm_ops);
+  POLICY lexicon_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.lexicon TO service_role;
 
 -- functions ---------------------------------------------------------------------------------------
 
@@ -1671,6 +1689,30 @@ BEGIN
     v_count := v_count + 1;
   END LOOP;
   RETURN v_count;
+END $function$;
+
+-- FUNCTION public.discovery_category_counts() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.discovery_category_counts() TO anon;
+GRANT EXECUTE ON FUNCTION public.discovery_category_counts() TO authenticated;
+GRANT EXECUTE ON FUNCTION public.discovery_category_counts() TO service_role;
+CREATE OR REPLACE FUNCTION public.discovery_category_counts()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  cached jsonb;
+BEGIN
+  SELECT s.value INTO cached FROM public.cache_store s WHERE s.key = 'discovery:category_counts' AND s.expires_at > now();
+  IF cached IS NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtext('streamvibe.category_counts'));
+    SELECT s.value INTO cached FROM public.cache_store s WHERE s.key = 'discovery:category_counts' AND s.expires_at > now();
+    IF cached IS NULL THEN
+      cached := search.refresh_category_counts(600);
+    END IF;
+  END IF;
+  RETURN cached;
 END $function$;
 
 -- FUNCTION public.effective_quota(p_user_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
@@ -2414,6 +2456,115 @@ BEGIN
     RETURNING e.id, e.stripe_event_id, e.event_type, e.payload, e.attempts, e.last_error;
 END $function$;
 
+-- FUNCTION public.search_content_candidates(p_query text, p_order text, p_limit integer, p_category text, p_platform text, p_content_type text, p_creator_slug text) OWNER streamvibe_definer SECURITY DEFINER SET enable_bitmapscan=on, enable_hashjoin=off, enable_mergejoin=off, search_path="", work_mem=4MB
+GRANT EXECUTE ON FUNCTION public.search_content_candidates(p_query text, p_order text, p_limit integer, p_category text, p_platform text, p_content_type text, p_creator_slug text) TO anon;
+GRANT EXECUTE ON FUNCTION public.search_content_candidates(p_query text, p_order text, p_limit integer, p_category text, p_platform text, p_content_type text, p_creator_slug text) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.search_content_candidates(p_query text, p_order text, p_limit integer, p_category text, p_platform text, p_content_type text, p_creator_slug text) TO service_role;
+CREATE OR REPLACE FUNCTION public.search_content_candidates(p_query text, p_order text, p_limit integer, p_category text DEFAULT NULL::text, p_platform text DEFAULT NULL::text, p_content_type text DEFAULT NULL::text, p_creator_slug text DEFAULT NULL::text)
+ RETURNS TABLE(id uuid, published_at timestamp with time zone, views_count bigint, score double precision)
+ LANGUAGE plpgsql
+ SECURITY DEFINER ROWS 200
+ SET search_path TO ''
+ SET work_mem TO '4MB'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET enable_bitmapscan TO 'on'
+AS $function$
+DECLARE
+  tsq tsquery;
+  plan jsonb;
+  estimated_hits double precision;
+  items double precision;
+  rare boolean;
+BEGIN
+  IF p_query IS NULL OR char_length(p_query) > 200 THEN
+    RAISE EXCEPTION 'search query must be at most 200 characters' USING ERRCODE = '22023';
+  END IF;
+  IF p_order IS NULL OR p_order NOT IN ('recent', 'popular') THEN
+    RAISE EXCEPTION 'candidate order must be recent or popular, got %', p_order USING ERRCODE = '22023';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION 'candidate limit must be between 1 and 1000, got %', p_limit USING ERRCODE = '22023';
+  END IF;
+  tsq := websearch_to_tsquery('english'::regconfig, p_query);
+  IF numnode(tsq) = 0 THEN
+    RETURN;  -- only stop words or punctuation: nothing can match
+  END IF;
+
+  EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM public.content_item c WHERE c.search_vector @@ $1' INTO plan USING tsq;
+  estimated_hits := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
+  SELECT greatest(c.reltuples, 1) INTO items FROM pg_catalog.pg_class c WHERE c.oid = 'public.content_item'::regclass;
+
+  rare := estimated_hits <= sqrt(p_limit * items);
+  IF NOT rare THEN
+    PERFORM set_config('enable_bitmapscan', 'off', true);  -- undone when the function returns (SET clause above)
+  END IF;
+
+  -- A rare term's hits are sorted first and only the newest 2 x p_limit are checked against their creator; a
+  -- walk checks the creator of each match as it goes (it stops after p_limit).
+  RETURN QUERY EXECUTE format($sql$
+    SELECT k.id, k.published_at, k.views_count, ts_rank(k.search_vector, $1)::double precision
+    FROM (
+      SELECT c.id, c.published_at, c.views_count, c.search_vector, c.user_id
+      FROM public.content_item c %s
+      WHERE %s AND c.search_vector @@ $1 %s %s %s %s
+      ORDER BY %s
+      LIMIT $7
+    ) k
+    JOIN public.users u ON u.id = k.user_id AND u.is_public AND u.deleted_at IS NULL
+    ORDER BY %s
+    LIMIT $6 $sql$,
+    CASE WHEN rare THEN '' ELSE 'JOIN public.users w ON w.id = c.user_id AND w.is_public AND w.deleted_at IS NULL' END,
+    CASE WHEN rare THEN $p$c.visibility::text = 'public' AND num_nulls(c.deleted_at) = 1$p$
+         ELSE $p$c.visibility = 'public' AND c.deleted_at IS NULL$p$ END,
+    CASE WHEN p_category IS NOT NULL THEN 'AND c.category_code = $2' ELSE '' END,
+    CASE WHEN p_platform IS NOT NULL THEN 'AND c.platform_id = (SELECT p.id FROM public.platform p WHERE p.slug = $3)' ELSE '' END,
+    CASE WHEN p_content_type IS NOT NULL THEN 'AND c.content_type_id = (SELECT t.id FROM public.content_type t WHERE t.slug = $4)' ELSE '' END,
+    CASE WHEN p_creator_slug IS NOT NULL THEN 'AND c.user_id = (SELECT x.id FROM public.users x WHERE x.profile_slug = $5)' ELSE '' END,
+    CASE p_order WHEN 'recent' THEN 'c.published_at DESC, c.id DESC' ELSE 'c.views_count DESC, c.id DESC' END,
+    CASE p_order WHEN 'recent' THEN 'k.published_at DESC, k.id DESC' ELSE 'k.views_count DESC, k.id DESC' END)
+  USING tsq, p_category, p_platform, p_content_type, p_creator_slug, p_limit, CASE WHEN rare THEN 2 * p_limit ELSE p_limit END;
+END $function$;
+
+-- FUNCTION public.search_creator_candidates(p_query text, p_limit integer, p_category text, p_verified_only boolean, p_min_followers bigint) OWNER streamvibe_definer SECURITY DEFINER SET pg_trgm.word_similarity_threshold=0.5, search_path="", work_mem=4MB
+GRANT EXECUTE ON FUNCTION public.search_creator_candidates(p_query text, p_limit integer, p_category text, p_verified_only boolean, p_min_followers bigint) TO anon;
+GRANT EXECUTE ON FUNCTION public.search_creator_candidates(p_query text, p_limit integer, p_category text, p_verified_only boolean, p_min_followers bigint) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.search_creator_candidates(p_query text, p_limit integer, p_category text, p_verified_only boolean, p_min_followers bigint) TO service_role;
+CREATE OR REPLACE FUNCTION public.search_creator_candidates(p_query text, p_limit integer, p_category text DEFAULT NULL::text, p_verified_only boolean DEFAULT false, p_min_followers bigint DEFAULT NULL::bigint)
+ RETURNS TABLE(id uuid, total_followers bigint, score double precision)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 200
+ SET search_path TO ''
+ SET work_mem TO '4MB'
+ SET "pg_trgm.word_similarity_threshold" TO '0.5'
+AS $function$
+BEGIN
+  IF p_query IS NULL OR char_length(p_query) > 200 THEN
+    RAISE EXCEPTION 'search query must be at most 200 characters' USING ERRCODE = '22023';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION 'candidate limit must be between 1 and 1000, got %', p_limit USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY EXECUTE format($sql$
+    SELECT m.id, m.total_followers,
+           (ts_rank((setweight(to_tsvector('english'::regconfig, coalesce(m.display_name, '')), 'A') || setweight(to_tsvector('english'::regconfig, replace(coalesce(m.profile_slug, ''), '-', ' ')), 'A') || setweight(to_tsvector('english'::regconfig, coalesce(m.bio, '')), 'B')), websearch_to_tsquery('english'::regconfig, $1))
+            + extensions.word_similarity($1, coalesce(m.display_name, '')))::double precision
+    FROM (
+      SELECT u.id, u.total_followers, u.display_name, u.profile_slug, u.bio
+      FROM public.users u
+      WHERE u.is_public AND u.deleted_at IS NULL AND u.profile_slug IS NOT NULL
+        -- the cheap trigram test first: rows from the trigram index are rechecked, and OR stops at the first true
+        AND ($1 OPERATOR(extensions.<%%) u.display_name
+             OR (setweight(to_tsvector('english'::regconfig, coalesce(u.display_name, '')), 'A') || setweight(to_tsvector('english'::regconfig, replace(coalesce(u.profile_slug, ''), '-', ' ')), 'A') || setweight(to_tsvector('english'::regconfig, coalesce(u.bio, '')), 'B')) @@ websearch_to_tsquery('english'::regconfig, $1)) %s %s %s
+      ORDER BY u.total_followers DESC, u.id
+      LIMIT $5
+    ) m $sql$,
+    CASE WHEN p_category IS NOT NULL THEN 'AND u.primary_category = $2' ELSE '' END,
+    CASE WHEN p_verified_only THEN 'AND u.is_verified' ELSE '' END,
+    CASE WHEN p_min_followers IS NOT NULL THEN 'AND u.total_followers >= $4' ELSE '' END)
+  USING p_query, p_category, p_verified_only, p_min_followers, p_limit;
+END $function$;
+
 -- FUNCTION public.set_updated_at() OWNER <owner> SECURITY INVOKER SET search_path=""
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger
@@ -2453,6 +2604,30 @@ CREATE OR REPLACE FUNCTION public.suggest_profile_slug(p_display_name text)
  SET search_path TO ''
 AS $function$
   SELECT public.generate_profile_slug(p_display_name, auth.uid()) WHERE auth.uid() IS NOT NULL
+$function$;
+
+-- FUNCTION public.suggest_search_words(p_words text[]) OWNER streamvibe_definer SECURITY DEFINER SET pg_trgm.similarity_threshold=0.2, search_path=""
+GRANT EXECUTE ON FUNCTION public.suggest_search_words(p_words text[]) TO anon;
+GRANT EXECUTE ON FUNCTION public.suggest_search_words(p_words text[]) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.suggest_search_words(p_words text[]) TO service_role;
+CREATE OR REPLACE FUNCTION public.suggest_search_words(p_words text[])
+ RETURNS TABLE(word text, suggestion text)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+ SET "pg_trgm.similarity_threshold" TO '0.2'
+AS $function$
+  SELECT w.word, s.word
+  FROM unnest(p_words[1:10]) AS w(word)
+  CROSS JOIN LATERAL (
+    SELECT l.word FROM search.lexicon l
+    WHERE l.word OPERATOR(extensions.%) w.word
+    ORDER BY extensions.similarity(l.word, w.word) DESC, l.ndoc DESC, l.word
+    LIMIT 1
+  ) s
+  WHERE char_length(w.word) BETWEEN 3 AND 40
+    AND numnode(plainto_tsquery('english'::regconfig, w.word)) > 0
+    AND NOT EXISTS (SELECT 1 FROM search.lexicon k WHERE k.word = w.word)
 $function$;
 
 -- FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid, p_referrer text, p_user_agent text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -2514,3 +2689,94 @@ AS $function$
   WHERE u.id = p_user_id
   RETURNING u.total_followers
 $function$;
+
+-- FUNCTION search.refresh_category_counts(p_ttl_seconds integer) OWNER streamvibe_definer SECURITY DEFINER SET enable_hashjoin=on, enable_mergejoin=on, search_path="", work_mem=32MB
+GRANT EXECUTE ON FUNCTION search.refresh_category_counts(p_ttl_seconds integer) TO service_role;
+CREATE OR REPLACE FUNCTION search.refresh_category_counts(p_ttl_seconds integer DEFAULT 600)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+ SET work_mem TO '32MB'
+ SET enable_hashjoin TO 'on'
+ SET enable_mergejoin TO 'on'
+AS $function$
+DECLARE
+  counts jsonb;
+BEGIN
+  IF p_ttl_seconds IS NULL OR p_ttl_seconds NOT BETWEEN 1 AND 86400 THEN
+    RAISE EXCEPTION 'ttl must be 1..86400 seconds, got %', p_ttl_seconds USING ERRCODE = '22023';
+  END IF;
+  SELECT jsonb_build_object('computed_at', now(), 'counts', coalesce(jsonb_object_agg(x.category_code, x.n), '{}'))
+  INTO counts
+  FROM (
+    SELECT c.category_code, count(*) AS n
+    FROM public.content_item c
+    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+    WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.category_code IS NOT NULL
+    GROUP BY c.category_code
+  ) x;
+  INSERT INTO public.cache_store AS s (key, value, expires_at)
+  VALUES ('discovery:category_counts', counts, now() + make_interval(secs => p_ttl_seconds))
+  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, updated_at = now();
+  RETURN counts;
+END $function$;
+
+-- FUNCTION search.refresh_creator_stats() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION search.refresh_creator_stats() TO service_role;
+CREATE OR REPLACE FUNCTION search.refresh_creator_stats()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  changed integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('streamvibe.refresh_creator_stats'));
+  UPDATE public.users u SET total_content = s.total_content, total_views = s.total_views
+  FROM (
+    SELECT x.id, coalesce(c.n, 0) AS total_content, coalesce(v.total, 0) AS total_views
+    FROM public.users x
+    LEFT JOIN (SELECT ci.user_id, count(*) AS n FROM public.content_item ci
+               WHERE ci.visibility = 'public' AND ci.deleted_at IS NULL GROUP BY ci.user_id) c ON c.user_id = x.id
+    LEFT JOIN (SELECT sa.user_id, sum(sa.total_views) AS total FROM public.social_account sa
+               WHERE sa.deleted_at IS NULL GROUP BY sa.user_id) v ON v.user_id = x.id
+  ) s
+  WHERE u.id = s.id AND (u.total_content, u.total_views) IS DISTINCT FROM (s.total_content, s.total_views);
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  RETURN changed;
+END $function$;
+
+-- FUNCTION search.refresh_lexicon() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION search.refresh_lexicon() TO service_role;
+CREATE OR REPLACE FUNCTION search.refresh_lexicon()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  word_count integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('streamvibe.refresh_lexicon'));
+  WITH fresh AS MATERIALIZED (
+    SELECT s.word, s.ndoc
+    FROM ts_stat($q$
+      SELECT to_tsvector('simple'::regconfig, c.title)
+      FROM public.content_item c
+      JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+      WHERE c.visibility = 'public' AND c.deleted_at IS NULL
+    $q$) s
+    WHERE char_length(s.word) BETWEEN 3 AND 40
+      AND s.word ~ '^[[:alpha:]]+$'
+      AND numnode(plainto_tsquery('english'::regconfig, s.word)) > 0  -- not an English stop word
+  ), gone AS (
+    DELETE FROM search.lexicon l WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.word = l.word)
+  )
+  INSERT INTO search.lexicon AS l (word, ndoc)
+  SELECT f.word, f.ndoc FROM fresh f
+  ON CONFLICT (word) DO UPDATE SET ndoc = EXCLUDED.ndoc, updated_at = now() WHERE l.ndoc <> EXCLUDED.ndoc;
+  SELECT count(*)::integer INTO word_count FROM search.lexicon;
+  RETURN word_count;
+END $function$;

@@ -6,6 +6,7 @@
 import type { QueueName } from './_shared/queues.ts';
 import type { RouteSpec } from './_shared/route.ts';
 import { routes as account } from './account/routes.ts';
+import { routes as discovery } from './discovery/routes.ts';
 import { routes as billing } from './billing/routes.ts';
 import { routes as jobs } from './jobs/routes.ts';
 
@@ -64,7 +65,12 @@ export interface FunctionSpec {
   sendsTo?: QueueName[];
   /** Extra environment variables the function reads (besides the database's), so deploys set only those. */
   env?: string[];
+  /** Secret families it may use; deploys grant exactly these (`oauth`: the token secrets under streamvibe/<stage>/oauth/). */
+  secrets?: SecretFamily[];
 }
+
+/** Families of Secrets Manager secrets a function may be granted, each a name prefix per stage. */
+export type SecretFamily = 'oauth';
 
 const API_TIMEOUT_SECONDS = 10;
 const API_MEMORY_MB = 512;
@@ -117,6 +123,19 @@ export const functions: FunctionSpec[] = [
     description: 'Processes Stripe events whose earlier attempt failed or died', trigger: { kind: 'schedule', everyMinutes: 15 },
     timeoutSeconds: 120, memoryMb: 256,
   },
+
+  http('browse-content', 'functions/discovery/browse-content.ts', discovery.browseContent),
+  http('browse-creators', 'functions/discovery/browse-creators.ts', discovery.browseCreators),
+  http('browse-categories', 'functions/discovery/browse-categories.ts', discovery.browseCategories),
+  http('search-content', 'functions/discovery/search-content.ts', discovery.searchContent),
+  http('search-creators', 'functions/discovery/search-creators.ts', discovery.searchCreators),
+  http('get-trending', 'functions/discovery/get-trending.ts', discovery.getTrending),
+  http('get-content-detail', 'functions/discovery/get-content-detail.ts', discovery.getContentDetail),
+  http('get-creator-by-slug', 'functions/discovery/get-creator-by-slug.ts', discovery.getCreatorBySlug),
+  http('get-seo-metadata', 'functions/discovery/get-seo-metadata.ts', discovery.getSeoMetadata, { env: ['PUBLIC_SITE_URL'] }),
+  http('track-click', 'functions/discovery/track-click.ts', discovery.trackClick, { env: ['CLICK_HASH_SECRET'] }),
+  http('sitemap-xml', 'functions/discovery/sitemap-xml.ts', discovery.sitemap, { env: ['PUBLIC_SITE_URL'] }),
+  http('robots-txt', 'functions/discovery/robots-txt.ts', discovery.robots, { env: ['PUBLIC_SITE_URL'] }),
 ];
 
 const byTrigger = <T extends Trigger>(kind: T['kind']) => (): (FunctionSpec & { trigger: T })[] =>

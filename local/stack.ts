@@ -32,6 +32,9 @@ export async function startLocalStack(options: LocalStackOptions) {
   process.env.DB_POOL_MAX ??= '10';
   // The local webhook signing secret; sign test events with it (functions/billing/signature.ts signStripePayload).
   process.env.STRIPE_WEBHOOK_SECRETS ??= LOCAL_STRIPE_WEBHOOK_SECRET;
+  // Discovery: the public site that sitemaps and canonical URLs point at, and the local key of click visitor hashes.
+  process.env.PUBLIC_SITE_URL ??= 'http://localhost:3000';
+  process.env.CLICK_HASH_SECRET ??= 'local-only-click-hash-secret-never-deployed';
   const { handler: postConfirmation } = await import('../functions/auth/post-confirmation.ts');
   const identity = await LocalIdentity.create({
     issuer: `http://localhost:${options.port}/auth`,

@@ -556,6 +556,22 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.get_cached_stripe_data(text)': { exec: SERVICE, call: sql(`SELECT public.get_cached_stripe_data('discovery:home')`) },
   'public.invalidate_cache(text, boolean)': { exec: SERVICE, call: sql(`SELECT public.invalidate_cache('discovery:', true)`) },
   'public.cleanup_expired_cache()': { exec: SERVICE, call: sql('SELECT public.cleanup_expired_cache()') },
+  // 007: discovery search. The public API (anon) calls four bounded definers; their tables stay in schema search.
+  'public.search_content_candidates(text, text, integer, text, text, text, text)': { exec: ALL, definer: true,
+    intendedPublic: 'public full-text search: GIN is unusable under RLS (@@ is not leakproof); returns ids and sort keys of discoverable items only, at most 1000',
+    call: sql(`SELECT * FROM public.search_content_candidates('video', 'recent', 10)`) },
+  'public.search_creator_candidates(text, integer, text, boolean, bigint)': { exec: ALL, definer: true,
+    intendedPublic: 'public creator search: same reason; returns ids and scores of public, live creators only, at most 1000',
+    call: sql(`SELECT * FROM public.search_creator_candidates('alice', 10)`) },
+  'public.suggest_search_words(text[])': { exec: ALL, definer: true,
+    intendedPublic: 'public "did you mean": reads search.lexicon (words of discoverable titles only), at most 10 words',
+    call: sql(`SELECT * FROM public.suggest_search_words(ARRAY['vidoe'])`) },
+  'public.discovery_category_counts()': { exec: ALL, definer: true,
+    intendedPublic: 'public category list: cached counts of discoverable items; recounts at most once per TTL fixed inside',
+    call: sql('SELECT public.discovery_category_counts()') },
+  'search.refresh_lexicon()': { exec: SERVICE, definer: true, call: sql('SELECT search.refresh_lexicon()') },
+  'search.refresh_category_counts(integer)': { exec: SERVICE, definer: true, call: sql('SELECT search.refresh_category_counts(600)') },
+  'search.refresh_creator_stats()': { exec: SERVICE, definer: true, call: sql('SELECT search.refresh_creator_stats()') },
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** The public website's URLs for discovery pages (sitemap, canonical URLs, robots.txt), and its env variable. */
+
+/** PUBLIC_SITE_URL: the site's origin (no trailing slash), e.g. https://streamvibe.app. */
+export const siteUrlEnv = {
+  PUBLIC_SITE_URL: z.string().max(200).regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) origin such as https://streamvibe.app')
+    .transform((url) => url.replace(/\/+$/, '')),
+};
+
+export const contentPageUrl = (site: string, id: string) => `${site}/content/${id}`;
+export const creatorPageUrl = (site: string, slug: string) => `${site}/creator/${slug}`;
+export const sitemapUrl = (site: string, page?: number) => `${site}/sitemap.xml${page === undefined ? '' : `?page=${page}`}`;
