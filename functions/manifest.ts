@@ -81,9 +81,9 @@ const http = (name: string, entry: string, route: RouteSpec, extra: Partial<Func
 });
 
 const ALL_QUEUES = Object.keys(queues) as QueueName[];
-const schedule = (name: string, handler: string, everyMinutes: number, description: string): FunctionSpec => ({
-  name, entry: 'functions/jobs/scheduled.ts', handler, description, trigger: { kind: 'schedule', everyMinutes },
-  timeoutSeconds: 60, memoryMb: 256, sendsTo: ALL_QUEUES,
+const schedule = (name: string, handler: string, everyMinutes: number, description: string,
+  entry = 'functions/jobs/scheduled.ts', sendsTo: QueueName[] = ALL_QUEUES): FunctionSpec => ({
+  name, entry, handler, description, trigger: { kind: 'schedule', everyMinutes }, timeoutSeconds: 60, memoryMb: 256, sendsTo,
 });
 
 export const functions: FunctionSpec[] = [
@@ -136,6 +136,12 @@ export const functions: FunctionSpec[] = [
   http('track-click', 'functions/discovery/track-click.ts', discovery.trackClick, { env: ['CLICK_HASH_SECRET'] }),
   http('sitemap-xml', 'functions/discovery/sitemap-xml.ts', discovery.sitemap, { env: ['PUBLIC_SITE_URL'] }),
   http('robots-txt', 'functions/discovery/robots-txt.ts', discovery.robots, { env: ['PUBLIC_SITE_URL'] }),
+  schedule('schedule-category-counts', 'refreshCategoryCounts', 5, 'Recounts items per category for /browse-categories',
+    'functions/discovery/scheduled.ts', []),
+  schedule('schedule-creator-stats', 'refreshCreatorStats', 60, 'Recomputes creators’ content and view totals',
+    'functions/discovery/scheduled.ts', []),
+  schedule('schedule-search-lexicon', 'refreshSearchLexicon', 24 * 60, 'Rebuilds the typo-correction lexicon from public titles',
+    'functions/discovery/scheduled.ts', []),
 ];
 
 const byTrigger = <T extends Trigger>(kind: T['kind']) => (): (FunctionSpec & { trigger: T })[] =>

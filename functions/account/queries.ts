@@ -74,21 +74,23 @@ export function listNotifications(sql: Sql, claims: Claims, query: z.output<type
   const after = query.cursor ? decodeCursor(query.cursor, 2) : undefined;
   return asUser(sql, claims, async (tx) => {
     const rows = await tx`
-      SELECT id, type, title, message, data, action_url, read_at, created_at
+      SELECT id, type, title, message, data, action_url, read_at, created_at,
+             -- the exact key for the cursor: a JS Date would drop the microseconds and skip rows
+             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
       FROM notification
       WHERE user_id = auth.uid()
         ${query.unread_only ? tx`AND read_at IS NULL` : tx``}
-        ${after ? tx`AND (created_at, id) < (${after[0]!}::timestamptz, ${after[1]!}::uuid)` : tx``}
+        ${after ? tx`AND (created_at, id) < (${String(after[0])}::text::timestamptz, ${String(after[1])}::uuid)` : tx``}
       ORDER BY created_at DESC, id DESC
       LIMIT ${query.limit + 1}`;
     const [unread] = await tx`SELECT count(*)::int AS n FROM (SELECT 1 FROM notification WHERE user_id = auth.uid() AND read_at IS NULL LIMIT ${UNREAD_COUNT_CAP}) u`;
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
+    const items = rows.slice(0, query.limit).map(({ cursor_at, ...item }) => item);
+    const last = rows[query.limit - 1];
     const hasMore = rows.length > query.limit;
     return {
       items,
       unread_count: unread!.n,
-      page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null },
+      page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore && last ? encodeCursor([last.cursor_at, last.id]) : null },
     };
   });
 }

@@ -102,7 +102,7 @@ describe('notifications', () => {
     const other = await api.signUp();
     await asService(api.db.app, async (tx) => {
       await tx`INSERT INTO notification (user_id, title, created_at)
-               SELECT ${userId}, 'n' || i, now() - make_interval(mins => i) FROM generate_series(1, 25) i`;
+               SELECT ${userId}, 'n' || i, now() - make_interval(secs => i / 1000000.0) FROM generate_series(1, 25) i`;  // microseconds apart
       await tx`INSERT INTO notification (user_id, title) VALUES (${other.userId}, 'not yours')`;
     });
     const seen: string[] = [];
