@@ -34,7 +34,10 @@ export class UnknownMigrationError extends Error {
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** Any fixed 64-bit key: every runner of this project serialises on it, whatever connection it holds. */
+/**
+ * Any fixed 64-bit key: every runner of this project serialises on it, whatever connection it holds. Sent as text
+ * and cast in SQL: the RDS Data API types a string parameter as varchar, which no advisory-lock function takes.
+ */
 const MIGRATION_LOCK_KEY = 7_305_116_101_112n;
 
 const ENSURE_LEDGER_SQL = `
@@ -67,7 +70,7 @@ export interface MigrateResult {
  */
 export async function migrate(db: MigrationDatabase, migrations: Migration[]): Promise<MigrateResult> {
   await db.transaction(async (exec) => {
-    await exec('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    await exec('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
     await exec(ENSURE_LEDGER_SQL);
     const ledger = await exec('SELECT name, checksum FROM meta.migrations ORDER BY name');
     const byName = new Map(migrations.map((m) => [m.name, m]));
@@ -81,7 +84,7 @@ export async function migrate(db: MigrationDatabase, migrations: Migration[]): P
   const result: MigrateResult = { applied: [], skipped: [] };
   for (const migration of migrations) {
     const applied = await db.transaction(async (exec) => {
-      await exec('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+      await exec('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
       const [done] = await exec('SELECT checksum FROM meta.migrations WHERE name = $1', [migration.name]);
       if (done) {
         if (done.checksum !== migration.checksum) throw new MigrationChecksumError(migration.name);

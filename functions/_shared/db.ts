@@ -1,21 +1,54 @@
 import postgres from 'postgres';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from './env.ts';
+import { rdsIamToken } from './rds-iam-token.ts';
 
 export { asAnon, asService, asUser, withCaller, type Caller } from '../../db/context.ts';
 
 const env = readEnv({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
+  // Locally and in tests: a connection string. In AWS it is absent and the DB_* variables below apply.
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
   // One connection per Lambda container (RDS Proxy multiplexes); the local gateway runs every handler in one process.
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(1),
 });
 
-/** The process-wide client (created once per container). Always use it through asAnon / asUser / asService. */
-export const sql = postgres(env.DATABASE_URL, {
+const options = {
   max: env.DB_POOL_MAX,
   idle_timeout: 20,            // seconds: let a frozen Lambda's connection go before the proxy drops it
   max_lifetime: 60 * 30,       // seconds: recycle connections so credential rotation takes effect
   connect_timeout: 10,
   onnotice: () => {},
   connection: { application_name: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'streamvibe-local' },
-});
+};
+
+/**
+ * In AWS (set by the CDK app): RDS Proxy with IAM authentication. Every new connection signs a fresh 15-minute
+ * token with the function role's credentials, over TLS verified against the public CAs RDS Proxy certificates
+ * chain to.
+ */
+function iamAuthConnection() {
+  const aws = readEnv({
+    DB_HOST: z.string().min(1),
+    DB_PORT: z.coerce.number().int().positive().default(5432),
+    DB_NAME: z.string().min(1),
+    DB_USER: z.string().min(1),
+    AWS_REGION: z.string().min(1),
+    AWS_ACCESS_KEY_ID: z.string().min(1),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1),
+    AWS_SESSION_TOKEN: z.string().optional(),
+  });
+  return {
+    host: aws.DB_HOST,
+    port: aws.DB_PORT,
+    database: aws.DB_NAME,
+    username: aws.DB_USER,
+    ssl: { rejectUnauthorized: true, servername: aws.DB_HOST },
+    password: () => rdsIamToken({
+      hostname: aws.DB_HOST, port: aws.DB_PORT, username: aws.DB_USER, region: aws.AWS_REGION,
+      credentials: { accessKeyId: aws.AWS_ACCESS_KEY_ID, secretAccessKey: aws.AWS_SECRET_ACCESS_KEY, sessionToken: aws.AWS_SESSION_TOKEN },
+    }),
+  };
+}
+
+/** The process-wide client (created once per container). Always use it through asAnon / asUser / asService. */
+export const sql = env.DATABASE_URL ? postgres(env.DATABASE_URL, options) : postgres({ ...options, ...iamAuthConnection() });

@@ -3,7 +3,7 @@ import httpCors from '@middy/http-cors';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { claimsFromEvent, isAdmin } from './claims.ts';
 import { AppError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError, fromPostgresError } from './errors.ts';
 import { logger } from './logger.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FunctionSpec, HttpTrigger } from '../manifest.ts';
 
 const ERROR_RESPONSES: Record<string, string> = {

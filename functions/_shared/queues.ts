@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from './env.ts';
 
 /** The SQS queues, one per job category (job_type.queue_name), each with a dead-letter queue. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { asService, sql } from '../_shared/db.ts';
 import { readEnv } from '../_shared/env.ts';
 import { httpHandler } from '../_shared/http.ts';

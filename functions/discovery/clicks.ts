@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Sql } from 'postgres';
-import { z } from 'zod';
+import * as z from 'zod';
 import { asService } from '../../db/context.ts';
 
 /** CLICK_HASH_SECRET: the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */

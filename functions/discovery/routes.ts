@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from '../_shared/route.ts';
 import { categoryCode, cursorParam, limitParam, slug, uuid } from '../_shared/schemas.ts';
 

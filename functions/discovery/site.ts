@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The public website's URLs for discovery pages (sitemap, canonical URLs, robots.txt), and its env variable. */
 

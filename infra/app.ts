@@ -1,0 +1,20 @@
+/**
+ * The CDK app: `npx cdk synth|deploy --all -c stage=dev|staging|prod`. Stacks are environment-agnostic (account
+ * and region come from the deploying credentials), so synth needs no AWS access.
+ */
+import { App } from 'aws-cdk-lib';
+import { loadMigrations } from '../db/migrate.ts';
+import { stageConfig } from './config.ts';
+import { createStreamVibe } from './streamvibe.ts';
+
+const app = new App();
+const config = stageConfig(app.node.tryGetContext('stage') ?? 'dev');
+const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+if (alarmEmail) config.alarms.email = alarmEmail;
+
+createStreamVibe(app, {
+  config,
+  migrations: await loadMigrations(),
+  apiCertificateArn: app.node.tryGetContext('apiCertificateArn') as string | undefined,
+});
+app.synth();

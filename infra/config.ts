@@ -1,0 +1,158 @@
+/**
+ * Per-stage settings of the CDK app, in one typed place. `-c stage=dev|staging|prod` picks one; nothing else in
+ * infra/ branches on the stage name.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Where the value of an extra environment variable a manifest entry names (`env: [...]`) comes from. */
+export type EnvSource =
+  /** A plain value, visible in the template. */
+  | { value: string }
+  /**
+   * A Secrets Manager secret `streamvibe/<stage>/env/<NAME>`, resolved by CloudFormation at deploy: `generated`
+   * is a random string made at creation; `operator` starts as the placeholder `unset` (the function then fails its
+   * cold start naming the variable) until someone puts the real value.
+   */
+  | { secret: 'generated' | 'operator' };
+
+export interface StageConfig {
+  stage: Stage;
+  /** Prefix of stack names and of every physical name the app sets (secrets, log groups). */
+  prefix: string;
+  network: {
+    /** NAT gateways for the Lambdas' egress to third-party APIs (YouTube, OpenAI, Stripe, …). */
+    natGateways: number;
+    flowLogRetention: RetentionDays;
+  };
+  aurora: {
+    /** Aurora Serverless v2 capacity in ACUs (1 ACU ≈ 2 GiB of memory). */
+    minCapacityAcu: number;
+    maxCapacityAcu: number;
+    /** Serverless v2 readers besides the writer (in another AZ, so a failover has a warm target). */
+    readers: number;
+    backupRetentionDays: number;
+    deletionProtection: boolean;
+    /** What happens to the cluster when its stack is deleted. */
+    removal: 'snapshot' | 'retain' | 'destroy';
+  };
+  /** Keep logs, keys and secrets when their stack is deleted (a stage whose data matters). */
+  retainOnDelete: boolean;
+  logRetention: RetentionDays;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  api: {
+    /** Steady-state requests per second and burst for the whole stage. */
+    throttleRateLimit: number;
+    throttleBurstLimit: number;
+    /** Browser origins allowed by CORS. */
+    corsAllowedOrigins: string[];
+    /**
+     * Custom domain of the API. It is created only when a certificate is given (`-c apiCertificateArn=arn:…`), as
+     * certificates are account-specific; without one the API answers on its execute-api URL.
+     */
+    domainName: string;
+  };
+  cognito: {
+    deletionProtection: boolean;
+    /** Cognito's Plus feature plan with threat protection enforced (paid per MAU). */
+    threatProtection: boolean;
+  };
+  alarms: {
+    /** Messages in any dead-letter queue: one means a job failed for good. */
+    dlqMessages: number;
+    /** Errors of one function in 5 minutes. */
+    lambdaErrors: number;
+    lambdaThrottles: number;
+    /** 5xx responses of the API in 5 minutes. */
+    api5xx: number;
+    /** Average Aurora writer CPU over 15 minutes. */
+    auroraCpuPercent: number;
+    auroraConnections: number;
+    /** Email subscribed to the alarm topic (optional; `-c alarmEmail=…` overrides). */
+    email?: string;
+  };
+  /** Values of the extra environment variables manifest entries name; synth fails on a name without one. */
+  functionEnvironment: Record<string, EnvSource>;
+}
+
+/** Extra variables the manifest's functions read, for a stage whose public site is at `siteUrl`. */
+const functionEnvironment = (siteUrl: string): Record<string, EnvSource> => ({
+  PUBLIC_SITE_URL: { value: siteUrl },
+  // HMAC key of visitor hashes (click dedupe): random, never needs to be known by anyone.
+  CLICK_HASH_SECRET: { secret: 'generated' },
+  // Stripe's webhook signing secrets (comma-separated while rolling), copied from the Stripe dashboard.
+  STRIPE_WEBHOOK_SECRETS: { secret: 'operator' },
+});
+
+const configs: Record<Stage, StageConfig> = {
+  dev: {
+    stage: 'dev',
+    prefix: 'streamvibe-dev',
+    network: { natGateways: 1, flowLogRetention: RetentionDays.ONE_WEEK },
+    aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 2, readers: 0, backupRetentionDays: 1, deletionProtection: false, removal: 'destroy' },
+    retainOnDelete: false,
+    logRetention: RetentionDays.ONE_WEEK,
+    logLevel: 'DEBUG',
+    api: {
+      throttleRateLimit: 50, throttleBurstLimit: 100,
+      corsAllowedOrigins: ['http://localhost:5173', 'https://dev.streamvibe.app'], domainName: 'api.dev.streamvibe.app',
+    },
+    cognito: { deletionProtection: false, threatProtection: false },
+    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200 },
+    functionEnvironment: functionEnvironment('https://dev.streamvibe.app'),
+  },
+  staging: {
+    stage: 'staging',
+    prefix: 'streamvibe-staging',
+    network: { natGateways: 1, flowLogRetention: RetentionDays.ONE_MONTH },
+    aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 4, readers: 0, backupRetentionDays: 7, deletionProtection: false, removal: 'snapshot' },
+    retainOnDelete: true,
+    logRetention: RetentionDays.ONE_MONTH,
+    logLevel: 'INFO',
+    api: {
+      throttleRateLimit: 200, throttleBurstLimit: 400,
+      corsAllowedOrigins: ['https://staging.streamvibe.app'], domainName: 'api.staging.streamvibe.app',
+    },
+    cognito: { deletionProtection: false, threatProtection: false },
+    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400 },
+    functionEnvironment: functionEnvironment('https://staging.streamvibe.app'),
+  },
+  prod: {
+    stage: 'prod',
+    prefix: 'streamvibe-prod',
+    // One NAT per AZ: losing an AZ must not cut the other AZ's Lambdas off the third-party APIs.
+    network: { natGateways: 2, flowLogRetention: RetentionDays.THREE_MONTHS },
+    aurora: { minCapacityAcu: 1, maxCapacityAcu: 16, readers: 1, backupRetentionDays: 14, deletionProtection: true, removal: 'retain' },
+    retainOnDelete: true,
+    logRetention: RetentionDays.THREE_MONTHS,
+    logLevel: 'INFO',
+    api: {
+      throttleRateLimit: 1000, throttleBurstLimit: 2000,
+      corsAllowedOrigins: ['https://streamvibe.app', 'https://www.streamvibe.app'], domainName: 'api.streamvibe.app',
+    },
+    cognito: { deletionProtection: true, threatProtection: true },
+    alarms: { dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000 },
+    functionEnvironment: functionEnvironment('https://streamvibe.app'),
+  },
+};
+
+export class UnknownStageError extends Error {
+  override name = 'UnknownStageError';
+  constructor(readonly stage: unknown) {
+    super(`Unknown stage ${JSON.stringify(stage)}: pass -c stage=${STAGES.join('|')}`);
+  }
+}
+
+export const isStage = (value: unknown): value is Stage => STAGES.includes(value as Stage);
+
+/** The configuration of one stage (a copy: callers may adjust it, in tests say, without touching the others). */
+export function stageConfig(stage: unknown): StageConfig {
+  if (!isStage(stage)) throw new UnknownStageError(stage);
+  return structuredClone(configs[stage]);
+}
+
+/** The removal policy of a stage's logs, keys and secrets. */
+export const removalPolicyOf = (config: StageConfig) => (config.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);

@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { QueueName } from '../../functions/_shared/queues.ts';
+import type { FunctionSpec } from '../../functions/manifest.ts';
+import { removalPolicyOf, type StageConfig } from '../config.ts';
+import type { DatabaseAccess } from '../stacks/data-stack.ts';
+import type { SecretsAccess } from '../stacks/secrets-stack.ts';
+import { acknowledgeLambdaManagedPolicies, acknowledgeRuntime, acknowledgeXRayWildcard } from '../nag.ts';
+import { nodejsBundling, REPO_ROOT } from './bundling.ts';
+
+/** A job category's queue and its dead-letter queue. */
+export interface JobQueue {
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+}
+
+/** What every app function is built against: the stage, the network, the database, the queues, the secrets. */
+export interface FunctionPlatform {
+  config: StageConfig;
+  vpc: IVpc;
+  securityGroup: ISecurityGroup;
+  database: DatabaseAccess;
+  secrets: SecretsAccess;
+  /** Filled in by the jobs stack; functions built before it may name no queue. */
+  queues: Partial<Record<QueueName, JobQueue>>;
+}
+
+/** The tag that names the manifest entry a Lambda was built from (tests and dashboards find functions by it). */
+export const FUNCTION_TAG = 'streamvibe:function';
+
+export class ManifestConfigError extends Error {
+  override name = 'ManifestConfigError';
+}
+
+/**
+ * One manifest entry as a Lambda, with the defaults every StreamVibe function shares — nodejs22.x on arm64,
+ * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
+ * retention, private subnets behind the functions' security group — and exactly the access its entry names:
+ * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
+ * also gets its dead-letter queues in JOB_DLQ_URLS), the secret families, and its extra environment variables.
+ */
+export class AppFunction extends Construct {
+  readonly function: NodejsFunction;
+
+  constructor(scope: Construct, readonly spec: FunctionSpec, platform: FunctionPlatform) {
+    super(scope, spec.name);
+    const { config } = platform;
+    const sendsTo = [...(spec.sendsTo ?? [])].sort();
+    const queues = sendsTo.map((name) => {
+      const queue = platform.queues[name];
+      if (!queue) throw new ManifestConfigError(`${spec.name} sends to queue ${name}, which the jobs stack did not create (yet)`);
+      return [name, queue] as const;
+    });
+    const isWorker = spec.trigger.kind === 'queue';
+
+    const stack = Stack.of(this);
+    const environment: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: 'streamvibe',
+      LOG_LEVEL: config.logLevel,
+      STREAMVIBE_STAGE: config.stage,
+      // Stack traces through the bundle's source map point at the TypeScript.
+      NODE_OPTIONS: '--enable-source-maps',
+      ...platform.database.environment,
+      ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
+      ...(queues.length && isWorker
+        ? { JOB_DLQ_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.deadLetterQueue.queueUrl]))) }
+        : {}),
+      ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
+      ...Object.fromEntries((spec.env ?? []).map((name) => [name, extraEnvironmentValue(spec, name, platform)])),
+    };
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, spec.entry),
+      handler: spec.handler ?? 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      description: spec.description,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      memorySize: spec.memoryMb,
+      tracing: Tracing.ACTIVE,
+      environment,
+      logGroup: new LogGroup(this, 'Logs', {
+        retention: config.logRetention,
+        removalPolicy: removalPolicyOf(config),
+      }),
+      vpc: platform.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [platform.securityGroup],
+      bundling: nodejsBundling(),
+    });
+    Tags.of(this.function).add(FUNCTION_TAG, spec.name);
+
+    platform.database.grantConnect(this.function);
+    for (const [, queue] of queues) {
+      queue.queue.grantSendMessages(this.function);
+      if (isWorker) queue.deadLetterQueue.grantSendMessages(this.function);
+    }
+    for (const family of spec.secrets ?? []) platform.secrets.grant(family, this.function);
+
+    acknowledgeLambdaManagedPolicies(this, { inVpc: true });
+    acknowledgeXRayWildcard(this);
+    acknowledgeRuntime(this);
+  }
+}
+
+function extraEnvironmentValue(spec: FunctionSpec, name: string, platform: FunctionPlatform): string {
+  const source = platform.config.functionEnvironment[name];
+  if (!source) {
+    throw new ManifestConfigError(
+      `${spec.name} reads ${name}, which infra/config.ts (functionEnvironment) gives no value for stage ${platform.config.stage}`);
+  }
+  return 'value' in source ? source.value : platform.secrets.environmentSecret(name);
+}

@@ -1,0 +1,114 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod, DomainName, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { AuthMode } from '../../functions/_shared/route.ts';
+import type { FunctionSpec, HttpTrigger } from '../../functions/manifest.ts';
+import { removalPolicyOf } from '../config.ts';
+import { AppFunction, ManifestConfigError, type FunctionPlatform } from '../constructs/app-function.ts';
+
+export interface ApiStackProps extends StackProps {
+  platform: FunctionPlatform;
+  /** The manifest's HTTP entries. */
+  functions: FunctionSpec[];
+  userPool: IUserPool;
+  userPoolClient: IUserPoolClient;
+  /** An ACM certificate for the stage's API domain; without one there is no custom domain. */
+  certificateArn?: string;
+}
+
+/** Routes API Gateway verifies a Cognito JWT for; public routes are open and webhooks verify their own signatures. */
+export const JWT_AUTH_MODES: readonly AuthMode[] = ['user', 'admin'];
+
+/** $context fields of an HTTP API access log line, as JSON. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
+  requestId: '$context.requestId', ip: '$context.identity.sourceIp', requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey', status: '$context.status', protocol: '$context.protocol',
+  responseLength: '$context.responseLength', responseLatencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency', integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error', userAgent: '$context.identity.userAgent',
+}));
+
+/**
+ * The HTTP API (payload 2.0): one Lambda per manifest HTTP entry, routed by the entry's method and path; a JWT
+ * authorizer (the user pool as issuer, the app client as audience) on user and admin routes, none on public and
+ * webhook routes. Stage-wide throttling, JSON access logs and CORS for the stage's web origins.
+ */
+export class ApiStack extends Stack {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly functions: AppFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props.platform;
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${config.prefix}-api`,
+      description: `StreamVibe ${config.stage} API`,
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: config.api.corsAllowedOrigins,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: removalPolicyOf(config),
+    });
+    const domainName = props.certificateArn
+      ? new DomainName(this, 'Domain', {
+        domainName: config.api.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+      })
+      : undefined;
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+      ...(domainName ? { domainMapping: { domainName } } : {}),
+    });
+
+    const jwt = new HttpJwtAuthorizer('CognitoJwt',
+      `https://cognito-idp.${this.region}.amazonaws.com/${props.userPool.userPoolId}`,
+      { jwtAudience: [props.userPoolClient.userPoolClientId], identitySource: ['$request.header.Authorization'] });
+    const none = new HttpNoneAuthorizer();
+
+    for (const spec of props.functions) {
+      if (spec.trigger.kind !== 'http') throw new ManifestConfigError(`${spec.name}: the API stack builds HTTP functions only`);
+      const { route } = (spec as FunctionSpec & { trigger: HttpTrigger }).trigger;
+      const fn = new AppFunction(this, spec, props.platform);
+      const authorizer: IHttpRouteAuthorizer = JWT_AUTH_MODES.includes(route.auth) ? jwt : none;
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${spec.name}-integration`, fn.function),
+        authorizer,
+      });
+      if (authorizer === none) {
+        Validations.of(created!).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: route.auth === 'webhook'
+            ? `${route.method} ${route.path} is a third-party webhook: the handler verifies the sender's signature.`
+            : `${route.method} ${route.path} is public by design (the discovery platform); the database serves it as anon under RLS.`,
+        });
+      }
+      this.functions.push(fn);
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    if (domainName) new CfnOutput(this, 'ApiDomainTarget', { value: domainName.regionalDomainName, description: `CNAME target for ${config.api.domainName}` });
+  }
+}

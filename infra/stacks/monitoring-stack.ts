@@ -1,0 +1,105 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm, ComparisonOperator, Dashboard, GraphWidget, TextWidget, TreatMissingData, type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { DatabaseCluster } from 'aws-cdk-lib/aws-rds';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { QueueName } from '../../functions/_shared/queues.ts';
+import type { StageConfig } from '../config.ts';
+import type { AppFunction, JobQueue } from '../constructs/app-function.ts';
+
+export interface MonitoringStackProps extends StackProps {
+  config: StageConfig;
+  functions: AppFunction[];
+  queues: Record<QueueName, JobQueue>;
+  api: IHttpApi;
+  cluster: DatabaseCluster;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * Alarms (to an SNS topic, optionally mailed) on what needs a human: a message in any DLQ, a function's errors or
+ * throttles, API 5xx, Aurora CPU and connections; and one dashboard with the same signals plus traffic.
+ */
+export class MonitoringStack extends Stack {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const thresholds = config.alarms;
+
+    // CloudWatch may publish to an encrypted topic only with a customer-managed key that lets it.
+    const key = new Key(this, 'AlarmTopicKey', { description: `StreamVibe ${config.stage}: alarm topic`, enableKeyRotation: true });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Alarms', { displayName: `StreamVibe ${config.stage} alarms`, masterKey: key, enforceSSL: true });
+    if (thresholds.email) this.topic.addSubscription(new EmailSubscription(thresholds.email));
+    const action = new SnsAction(this.topic);
+
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      const created = new Alarm(this, id, {
+        metric, threshold, evaluationPeriods, alarmDescription: description,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    const dlqDepth = Object.entries(props.queues).map(([name, { deadLetterQueue }]) => {
+      const metric = deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `${name} DLQ` });
+      alarm(`Dlq-${name}`, metric, thresholds.dlqMessages, `A ${name} job failed for good: inspect the ${name} DLQ, then redrive or discard`);
+      return metric;
+    });
+    const errors = props.functions.map(({ spec, function: fn }) => {
+      const metric = fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: spec.name });
+      alarm(`Errors-${spec.name}`, metric, thresholds.lambdaErrors, `${spec.name}: ${thresholds.lambdaErrors}+ errors in 5 minutes`);
+      alarm(`Throttles-${spec.name}`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), thresholds.lambdaThrottles,
+        `${spec.name} is throttled: account concurrency exhausted or a reserved limit too low`);
+      return metric;
+    });
+    const api5xx = props.api.metricServerError({ period: PERIOD, statistic: 'Sum' });
+    alarm('Api5xx', api5xx, thresholds.api5xx, `API: ${thresholds.api5xx}+ server errors in 5 minutes`);
+    const cpu = props.cluster.metricCPUUtilization({ period: PERIOD, statistic: 'Average' });
+    alarm('AuroraCpu', cpu, thresholds.auroraCpuPercent, `Aurora CPU at ${thresholds.auroraCpuPercent}%+ for 15 minutes`, 3);
+    const connections = props.cluster.metricDatabaseConnections({ period: PERIOD, statistic: 'Maximum' });
+    alarm('AuroraConnections', connections, thresholds.auroraConnections, `Aurora: ${thresholds.auroraConnections}+ connections`);
+    const acu = props.cluster.metricServerlessDatabaseCapacity({ period: PERIOD, statistic: 'Maximum' });
+
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${config.prefix}-overview` });
+    dashboard.addWidgets(new TextWidget({ markdown: `# StreamVibe ${config.stage}`, width: 24, height: 1 }));
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'API requests and errors',
+        left: [props.api.metricCount({ period: PERIOD }), props.api.metricClientError({ period: PERIOD }), api5xx], width: 12,
+      }),
+      new GraphWidget({
+        title: 'API latency p90 (ms)',
+        left: [props.api.metricLatency({ period: PERIOD, statistic: 'p90' }), props.api.metricIntegrationLatency({ period: PERIOD, statistic: 'p90' })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'Lambda errors', left: errors, width: 12 }),
+      new GraphWidget({
+        title: 'Queue depth and DLQs',
+        left: Object.entries(props.queues).map(([name, { queue }]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: name })),
+        right: dlqDepth, width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'Aurora CPU % and capacity (ACU)', left: [cpu], right: [acu], width: 12 }),
+      new GraphWidget({ title: 'Aurora connections', left: [connections], width: 12 }),
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  FlowLogDestination, FlowLogTrafficType, InterfaceVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc,
+  type ISecurityGroup, type IVpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { removalPolicyOf, type StageConfig } from '../config.ts';
+
+export interface NetworkStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/**
+ * The VPC over two AZs: public subnets (NAT only), private subnets with egress for the Lambdas, isolated subnets
+ * for Aurora and RDS Proxy. NAT is kept because workers call third-party APIs (YouTube, OpenAI, Stripe, …) that
+ * no endpoint reaches; one gateway outside prod (an AZ outage there may cut egress), one per AZ in prod. AWS
+ * traffic the functions make (SQS, Secrets Manager) goes through interface endpoints instead: private, and not
+ * billed per GB by NAT. No S3 gateway endpoint: no function uses S3.
+ */
+export class NetworkStack extends Stack {
+  readonly vpc: IVpc;
+  /** Every app Lambda's security group: HTTPS out, PostgreSQL to the VPC (the proxy), nothing in. */
+  readonly functionSecurityGroup: ISecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const flowLogs = new LogGroup(this, 'FlowLogs', {
+      retention: config.network.flowLogRetention,
+      removalPolicy: removalPolicyOf(config),
+    });
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: config.network.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'functions', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      flowLogs: { all: { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL } },
+    });
+    this.vpc = vpc;
+
+    const functions = new SecurityGroup(this, 'FunctionsSg', {
+      vpc, description: 'StreamVibe Lambdas: HTTPS out, PostgreSQL to the proxy', allowAllOutbound: false,
+    });
+    functions.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'AWS endpoints and third-party APIs over HTTPS');
+    functions.addEgressRule(Peer.ipv4(vpc.vpcCidrBlock), Port.tcp(5432), 'RDS Proxy');
+    this.functionSecurityGroup = functions;
+
+    const endpoints = new SecurityGroup(this, 'EndpointsSg', {
+      vpc, description: 'Interface endpoints: HTTPS from the StreamVibe Lambdas only', allowAllOutbound: false,
+    });
+    endpoints.addIngressRule(functions, Port.tcp(443), 'HTTPS from the Lambdas');
+    for (const [name, service] of [['Sqs', InterfaceVpcEndpointAwsService.SQS], ['SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER]] as const) {
+      vpc.addInterfaceEndpoint(name, {
+        service, privateDnsEnabled: true, open: false, securityGroups: [endpoints],
+        subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      });
+    }
+  }
+}

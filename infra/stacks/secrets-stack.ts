@@ -1,0 +1,108 @@
+import { ArnFormat, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct, IConstruct } from 'constructs';
+import type { SecretFamily } from '../../functions/manifest.ts';
+import { removalPolicyOf, type StageConfig } from '../config.ts';
+
+export interface SecretsStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/** What a function needs to use a family of secrets: its environment and its IAM grant. */
+export interface SecretsAccess {
+  environment(family: SecretFamily): Record<string, string>;
+  grant(family: SecretFamily, grantee: IGrantable): void;
+  /** The value of a secret environment variable, as a CloudFormation dynamic reference resolved at deploy. */
+  environmentSecret(name: string): string;
+}
+
+/** Actions of the token vault on its own secrets: create one per connection, read, refresh, revoke. */
+const OAUTH_TOKEN_ACTIONS = [
+  'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:TagResource',
+  'secretsmanager:DeleteSecret',
+];
+
+/**
+ * OAuth token secrets live under `streamvibe/<stage>/oauth/` (one per connected account, created at run time by
+ * the token vault; the database keeps only the name), encrypted with this stack's key. A function gets access
+ * only when its manifest entry names the family, and only to that prefix. Secret environment variables
+ * (infra/config.ts) get one secret each, `streamvibe/<stage>/env/<NAME>`, generated or set by an operator.
+ */
+export class SecretsStack extends Stack {
+  readonly access: SecretsAccess;
+  readonly oauthKey: Key;
+  readonly environmentSecrets: Record<string, Secret> = {};
+
+  constructor(scope: Construct, id: string, props: SecretsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const oauthPrefix = `streamvibe/${config.stage}/oauth/`;
+    const removalPolicy = removalPolicyOf(config);
+
+    this.oauthKey = new Key(this, 'OAuthTokensKey', {
+      description: `StreamVibe ${config.stage}: encrypts the OAuth token secrets under ${oauthPrefix}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    for (const [name, source] of Object.entries(config.functionEnvironment).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!('secret' in source)) continue;
+      const secret = new Secret(this, `Env-${name}`, {
+        secretName: environmentSecretName(config.stage, name),
+        description: source.secret === 'generated'
+          ? `StreamVibe ${config.stage}: ${name} (random, generated at creation)`
+          : `StreamVibe ${config.stage}: ${name}; replace the placeholder with aws secretsmanager put-secret-value`,
+        ...(source.secret === 'generated'
+          ? { generateSecretString: { passwordLength: 48, excludePunctuation: true } }
+          // A placeholder, not a secret: CloudFormation leaves the operator's value alone on later deploys.
+          : { secretStringValue: SecretValue.unsafePlainText('unset') }),
+        removalPolicy,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: source.secret === 'generated'
+          ? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put a new value, redeploy).`
+          : `${name} is issued by a third party and rolled there (the variable takes old and new during a roll); Secrets Manager rotation cannot do that.`,
+      });
+      this.environmentSecrets[name] = secret;
+    }
+
+    const stack = Stack.of(this);
+    const oauthSecretsArn = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${oauthPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const key = this.oauthKey;
+    this.access = {
+      environment: (family) => {
+        switch (family) {
+          case 'oauth': return { OAUTH_SECRET_PREFIX: oauthPrefix, OAUTH_SECRET_KMS_KEY_ARN: key.keyArn };
+        }
+      },
+      grant: (family, grantee) => {
+        switch (family) {
+          case 'oauth':
+            Validations.of(grantee as unknown as IConstruct).acknowledge({
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${oauthPrefix}*]`,
+              reason: `The token vault creates one secret per connected account at run time: access is scoped to the ${oauthPrefix} prefix.`,
+            });
+            grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: OAUTH_TOKEN_ACTIONS, resources: [oauthSecretsArn] }));
+            // The key only through Secrets Manager, for these secrets.
+            grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+              actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+              resources: [key.keyArn],
+              conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+            }));
+            return;
+        }
+      },
+      environmentSecret: (name) => {
+        if (!this.environmentSecrets[name]) throw new Error(`${name} is not a secret environment variable of ${config.stage}`);
+        return SecretValue.secretsManager(environmentSecretName(config.stage, name)).unsafeUnwrap();
+      },
+    };
+  }
+}
+
+/** Secret environment variables are read by name (a dynamic reference), so the name is fixed per stage. */
+export const environmentSecretName = (stage: string, variable: string) => `streamvibe/${stage}/env/${variable}`;

@@ -1,0 +1,82 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { functions, queues, type FunctionSpec } from '../../functions/manifest.ts';
+import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
+import { synthStage } from './synth.ts';
+
+type Resource = { Type: string; Properties?: Record<string, any> };
+
+const probe: FunctionSpec = {
+  name: 'oauth-probe', entry: 'functions/account/me.ts', description: 'A test entry that names the OAuth secrets',
+  trigger: { kind: 'http', route: { method: 'POST', path: '/oauth-probe', auth: 'user', summary: 'probe', tags: [] } },
+  timeoutSeconds: 10, memoryMb: 256, sendsTo: ['tokens'], secrets: ['oauth'],
+};
+
+/** The Lambda built for an entry, and the statements of its role's policies. */
+function lambda(templates: Record<string, Template>, name: string) {
+  for (const template of Object.values(templates)) {
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    const found = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function'
+      && ((r.Properties!.Tags ?? []) as { Key: string; Value: string }[]).some((t) => t.Key === FUNCTION_TAG && t.Value === name));
+    if (!found) continue;
+    const roleId = found.Properties!.Role['Fn::GetAtt'][0];
+    const statements = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties!.Roles.some((x: { Ref: string }) => x.Ref === roleId))
+      .flatMap((r) => r.Properties!.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+    return { env: found.Properties!.Environment.Variables as Record<string, unknown>, statements };
+  }
+  throw new Error(`no Lambda for ${name}`);
+}
+
+describe('AppFunction: least privilege and environment from the manifest entry', () => {
+  it('grants the OAuth token secrets (prefix streamvibe/<stage>/oauth/*, key via Secrets Manager only) to an entry that names them, and to no other', async () => {
+    const { templates } = await synthStage('staging', { functions: [...functions, probe] });
+
+    const { env, statements } = lambda(templates, 'oauth-probe');
+    const secretStatement = statements.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))!;
+    expect(JSON.stringify(secretStatement.Resource)).toMatch(/:secret:streamvibe\/staging\/oauth\/\*"/);
+    expect([secretStatement.Action].flat()).not.toContain('secretsmanager:*');
+    const kms = statements.find((s) => [s.Action].flat().includes('kms:Decrypt'))!;
+    expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
+    expect(env).toMatchObject({ OAUTH_SECRET_PREFIX: 'streamvibe/staging/oauth/', OAUTH_SECRET_KMS_KEY_ARN: expect.anything() });
+    for (const other of functions) {
+      const actions = lambda(templates, other.name).statements.flatMap((s) => [s.Action].flat());
+      expect(actions.filter((a) => a.startsWith('secretsmanager:') || a.startsWith('kms:')), other.name).toEqual([]);
+    }
+  });
+
+  it('gives a non-worker the URL of and send rights to the queues it names only, not their DLQs', async () => {
+    const { templates } = await synthStage('dev', { functions: [...functions, probe] });
+
+    const { env, statements } = lambda(templates, 'oauth-probe');
+    expect(JSON.stringify(env.JOB_QUEUE_URLS)).toMatch(/^\{"Fn::Join":\["",\["\{\\"tokens\\":\\""/);
+    expect(env.JOB_DLQ_URLS).toBeUndefined();
+    const targets = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage')).map((s) => JSON.stringify(s.Resource));
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toMatch(/tokensqueue/);
+  });
+
+  it('resolves secret environment variables from streamvibe/<stage>/env/<NAME> at deploy, and plain ones from the stage config', async () => {
+    const { templates } = await synthStage('prod');
+
+    expect(lambda(templates, 'track-click').env.CLICK_HASH_SECRET).toBe('{{resolve:secretsmanager:streamvibe/prod/env/CLICK_HASH_SECRET:SecretString:::}}');
+    expect(lambda(templates, 'stripe-webhook').env.STRIPE_WEBHOOK_SECRETS).toBe('{{resolve:secretsmanager:streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS:SecretString:::}}');
+    expect(lambda(templates, 'sitemap-xml').env.PUBLIC_SITE_URL).toBe('https://streamvibe.app');
+  });
+
+  it('refuses to synthesize an entry that reads a variable the stage config has no value for, naming both', async () => {
+    const reader: FunctionSpec = { ...probe, name: 'reads-unknown', env: ['NO_SUCH_SETTING'], secrets: [], sendsTo: [] };
+
+    await expect(synthStage('dev', { functions: [...functions, reader] }))
+      .rejects.toThrow(/reads-unknown reads NO_SUCH_SETTING, which infra\/config.ts \(functionEnvironment\) gives no value for stage dev/);
+  });
+
+  it('refuses a worker whose queue\'s visibility timeout is under 6× its timeout (SQS would redeliver running jobs)', async () => {
+    const slowWorker: FunctionSpec = {
+      name: 'slow-worker', entry: 'functions/jobs/workers-maintenance.ts', description: 'too slow for its queue',
+      trigger: { kind: 'queue', queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0 },
+      timeoutSeconds: queues.seo.visibilityTimeoutSeconds / 6 + 1, memoryMb: 256, sendsTo: ['seo'],
+    };
+
+    await expect(synthStage('dev', { functions: [...functions, slowWorker] })).rejects.toThrow(/slow-worker: queue seo's visibility timeout/);
+  });
+});

@@ -1,0 +1,275 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JWT_AUTH_MODES } from '../../infra/stacks/api-stack.ts';
+import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
+import { functions, queues, type HttpTrigger, type QueueTrigger, type ScheduleTrigger } from '../../functions/manifest.ts';
+import { synthStage } from './synth.ts';
+
+type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };
+type Resources = Record<string, Resource>;
+
+/**
+ * Lambdas that are not manifest entries, each for a reason: CDK's own custom-resource providers, and the
+ * migration runner behind the SchemaMigrations custom resource.
+ */
+const NON_MANIFEST_FUNCTIONS: Record<string, string> = {
+  'Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler': 'CDK: strips the VPC default security group\'s rules (@aws-cdk/aws-ec2:restrictDefaultSecurityGroup)',
+  'Data/SchemaMigrations/Provider/framework-onEvent/Resource': 'CDK: custom-resources Provider framework for SchemaMigrations',
+  'Data/SchemaMigrations/Runner/Resource': 'ours: the deploy-time migration runner (Data API)',
+};
+
+const STAGE = 'dev';
+let templates: Record<string, Template>;
+let all: { stack: string; id: string; resource: Resource }[];
+const resources = (stack: string): Resources => templates[`StreamVibe-${STAGE}-${stack}`]!.toJSON().Resources as Resources;
+const ofType = (type: string) => all.filter((r) => r.resource.Type === type);
+const path = (r: Resource) => String(r.Metadata?.['aws:cdk:path']).replace(/^StreamVibe-\w+-/, '');
+const tagOf = (r: Resource) => (r.Properties?.Tags as { Key: string; Value: string }[] | undefined)?.find((t) => t.Key === FUNCTION_TAG)?.Value;
+/** Logical id of the Lambda built for a manifest entry. */
+const functionId = (name: string) => ofType('AWS::Lambda::Function').find((r) => tagOf(r.resource) === name)!;
+
+beforeAll(async () => {
+  ({ templates } = await synthStage(STAGE));
+  all = Object.entries(templates).flatMap(([stack, t]) =>
+    Object.entries(t.toJSON().Resources as Resources).map(([id, resource]) => ({ stack, id, resource })));
+});
+
+describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
+  it('has exactly one Lambda per manifest entry, and otherwise only the functions known by name and reason', () => {
+    const lambdas = ofType('AWS::Lambda::Function');
+    const tagged = lambdas.map((r) => tagOf(r.resource)).filter((name): name is string => name !== undefined);
+    expect(tagged.sort()).toEqual(functions.map((f) => f.name).sort());
+    const untagged = lambdas.filter((r) => tagOf(r.resource) === undefined).map((r) => path(r.resource));
+    expect(untagged.sort()).toEqual(Object.keys(NON_MANIFEST_FUNCTIONS).sort());
+  });
+
+  it('builds every function with the shared defaults: nodejs22.x, arm64, tracing, the entry\'s handler, timeout and memory, in private subnets', () => {
+    for (const spec of functions) {
+      const { resource } = functionId(spec.name);
+      expect(resource.Properties, spec.name).toMatchObject({
+        Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
+        Handler: `index.${spec.handler ?? 'handler'}`, Timeout: spec.timeoutSeconds, MemorySize: spec.memoryMb,
+        VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+      const env = resource.Properties!.Environment.Variables as Record<string, unknown>;
+      expect(env, spec.name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'streamvibe', LOG_LEVEL: 'DEBUG', DB_NAME: 'streamvibe', DB_USER: 'streamvibe_app' });
+      // JOB_QUEUE_URLS names exactly the queues the entry sends to; only workers get their dead-letter queues.
+      const queueKeys = (name: string) => (env[name] ? [...JSON.stringify(env[name]).matchAll(/\\"(\w+)\\":\\"/g)].map((m) => m[1]).sort() : []);
+      expect(queueKeys('JOB_QUEUE_URLS'), spec.name).toEqual([...(spec.sendsTo ?? [])].sort());
+      expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual(spec.trigger.kind === 'queue' ? [...(spec.sendsTo ?? [])].sort() : []);
+      expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
+        .toEqual([...(spec.env ?? []), ...(spec.secrets?.includes('oauth') ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
+    }
+  });
+
+  it('routes every manifest HTTP entry to its own Lambda, with the Cognito JWT authorizer on user and admin routes and none on public and webhook routes', () => {
+    const api = resources('Api');
+    const [authorizerId, authorizer] = Object.entries(api).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Authorizer')!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Audience: [expect.anything()], Issuer: expect.objectContaining({ 'Fn::Join': expect.any(Array) }) },
+    });
+    expect(JSON.stringify(authorizer.Properties!.JwtConfiguration.Issuer)).toContain('https://cognito-idp.');
+    const routes = Object.values(api).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    const integrations = Object.fromEntries(Object.entries(api).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Integration'));
+    const httpEntries = functions.filter((f) => f.trigger.kind === 'http');
+    expect(routes).toHaveLength(httpEntries.length);
+    for (const spec of httpEntries) {
+      const { route } = spec.trigger as HttpTrigger;
+      const found = routes.find((r) => r.Properties!.RouteKey === `${route.method} ${route.path}`);
+      expect(found, `${route.method} ${route.path}`).toBeDefined();
+      if (JWT_AUTH_MODES.includes(route.auth)) {
+        expect(found!.Properties, spec.name).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      } else {
+        expect(found!.Properties!.AuthorizationType, spec.name).toBe('NONE');
+        expect(found!.Properties!.AuthorizerId, spec.name).toBeUndefined();
+      }
+      const integrationId = (found!.Properties!.Target['Fn::Join'][1][1] as { Ref: string }).Ref;
+      expect(integrations[integrationId]!.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [functionId(spec.name).id, 'Arn'] },
+      });
+    }
+  });
+
+  it('throttles the stage, writes JSON access logs and answers CORS preflights for the stage\'s origins only', () => {
+    const api = templates[`StreamVibe-${STAGE}-Api`]!;
+    api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default', AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+    });
+    api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['http://localhost:5173', 'https://dev.streamvibe.app'] }),
+    });
+  });
+
+  it('gives every manifest queue a dead-letter queue with the manifest\'s maxReceiveCount and visibility timeout', () => {
+    const jobs = resources('Jobs');
+    const sqs = Object.entries(jobs).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    const withRedrive = sqs.filter(([, r]) => r.Properties?.RedrivePolicy);
+    expect(withRedrive).toHaveLength(Object.keys(queues).length);
+    expect(sqs).toHaveLength(2 * Object.keys(queues).length);
+    for (const [name, spec] of Object.entries(queues)) {
+      const [, queue] = withRedrive.find(([id]) => id.startsWith(`${name}queue`))!;
+      const dlqId = queue.Properties!.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+      expect(dlqId, name).toMatch(new RegExp(`^${name}dlq`));
+      expect(queue.Properties, name).toMatchObject({
+        VisibilityTimeout: spec.visibilityTimeoutSeconds, MessageRetentionPeriod: spec.retentionSeconds,
+        RedrivePolicy: { maxReceiveCount: spec.maxReceiveCount }, SqsManagedSseEnabled: true,
+      });
+      expect(jobs[dlqId]!.Properties?.RedrivePolicy, `${name} DLQ`).toBeUndefined();
+    }
+  });
+
+  it('feeds every worker from its queue with the manifest\'s batch size and window, reporting batch item failures', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    const workers = functions.filter((f) => f.trigger.kind === 'queue');
+    expect(mappings).toHaveLength(workers.length);
+    for (const spec of workers) {
+      const trigger = spec.trigger as QueueTrigger;
+      const mapping = mappings.find((m) => m.resource.Properties!.FunctionName.Ref === functionId(spec.name).id);
+      expect(mapping?.resource.Properties, spec.name).toMatchObject({
+        BatchSize: trigger.batchSize, MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        EventSourceArn: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${trigger.queue}queue`)), 'Arn'] },
+      });
+    }
+  });
+
+  it('schedules every scheduled entry with EventBridge Scheduler at its rate, targeting its own function', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule');
+    const scheduled = functions.filter((f) => f.trigger.kind === 'schedule');
+    expect(schedules).toHaveLength(scheduled.length);
+    const minutes = (expression: string) => {
+      const [, n, unit] = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression)!;
+      return Number(n) * { minute: 1, hour: 60, day: 1440 }[unit as 'minute']!;
+    };
+    for (const spec of scheduled) {
+      const schedule = schedules.find((s) => s.resource.Properties!.Target.Arn['Fn::GetAtt'][0] === functionId(spec.name).id);
+      expect(schedule, spec.name).toBeDefined();
+      expect(minutes(schedule!.resource.Properties!.ScheduleExpression), spec.name).toBe((spec.trigger as ScheduleTrigger).everyMinutes);
+      expect(schedule!.resource.Properties).toMatchObject({ State: 'ENABLED', FlexibleTimeWindow: { Mode: 'OFF' } });
+    }
+  });
+
+  it('wires the manifest\'s Cognito entry as the user pool\'s post-confirmation trigger, with user/admin/moderator groups', () => {
+    const auth = templates[`StreamVibe-${STAGE}-Auth`]!;
+    const [cognitoEntry] = functions.filter((f) => f.trigger.kind === 'cognito');
+    auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PostConfirmation: { 'Fn::GetAtt': [functionId(cognitoEntry!.name).id, 'Arn'] } },
+      UsernameAttributes: ['email'],
+    });
+    const groups = Object.values(resources('Auth')).filter((r) => r.Type === 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties!.GroupName);
+    expect(groups.sort()).toEqual(['admin', 'moderator', 'user']);
+    auth.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']) });
+  });
+
+  it('keeps Aurora PostgreSQL 17 private, encrypted, IAM-authenticated, Data API on, in isolated subnets, behind an IAM-only RDS Proxy', () => {
+    const data = resources('Data');
+    const [, cluster] = Object.entries(data).find(([, r]) => r.Type === 'AWS::RDS::DBCluster')!;
+    expect(cluster.Properties).toMatchObject({
+      Engine: 'aurora-postgresql', EngineVersion: expect.stringMatching(/^17\./), StorageEncrypted: true,
+      EnableIAMDatabaseAuthentication: true, EnableHttpEndpoint: true,
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 2 }, BackupRetentionPeriod: 1,
+    });
+    for (const instance of Object.values(data).filter((r) => r.Type === 'AWS::RDS::DBInstance')) {
+      expect(instance.Properties).toMatchObject({ PubliclyAccessible: false, DBInstanceClass: 'db.serverless' });
+    }
+    const subnetGroup = Object.values(data).find((r) => r.Type === 'AWS::RDS::DBSubnetGroup')!;
+    const isolatedOutputs = JSON.stringify(subnetGroup.Properties!.SubnetIds);
+    expect(isolatedOutputs).toMatch(/Vpcdata/);
+    expect(isolatedOutputs).not.toMatch(/Vpcfunctions|Vpcpublic/);
+    const network = resources('Network');
+    const isolated = Object.entries(network).filter(([id, r]) => r.Type === 'AWS::EC2::Subnet' && id.startsWith('Vpcdata'));
+    for (const [, subnet] of isolated) expect(subnet.Properties!.MapPublicIpOnLaunch).toBe(false);
+    const routesToInternet = Object.entries(network).filter(([id, r]) => r.Type === 'AWS::EC2::Route' && id.startsWith('Vpcdata'));
+    expect(routesToInternet).toEqual([]);
+    // Only the proxy's security group may reach the cluster; nothing reaches it from a CIDR.
+    const ingress = Object.values(data).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress');
+    for (const rule of ingress) expect(rule.Properties!.CidrIp, JSON.stringify(rule.Properties)).toBeUndefined();
+    const proxy = Object.values(data).find((r) => r.Type === 'AWS::RDS::DBProxy')!;
+    expect(proxy.Properties).toMatchObject({ EngineFamily: 'POSTGRESQL', RequireTLS: true, DefaultAuthScheme: 'IAM_AUTH' });
+    expect(proxy.Properties!.Auth).toBeUndefined();
+  });
+
+  it('grants each function rds-db:connect for the app user through the proxy, and nothing wider on the database', () => {
+    for (const spec of functions) {
+      const statements = policyStatementsOf(functionId(spec.name));
+      const connect = statements.filter((s) => [s.Action].flat().includes('rds-db:connect'));
+      expect(connect, spec.name).toHaveLength(1);
+      expect(JSON.stringify(connect[0]!.Resource), spec.name).toMatch(/dbuser:.*\/streamvibe_app"/);
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((a: string) => /^rds/.test(a)), spec.name).toEqual(['rds-db:connect']);
+    }
+  });
+
+  it('lets a function send only to the queues its entry names (and, for workers, their DLQs)', () => {
+    for (const spec of functions) {
+      const sendTargets = policyStatementsOf(functionId(spec.name))
+        .filter((s) => [s.Action].flat().includes('sqs:SendMessage'))
+        .flatMap((s) => [s.Resource].flat().map((r: { 'Fn::GetStackOutput'?: { OutputName: string }; 'Fn::GetAtt'?: string[] }) =>
+          r['Fn::GetStackOutput']?.OutputName ?? r['Fn::GetAtt']?.[0]));
+      const expected = (spec.sendsTo ?? []).flatMap((q) => (spec.trigger.kind === 'queue' ? [`${q}queue`, `${q}dlq`] : [`${q}queue`]));
+      expect(sendTargets.map((t) => expected.find((e) => String(t).includes(e)) ?? t).sort(), spec.name).toEqual(expected.sort());
+    }
+  });
+
+  it('has no IAM statement on "*" except the acknowledged ones (X-Ray tracing, listed with the reason)', () => {
+    const ACKNOWLEDGED_STAR_ACTIONS: Record<string, string> = {
+      'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
+      'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
+    };
+    const offenders: string[] = [];
+    for (const { stack, id, resource } of all) {
+      for (const statement of identityStatements(resource)) {
+        if (![statement.Resource].flat().includes('*')) continue;
+        const unacknowledged = [statement.Action].flat().filter((a: string) => !(a in ACKNOWLEDGED_STAR_ACTIONS));
+        if (unacknowledged.length) offenders.push(`${stack}/${id}: ${unacknowledged.join(', ')} on *`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('alarms on every DLQ, every function\'s errors and throttles, API 5xx, Aurora CPU and connections, with a dashboard', () => {
+    const alarms = Object.values(resources('Monitoring')).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const metricOf = (a: Resource) => a.Properties!.MetricName ?? a.Properties!.Metrics?.[0]?.MetricStat?.Metric?.MetricName;
+    const count = (metric: string) => alarms.filter((a) => metricOf(a) === metric).length;
+    expect(count('ApproximateNumberOfMessagesVisible')).toBe(Object.keys(queues).length);
+    expect(count('Errors')).toBe(functions.length);
+    expect(count('Throttles')).toBe(functions.length);
+    expect(count('5xx')).toBe(1);
+    expect(count('CPUUtilization')).toBe(1);
+    expect(count('DatabaseConnections')).toBe(1);
+    for (const alarm of alarms) expect(alarm.Properties!.AlarmActions).toHaveLength(1);
+    templates[`StreamVibe-${STAGE}-Monitoring`]!.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('applies the migrations with a custom resource whose fingerprint follows db/migrations', () => {
+    const data = templates[`StreamVibe-${STAGE}-Data`]!;
+    data.hasResourceProperties('Custom::SchemaMigrations', {
+      DatabaseName: 'streamvibe', AppRole: 'streamvibe_app', MigrationsFingerprint: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+      ClusterArn: Match.anyValue(), SecretArn: Match.anyValue(),
+    });
+    const runner = policyStatementsOf(all.find((r) => path(r.resource) === 'Data/SchemaMigrations/Runner/Resource')!);
+    expect(runner.flatMap((s) => [s.Action].flat())).toEqual(expect.arrayContaining(['rds-data:ExecuteStatement', 'rds-data:BeginTransaction', 'rds-data:CommitTransaction', 'rds-data:RollbackTransaction']));
+  });
+});
+
+/** Statements of the identity policies attached to a function's role. */
+function policyStatementsOf(fn: { stack: string; resource: Resource }): any[] {
+  const roleId = fn.resource.Properties!.Role['Fn::GetAtt'][0] as string;
+  return all.filter((r) => r.stack === fn.stack && r.resource.Type === 'AWS::IAM::Policy'
+    && (r.resource.Properties!.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+    .flatMap((r) => r.resource.Properties!.PolicyDocument.Statement);
+}
+
+/** Identity-policy statements of a resource (IAM policies, managed policies, inline role policies). */
+function identityStatements(resource: Resource): any[] {
+  if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') return resource.Properties!.PolicyDocument.Statement;
+  if (resource.Type === 'AWS::IAM::Role') return (resource.Properties?.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement);
+  // CDK's own custom-resource providers keep their role inline in a CfnResource.
+  if (resource.Type === 'AWS::Lambda::Function') return [];
+  return [];
+}
