@@ -19,6 +19,8 @@ export interface LocalStackOptions {
   /** Shorter visibility timeouts make redelivery observable in tests. */
   visibilityTimeoutSeconds?: number;
   pollWaitSeconds?: number;
+  /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default 4. */
+  pollerConcurrency?: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   const gateway = await startGateway({
     port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes()],
   });
-  const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds });
+  const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds, concurrency: options.pollerConcurrency });
   const scheduler = startScheduler(scheduledFunctions(), { autoStart: options.schedules !== 'manual', log: (l) => process.stderr.write(`${l}\n`) });
   return {
     url: gateway.url,

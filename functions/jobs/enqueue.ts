@@ -23,22 +23,18 @@ export interface EnqueuedJob {
  * category's queue and marks it dispatched. If the send fails, the outbox sweeper sends it within a minute.
  */
 export async function enqueueJob(sql: Sql, dispatcher: JobDispatcher, request: EnqueueRequest): Promise<EnqueuedJob> {
-  const job = await asService(sql, async (tx) => {
-    const [found] = await tx`
-      SELECT job_id, created, status
-      FROM find_or_create_job(p_user_id => ${request.userId}, p_job_type => ${request.kind},
-                              p_params => ${tx.json((request.params ?? {}) as never)}, p_priority => ${request.priority ?? null},
-                              p_scheduled_for => ${request.scheduledFor ?? null})`;
-    // A separate statement: the function's insert is not visible to the statement that called it.
-    const [target] = await tx`
-      SELECT t.queue_name, extract(epoch FROM q.scheduled_for - now())::float8 AS delay_seconds
-      FROM job_queue q JOIN job_type t ON t.id = q.job_type_id WHERE q.id = ${found!.job_id}`;
-    return { ...found!, ...target! };
-  });
-  const result = { jobId: job.job_id as string, created: job.created as boolean, status: job.status as string };
-  const delaySeconds = Math.max(job.delay_seconds as number, 0);
+  // One statement: the queue follows from the kind (the catalogue is static, so no need to read the new row).
+  const [job] = await asService(sql, (tx) => tx`
+    SELECT f.job_id, f.created, f.status, t.queue_name
+    FROM find_or_create_job(p_user_id => ${request.userId}, p_job_type => ${request.kind},
+                            p_params => ${tx.json((request.params ?? {}) as never)}, p_priority => ${request.priority ?? null},
+                            p_scheduled_for => ${request.scheduledFor ?? null}) f
+    JOIN meta.job_kind k ON k.kind = ${request.kind}
+    JOIN job_type t ON t.id = k.job_type_id`);
+  const result = { jobId: job!.job_id as string, created: job!.created as boolean, status: job!.status as string };
+  const delaySeconds = Math.max(((request.scheduledFor?.getTime() ?? 0) - Date.now()) / 1000, 0);
   if (result.created && delaySeconds <= MAX_SQS_DELAY_SECONDS) {
-    const sent = await dispatcher.dispatch([{ jobId: result.jobId, queue: job.queue_name as QueueName, delaySeconds }]);
+    const sent = await dispatcher.dispatch([{ jobId: result.jobId, queue: job!.queue_name as QueueName, delaySeconds }]);
     if (sent.length > 0) await asService(sql, (tx) => tx`SELECT mark_jobs_dispatched(${sent}::uuid[])`);
   }
   return result;
