@@ -1,0 +1,52 @@
+import type { BenchCase } from './cases.ts';
+import { measure, merge, type LoadLimits, type Measurement } from './measure.ts';
+import type { Row } from './report.ts';
+
+/** Paths measured per case; rounds alternate them, so a change in background load hits all three alike. */
+const PATHS = ['gateway', 'rawAnon', 'rawNoRls'] as const;
+
+export interface Miss {
+  c: BenchCase;
+  /** overhead: the gateway adds too much to the SQL; latency: the request itself is too slow. */
+  kind: 'overhead' | 'latency';
+  why: string;
+}
+
+/** Splits a measurement's budget into `rounds` equal rounds. */
+export const perRound = (limits: LoadLimits, rounds: number): LoadLimits =>
+  ({ ...limits, maxRequests: Math.ceil(limits.maxRequests / rounds), maxDurationMs: limits.maxDurationMs / rounds });
+
+/** Measures every case at one concurrency level: the three paths, each in `rounds` alternating rounds. */
+export async function measureCases(cases: BenchCase[], limits: LoadLimits, rounds: number, log: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const c of cases) {
+    log(`c=${limits.concurrency} ${c.name} …`);
+    const samples: Record<(typeof PATHS)[number], Measurement[]> = { gateway: [], rawAnon: [], rawNoRls: [] };
+    for (let round = 0; round < rounds; round += 1) {
+      for (const path of PATHS) samples[path].push(await measure(c[path], perRound(limits, rounds)));
+    }
+    rows.push({
+      name: c.name, responseBytes: c.responseBytes,
+      gateway: merge(samples.gateway), rawAnon: merge(samples.rawAnon), rawNoRls: merge(samples.rawNoRls),
+      reference: limits.concurrency === 1 ? c.reference.one : c.reference.eight,
+    });
+  }
+  return rows;
+}
+
+/** The goals each case misses at this concurrency: gateway p95 within `maxOverhead`× raw, and any absolute p95 goal. */
+export function checkGoals(cases: BenchCase[], rows: Row[], concurrency: number, maxOverhead: number): Miss[] {
+  return cases.flatMap((c, i) => {
+    const row = rows[i]!;
+    if (c.floor) return [];
+    const misses: Miss[] = [];
+    const ratio = row.gateway.p95Ms / row.rawAnon.p95Ms;
+    if (ratio > maxOverhead) misses.push({ c, kind: 'overhead', why: `c=${concurrency}: gateway p95 ${ratio.toFixed(2)}× raw (goal ≤ ${maxOverhead}×)` });
+    for (const [path, m] of [['gateway', row.gateway], ['raw', row.rawAnon]] as const) {
+      if (c.p95GoalMs && m.p95Ms > c.p95GoalMs) {
+        misses.push({ c, kind: 'latency', why: `c=${concurrency}: ${path} p95 ${m.p95Ms.toFixed(1)} ms (goal ≤ ${c.p95GoalMs} ms)` });
+      }
+    }
+    return misses;
+  });
+}
