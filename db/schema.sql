@@ -410,6 +410,7 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX content_item_public_account_recent_idx ON public.content_item USING btree (social_account_id, published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_category_popular_idx ON public.content_item USING btree (category_code, views_count DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_category_recent_idx ON public.content_item USING btree (category_code, published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
+  CREATE INDEX content_item_public_creator_recent_idx ON public.content_item USING btree (user_id, published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_platform_recent_idx ON public.content_item USING btree (platform_id, published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_popular_idx ON public.content_item USING btree (views_count DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_recent_idx ON public.content_item USING btree (published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));

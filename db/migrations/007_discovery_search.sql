@@ -182,6 +182,10 @@ CREATE INDEX users_public_search_idx ON users USING gin (
 CREATE INDEX users_public_display_name_trgm_idx ON users USING gin (display_name extensions.gin_trgm_ops)
   WHERE is_public AND deleted_at IS NULL;
 CREATE INDEX users_public_views_idx ON users (total_views DESC, id) WHERE is_public AND deleted_at IS NULL;
+-- A creator's public items, newest first: creator pages and browse-content?creator_slug= walk it and stop after a page
+-- instead of sorting all of a prolific creator's items (bench at 1M: 3.4 ms -> 0.28 ms for a creator with 1,109 items).
+CREATE INDEX content_item_public_creator_recent_idx ON content_item (user_id, published_at DESC, id DESC)
+  WHERE visibility = 'public' AND deleted_at IS NULL;
 
 -- ---------------------------------------------------------------------------------------------
 -- Search candidates
