@@ -61,13 +61,13 @@ async function handleRecord(queue: QueueName, executors: Record<string, Executor
   }
 }
 
+/** Claims the job and reads what the executor needs in one round trip (start_job changes none of these columns). */
 async function claim(jobId: string, workerId: string): Promise<RunningJob | undefined> {
-  return service(async (tx) => {
-    const [started] = await tx`SELECT start_job(${jobId}, ${workerId}) AS ok`;
-    if (!started!.ok) return undefined;
-    const [row] = await tx`SELECT user_id, job_type, params, retry_count, max_retries FROM job_queue WHERE id = ${jobId}`;
-    return { id: jobId, userId: row!.user_id, kind: row!.job_type, params: row!.params, retryCount: row!.retry_count, maxRetries: row!.max_retries };
-  });
+  const [row] = await service((tx) => tx`
+    SELECT start_job(q.id, ${workerId}) AS started, q.user_id, q.job_type, q.params, q.retry_count, q.max_retries
+    FROM job_queue q WHERE q.id = ${jobId}`);
+  if (!row?.started) return undefined;
+  return { id: jobId, userId: row.user_id, kind: row.job_type, params: row.params, retryCount: row.retry_count, maxRetries: row.max_retries };
 }
 
 function jobContext(job: RunningJob, workerId: string): JobContext {
