@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { LOCAL_DATA_DIR, LOCAL_PG_PORT, startLocalDatabase } from './database.ts';
 import { handleSignalsYourself } from './embedded-postgres.ts';
 import { startLocalStack } from './stack.ts';
+import { scheduledFunctions } from '../functions/manifest.ts';
 
 const FORCE_EXIT_AFTER_MS = 1_000;
 const API_PORT = Number(process.env.PORT ?? 3000);
@@ -54,7 +55,7 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
         `sign up:  curl -X POST ${stack.url}/auth/sign-up -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a long password"}'`,
         `sign in:  POST ${stack.url}/auth/sign-in (same body) → id_token; send it as Authorization: Bearer <id_token>`,
         `SQS:      ${stack.queues.endpoint} (queues: ${Object.keys(stack.queues.urls).join(', ')}, each with a DLQ)`,
-        'schedules: outbox sweep 1 min, stuck jobs 5 min, retries 5 min, expiry 15 min, trending 15 min, quota reset 1 h, cleanup daily',
+        `schedules: ${scheduledFunctions().map((f) => `${f.name.replace(/^schedule-/, '')} every ${f.trigger.everyMinutes} min`).join(', ')}`,
       ],
       status: `API on :${API_PORT}, SQS emulator on :${SQS_PORT}, workers and schedules running`,
       stop: stack.stop,
