@@ -13,8 +13,8 @@ export interface CreatorFilters {
   min_followers?: number;
 }
 
-/** One creator card row; `key_id` and `key_created_at` are the keyset tie-breakers, not part of the response. */
-export interface CreatorCardRow {
+/** The public profile columns of a creator, as every creator query returns them. */
+export interface CreatorProfileColumns {
   display_name: string | null;
   profile_slug: string;
   bio: string | null;
@@ -26,6 +26,10 @@ export interface CreatorCardRow {
   total_content: number;
   total_views: number;
   joined_at: string;
+}
+
+/** One creator card row; `key_id` and `key_created_at` are the keyset tie-breakers, not part of the response. */
+export interface CreatorCardRow extends CreatorProfileColumns {
   platforms: string[];
   key_id: string;
 }

@@ -1,4 +1,5 @@
 import { cardColumns, isoUtc, isPublicItem, publicItems, type CardRow, type Db, type Query } from './content-sql.ts';
+import type { CreatorProfileColumns } from './creator-sql.ts';
 
 /** SQL for the single-entity pages: content detail (+ related items) and the creator page. */
 
@@ -79,18 +80,7 @@ export function relatedContentQuery(tx: Db, id: string): Query<CardRow> {
     LIMIT ${RELATED_LIMIT}`;
 }
 
-export interface CreatorRow {
-  display_name: string | null;
-  profile_slug: string;
-  bio: string | null;
-  avatar_url: string | null;
-  website_url: string | null;
-  primary_category: string | null;
-  is_verified: boolean;
-  total_followers: number;
-  total_content: number;
-  total_views: number;
-  joined_at: string;
+export interface CreatorRow extends CreatorProfileColumns {
   updated_at: string;
   accounts: { platform: string; platform_name: string; handle: string | null; display_name: string | null;
     profile_url: string | null; avatar_url: string | null; follower_count: number; content_count: number; is_primary: boolean }[];
