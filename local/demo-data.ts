@@ -353,11 +353,7 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
     await asService(app, (tx) => tx.unsafe(statement));
     finishMeter.add(1);
   }
-  const refreshed = await asService(app, async (tx) => {
-    const found = await tx.unsafe<{ schema: string; name: string }[]>(FIND_REFRESH_FUNCTIONS);
-    for (const { schema, name } of found) await tx`SELECT ${tx(schema)}.${tx(name)}()`;
-    return found.map(({ schema, name }) => `${schema}.${name}`);
-  });
+  const refreshed = await refreshDerivedData(app);
   finishMeter.add(1);
 
   return { creators: options.creators, accounts, ...totals, itemsPerSecond,
@@ -365,6 +361,15 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
 }
 
 /** One progress line: "items  420,000 / 1,000,000  4,310 rows/s  ETA 2m14s". */
+/** Calls every refresh function (trending, lexicon, counts, search terms…), as the schedules would; returns their names. */
+export function refreshDerivedData(app: Sql): Promise<string[]> {
+  return asService(app, async (tx) => {
+    const found = await tx.unsafe<{ schema: string; name: string }[]>(FIND_REFRESH_FUNCTIONS);
+    for (const { schema, name } of found) await tx`SELECT ${tx(schema)}.${tx(name)}()`;
+    return found.map(({ schema, name }) => `${schema}.${name}`);
+  });
+}
+
 export function formatProgress(p: DemoProgress): string {
   const n = (value: number) => Math.round(value).toLocaleString('en-US');
   const eta = p.etaSeconds >= 60 ? `${Math.floor(p.etaSeconds / 60)}m${String(Math.round(p.etaSeconds % 60)).padStart(2, '0')}s`

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Sql } from 'postgres';
 import { browseContent, browseContentQuery, readAsAnon } from '../../functions/discovery/queries.ts';
 import { BrowseContentQuery } from '../../functions/discovery/routes.ts';
+import type { HttpLoad } from './http-load.ts';
 import { measure, merge, type LoadLimits, type Measurement } from './measure.ts';
 import { perRound } from './suite.ts';
 
@@ -40,30 +41,26 @@ export interface Layer {
 
 /** Measures the four layers of `GET /browse-content?<query>` (the handler module is the one the gateway mounted); `load` is the whole budget. */
 export async function measureLayers(options: {
-  app: Sql; gatewayUrl: string; query: Record<string, string>; load: LoadLimits; rounds: number;
+  app: Sql; http: HttpLoad; query: Record<string, string>; load: LoadLimits; rounds: number;
 }): Promise<Layer[]> {
   const { handler } = await import('../../functions/discovery/browse-content.ts') as { handler: Handler };
   const input = BrowseContentQuery.parse(options.query);
   if (input.sort === 'trending') throw new Error('breakdown: use sort recent or popular');
   const sort = input.sort;
-  const url = `${options.gatewayUrl}/browse-content?${new URLSearchParams(options.query)}`;
-  const layers: [string, () => Promise<unknown>][] = [
-    ['SQL only (builder, readAsAnon)', () => readAsAnon(options.app, async (tx) => browseContentQuery(tx, { ...input, sort }))],
-    ['+ domain function (cards, cursor)', () => browseContent(options.app, input)],
-    ['+ handler in-process (middy, zod, JSON)', async () => {
+  const path = `/browse-content?${new URLSearchParams(options.query)}`;
+  const layers: [string, (limits: LoadLimits) => Promise<Measurement>][] = [
+    ['SQL only (builder, readAsAnon)', (limits) => measure(() => readAsAnon(options.app, async (tx) => browseContentQuery(tx, { ...input, sort })), limits)],
+    ['+ domain function (cards, cursor)', (limits) => measure(() => browseContent(options.app, input), limits)],
+    ['+ handler in-process (middy, zod, JSON)', (limits) => measure(async () => {
       const result = await handler(getEvent('/browse-content', options.query), context());
       if (result.statusCode !== 200) throw new Error(`handler → ${result.statusCode} ${result.body?.slice(0, 200)}`);
-    }],
-    ['+ gateway over HTTP (fetch, keep-alive)', async () => {
-      const response = await fetch(url);
-      await response.text();
-      if (response.status !== 200) throw new Error(`GET → ${response.status}`);
-    }],
+    }, limits)],
+    ['+ gateway over HTTP (load process, keep-alive)', (limits) => options.http.measure(path, limits)],
   ];
   // Rounds alternate the layers, as the main tables alternate the paths.
   const rounds: Measurement[][] = layers.map(() => []);
   for (let round = 0; round < options.rounds; round += 1) {
-    for (const [i, [, run]] of layers.entries()) rounds[i]!.push(await measure(run, perRound(options.load, options.rounds)));
+    for (const [i, [, run]] of layers.entries()) rounds[i]!.push(await run(perRound(options.load, options.rounds)));
   }
   return layers.map(([name], i) => ({ name, measurement: merge(rounds[i]!) }));
 }

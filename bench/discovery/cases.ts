@@ -1,6 +1,6 @@
 /**
  * The benchmarked discovery requests. Each case is the same request three ways:
- *  - gateway:  GET through the local gateway over HTTP (what a browser or CloudFront would send);
+ *  - gateway:  GET `path` through the local gateway over HTTP, from a separate load process (http-load.ts);
  *  - rawAnon:  the SQL the handler runs (the builders exported by functions/discovery/queries.ts, with the same
  *              arguments), on postgres.js as anon in one transaction, tuned like the handler (readAsAnon);
  *  - rawNoRls: the same SQL on a service_role session (policies are `true`), without a transaction: one round trip,
@@ -20,13 +20,14 @@ export interface BenchCase {
   name: string;
   /** FIELD-NOTES "Discovery queries at 1M content items" (raw SQL, prepared, no RLS) at 1 and 8 connections. */
   reference: { one: string; eight: string };
-  /** Size of the gateway's JSON answer (serialised, sent and parsed on every request). */
+  /** Size of the gateway's JSON answer (serialised and sent on every request). */
   responseBytes: number;
   /** The floor is context, not a query: no goals are checked on it. */
   floor?: boolean;
   /** Goal checked in the report: common-term search p95 ≤ 10 ms. */
   p95GoalMs?: number;
-  gateway(): Promise<unknown>;
+  /** The gateway request (measured from the load process, http-load.ts). */
+  path: string;
   rawAnon(): Promise<unknown>;
   rawNoRls(): Promise<unknown>;
   /** The request's SQL (what rawAnon runs inside readAsAnon), for auto_explain. */
@@ -138,7 +139,7 @@ async function buildWith(app: Sql, get: ReturnType<typeof getter>, service: Sql)
 
   const c = (name: string, reference: BenchCase['reference'], path: string, build: Statement,
     explain: (tx: Db) => AnyQuery, p95GoalMs?: number): BenchCase => ({
-    name, reference, p95GoalMs, responseBytes: 0, gateway: () => get(path), rawAnon: anon(build), rawNoRls: bare(build), statement: build,
+    name, reference, p95GoalMs, responseBytes: 0, path, rawAnon: anon(build), rawNoRls: bare(build), statement: build,
     explain,
   });
   const b = `limit=${BROWSE_LIMIT}`;
@@ -174,7 +175,7 @@ async function buildWith(app: Sql, get: ReturnType<typeof getter>, service: Sql)
     c(`get-creator-by-slug (median: ${typicalItems} items)`, REF.creator, `/get-creator-by-slug?slug=${typicalSlug}`,
       creatorPage(typicalSlug), creatorPage(typicalSlug)),
   ];
-  for (const bc of list) bc.responseBytes = Buffer.byteLength(String(await bc.gateway()));
+  for (const bc of list) bc.responseBytes = Buffer.byteLength(await get(bc.path));
   const notes = [
     `inputs: category ${CATEGORY}; browse pages of ${BROWSE_LIMIT}, others ${LIST_LIMIT}; rare term "${rareTerm}" ` +
       `(${rare.items.length} items on page 1); misspelled "${MISSPELLED_TERM}" → did_you_mean ${JSON.stringify(misspelled.did_you_mean)} ` +

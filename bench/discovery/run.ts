@@ -18,12 +18,13 @@ import { parseArgs } from 'node:util';
 import postgres, { type Sql } from 'postgres';
 import { quiet } from '../../db/bootstrap.ts';
 import { readAsAnon } from '../../functions/discovery/queries.ts';
-import { formatProgress, generateDemoData, nextDemoOrdinals } from '../../local/demo-data.ts';
+import { formatProgress, generateDemoData, nextDemoOrdinals, refreshDerivedData } from '../../local/demo-data.ts';
 import { startLocalStack } from '../../local/stack.ts';
 import { measureLayers } from './breakdown.ts';
 import { buildCases } from './cases.ts';
 import { BENCH_DATABASE, startBenchDatabase, type BenchDatabase } from './database.ts';
 import { explainRequest } from './explain.ts';
+import { startHttpLoad, type HttpLoad } from './http-load.ts';
 import type { LoadLimits } from './measure.ts';
 import { errorNotes, layerTable, table } from './report.ts';
 import { checkGoals, measureCases, type Miss } from './suite.ts';
@@ -59,7 +60,12 @@ async function ensureData(app: Sql, owner: Sql): Promise<string> {
       throw new Error(`the database already holds ${existing.items} items / ${existing.creators} creators, not ${items} / ` +
         `${creators}: use another --data-dir (or the same sizes)`);
     }
-    return `reused (${n(existing.items)} items, ${n(existing.creators)} creators)`;
+    // A migration added since the data was generated may derive data of its own: refresh everything, then ANALYZE.
+    const refreshStartedAt = performance.now();
+    const refreshed = await refreshDerivedData(app);
+    await owner`VACUUM (ANALYZE)`;
+    return `reused (${n(existing.items)} items, ${n(existing.creators)} creators); refreshed ${refreshed.join(', ')} and ` +
+      `VACUUM ANALYZE in ${((performance.now() - refreshStartedAt) / 1000).toFixed(0)} s`;
   }
   const s = await generateDemoData(app, { creators, items, seed: Number(args.seed), onProgress: (p) => log(formatProgress(p)) });
   log('VACUUM ANALYZE (as the owner) …');
@@ -104,6 +110,7 @@ const app = postgres(db.appUrl, { max: Math.max(...concurrencies) + 2, ...quiet 
 const owner = postgres(db.ownerUrl, { max: 1, ...quiet });
 let stack: Awaited<ReturnType<typeof startLocalStack>> | undefined;
 let closeCases = async () => {};
+let http: HttpLoad | undefined;
 try {
   log(`database: ${db.description}`);
   const data = await ensureData(app, owner);
@@ -111,13 +118,14 @@ try {
   stack = await startLocalStack({ databaseUrl: db.appUrl, port: 0, sqsPort: 0, schedules: 'manual' });
   const cases = await buildCases({ app, appUrl: db.appUrl, gatewayUrl: stack.url, maxConcurrency: Math.max(...concurrencies) });
   closeCases = cases.close;
+  http = startHttpLoad(stack.url);
 
   const loadBefore = loadavg()[0]!;
   const sections: string[] = [];
   const errors: string[] = [];
   const misses: Miss[] = [];
   for (const concurrency of concurrencies) {
-    const rows = await measureCases(cases.list, { ...budget, concurrency }, ROUNDS, log);
+    const rows = await measureCases(cases.list, http, { ...budget, concurrency }, ROUNDS, log);
     sections.push(table(concurrency, rows));
     errors.push(...errorNotes(rows));
     misses.push(...checkGoals(cases.list, rows, concurrency, GATEWAY_OVERHEAD_GOAL));
@@ -126,7 +134,7 @@ try {
   for (const concurrency of concurrencies) {
     log(`c=${concurrency} layers of GET /browse-content?${new URLSearchParams(BREAKDOWN_QUERY)} …`);
     const load: LoadLimits = { ...budget, concurrency };
-    layers.push({ concurrency, layers: await measureLayers({ app, gatewayUrl: stack.url, query: BREAKDOWN_QUERY, load, rounds: ROUNDS }) });
+    layers.push({ concurrency, layers: await measureLayers({ app, http, query: BREAKDOWN_QUERY, load, rounds: ROUNDS }) });
   }
   sections.push(layerTable(`Where the gateway's time goes: GET /browse-content?${new URLSearchParams(BREAKDOWN_QUERY)}`, layers));
   const loadAfter = loadavg()[0]!;
@@ -145,7 +153,8 @@ try {
       `, ${loadAfter.toFixed(1)} when they ended (this benchmark's own load included)`,
     `- per measurement: ${budget.maxRequests} requests or ${budget.maxDurationMs / 1000} s, in ${ROUNDS} rounds alternating the paths, ` +
       `after ${WARMUP_PER_CLIENT} warm-up requests per client; loopback, keep-alive`,
-    '- gateway: GET over HTTP (fetch) to startLocalStack (local/stack.ts); raw SQL as anon: the builders exported by ' +
+    '- gateway: GET over HTTP (node:http, keep-alive, from a separate load process: http-load.ts) to startLocalStack ' +
+      '(local/stack.ts); raw SQL as anon: the builders exported by ' +
       'functions/discovery/queries.ts with the handler\'s arguments, in readAsAnon (the handler\'s transaction and planner settings); ' +
       'no RLS: the same SQL on a service_role session, no transaction, default planner settings (one round trip, like FIELD-NOTES)',
     ...cases.notes.map((note) => `- ${note}`), '',
@@ -166,6 +175,7 @@ try {
   log(`saved ${file}`);
 } finally {
   await closeCases();
+  await http?.close();
   await stack?.stop();
   const { sql: handlerSql } = await import('../../functions/_shared/db.ts').catch(() => ({ sql: undefined }));
   await handlerSql?.end();

@@ -1,9 +1,10 @@
 import type { BenchCase } from './cases.ts';
+import type { HttpLoad } from './http-load.ts';
 import { measure, merge, type LoadLimits, type Measurement } from './measure.ts';
 import type { Row } from './report.ts';
 
 /** Paths measured per case; rounds alternate them, so a change in background load hits all three alike. */
-const PATHS = ['gateway', 'rawAnon', 'rawNoRls'] as const;
+type PathName = 'gateway' | 'rawAnon' | 'rawNoRls';
 
 export interface Miss {
   c: BenchCase;
@@ -17,13 +18,17 @@ export const perRound = (limits: LoadLimits, rounds: number): LoadLimits =>
   ({ ...limits, maxRequests: Math.ceil(limits.maxRequests / rounds), maxDurationMs: limits.maxDurationMs / rounds });
 
 /** Measures every case at one concurrency level: the three paths, each in `rounds` alternating rounds. */
-export async function measureCases(cases: BenchCase[], limits: LoadLimits, rounds: number, log: (line: string) => void): Promise<Row[]> {
+export async function measureCases(cases: BenchCase[], load: HttpLoad, limits: LoadLimits, rounds: number,
+  log: (line: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   for (const c of cases) {
     log(`c=${limits.concurrency} ${c.name} …`);
-    const samples: Record<(typeof PATHS)[number], Measurement[]> = { gateway: [], rawAnon: [], rawNoRls: [] };
+    const samples: Record<PathName, Measurement[]> = { gateway: [], rawAnon: [], rawNoRls: [] };
     for (let round = 0; round < rounds; round += 1) {
-      for (const path of PATHS) samples[path].push(await measure(c[path], perRound(limits, rounds)));
+      const limitsOfRound = perRound(limits, rounds);
+      samples.gateway.push(await load.measure(c.path, limitsOfRound));
+      samples.rawAnon.push(await measure(c.rawAnon, limitsOfRound));
+      samples.rawNoRls.push(await measure(c.rawNoRls, limitsOfRound));
     }
     rows.push({
       name: c.name, responseBytes: c.responseBytes,
