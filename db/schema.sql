@@ -419,6 +419,9 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX content_item_title_trgm_idx ON public.content_item USING gin (title extensions.gin_trgm_ops);
   CREATE INDEX content_item_user_created_idx ON public.content_item USING btree (user_id, created_at DESC);
   CREATE TRIGGER content_item_record_revision AFTER UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.record_content_revision();
+  CREATE TRIGGER content_item_term_postings_delete AFTER DELETE ON public.content_item FOR EACH ROW EXECUTE FUNCTION search.sync_term_postings();
+  CREATE TRIGGER content_item_term_postings_insert AFTER INSERT ON public.content_item REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION search.add_term_postings();
+  CREATE TRIGGER content_item_term_postings_update AFTER UPDATE ON public.content_item FOR EACH ROW WHEN (((old.search_vector IS DISTINCT FROM new.search_vector) OR (old.published_at IS DISTINCT FROM new.published_at) OR (old.visibility IS DISTINCT FROM new.visibility) OR (old.deleted_at IS DISTINCT FROM new.deleted_at))) EXECUTE FUNCTION search.sync_term_postings();
   CREATE TRIGGER content_item_updated_at BEFORE UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY content_item_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY content_item_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING (((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL) AND (EXISTS ( SELECT 1
@@ -1273,6 +1276,18 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO authenticated;
   GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at, last_active_at) ON TABLE public.users TO authenticated;
 
+TABLE search.common_term OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN lexeme text NOT NULL;
+  COLUMN ndoc integer NOT NULL;
+  COLUMN horizon timestamp with time zone NOT NULL DEFAULT 'infinity'::timestamp with time zone;
+  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT common_term_lexeme_check CHECK ((lexeme ~ '^[^''\\]{1,100}$'::text));
+  CONSTRAINT common_term_ndoc_check CHECK ((ndoc > 0));
+  CONSTRAINT common_term_pkey PRIMARY KEY (lexeme);
+  CREATE UNIQUE INDEX common_term_pkey ON search.common_term USING btree (lexeme);
+  POLICY common_term_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.common_term TO service_role;
+
 TABLE search.lexicon OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN word text NOT NULL;
   COLUMN ndoc integer NOT NULL;
@@ -1284,6 +1299,15 @@ TABLE search.lexicon OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX lexicon_word_trgm_idx ON search.lexicon USING gin (word extensions.gin_trgm_ops);
   POLICY lexicon_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.lexicon TO service_role;
+
+TABLE search.term_posting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN lexeme text NOT NULL;
+  COLUMN published_at timestamp with time zone NOT NULL;
+  COLUMN item_id uuid NOT NULL;
+  CONSTRAINT term_posting_pkey PRIMARY KEY (lexeme, published_at, item_id);
+  CREATE UNIQUE INDEX term_posting_pkey ON search.term_posting USING btree (lexeme, published_at, item_id);
+  POLICY term_posting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.term_posting TO service_role;
 
 -- functions ---------------------------------------------------------------------------------------
 
@@ -2473,6 +2497,10 @@ CREATE OR REPLACE FUNCTION public.search_content_candidates(p_query text, p_orde
 AS $function$
 DECLARE
   tsq tsquery;
+  term text;
+  term_horizon timestamptz;
+  remaining integer := p_limit;
+  returned integer;
   plan jsonb;
   estimated_hits double precision;
   items double precision;
@@ -2492,6 +2520,33 @@ BEGIN
     RETURN;  -- only stop words or punctuation: nothing can match
   END IF;
 
+  IF p_order = 'recent' AND numnode(tsq) = 1 AND num_nulls(p_category, p_platform, p_content_type, p_creator_slug) = 4 THEN
+    term := substring(tsq::text FROM '^''([^''\\]+)''$');  -- one plain lexeme (no weight or prefix), else NULL
+    SELECT t.horizon INTO term_horizon FROM search.common_term t WHERE t.lexeme = term;
+  END IF;
+  IF term_horizon IS NOT NULL THEN
+    -- Walk the list newest first and stop after p_limit matches (a bitmap scan would read and sort all of it).
+    PERFORM set_config('enable_bitmapscan', 'off', true);
+    RETURN QUERY
+      SELECT k.id, k.published_at, k.views_count, ts_rank(k.search_vector, tsq)::double precision
+      FROM (
+        SELECT c.id, c.published_at, c.views_count, c.search_vector
+        FROM search.term_posting t
+        JOIN public.content_item c ON c.id = t.item_id AND c.published_at = t.published_at
+        JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+        WHERE t.lexeme = term AND t.published_at > term_horizon
+          AND c.visibility = 'public' AND c.deleted_at IS NULL AND c.search_vector @@ tsq
+        ORDER BY t.published_at DESC, t.item_id DESC
+        LIMIT p_limit
+      ) k;
+    GET DIAGNOSTICS returned = ROW_COUNT;
+    remaining := p_limit - returned;
+    IF remaining = 0 OR term_horizon = '-infinity' THEN
+      RETURN;
+    END IF;
+    PERFORM set_config('enable_bitmapscan', 'on', true);
+  END IF;
+
   EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM public.content_item c WHERE c.search_vector @@ $1' INTO plan USING tsq;
   estimated_hits := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
   SELECT greatest(c.reltuples, 1) INTO items FROM pg_catalog.pg_class c WHERE c.oid = 'public.content_item'::regclass;
@@ -2508,7 +2563,7 @@ BEGIN
     FROM (
       SELECT c.id, c.published_at, c.views_count, c.search_vector, c.user_id
       FROM public.content_item c %s
-      WHERE %s AND c.search_vector @@ $1 %s %s %s %s
+      WHERE %s AND c.search_vector @@ $1 %s %s %s %s %s
       ORDER BY %s
       LIMIT $7
     ) k
@@ -2522,9 +2577,11 @@ BEGIN
     CASE WHEN p_platform IS NOT NULL THEN 'AND c.platform_id = (SELECT p.id FROM public.platform p WHERE p.slug = $3)' ELSE '' END,
     CASE WHEN p_content_type IS NOT NULL THEN 'AND c.content_type_id = (SELECT t.id FROM public.content_type t WHERE t.slug = $4)' ELSE '' END,
     CASE WHEN p_creator_slug IS NOT NULL THEN 'AND c.user_id = (SELECT x.id FROM public.users x WHERE x.profile_slug = $5)' ELSE '' END,
+    CASE WHEN term_horizon IS NOT NULL THEN 'AND c.published_at <= $8' ELSE '' END,
     CASE p_order WHEN 'recent' THEN 'c.published_at DESC, c.id DESC' ELSE 'c.views_count DESC, c.id DESC' END,
     CASE p_order WHEN 'recent' THEN 'k.published_at DESC, k.id DESC' ELSE 'k.views_count DESC, k.id DESC' END)
-  USING tsq, p_category, p_platform, p_content_type, p_creator_slug, p_limit, CASE WHEN rare THEN 2 * p_limit ELSE p_limit END;
+  USING tsq, p_category, p_platform, p_content_type, p_creator_slug, remaining,
+        CASE WHEN rare THEN 2 * remaining ELSE remaining END, term_horizon;
 END $function$;
 
 -- FUNCTION public.search_creator_candidates(p_query text, p_limit integer, p_category text, p_verified_only boolean, p_min_followers bigint) OWNER streamvibe_definer SECURITY DEFINER SET pg_trgm.word_similarity_threshold=0.5, search_path="", work_mem=4MB
@@ -2691,6 +2748,24 @@ AS $function$
   RETURNING u.total_followers
 $function$;
 
+-- FUNCTION search.add_term_postings() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION search.add_term_postings()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  INSERT INTO search.term_posting (lexeme, published_at, item_id)
+  SELECT t.lexeme, n.published_at, n.id
+  FROM new_items n
+  CROSS JOIN LATERAL unnest(tsvector_to_array(n.search_vector)) AS l(lexeme)
+  JOIN search.common_term t ON t.lexeme = l.lexeme
+  WHERE n.visibility = 'public' AND n.deleted_at IS NULL
+  ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $function$;
+
 -- FUNCTION search.refresh_category_counts(p_ttl_seconds integer) OWNER streamvibe_definer SECURITY DEFINER SET enable_hashjoin=on, enable_mergejoin=on, search_path="", work_mem=32MB
 GRANT EXECUTE ON FUNCTION search.refresh_category_counts(p_ttl_seconds integer) TO service_role;
 CREATE OR REPLACE FUNCTION search.refresh_category_counts(p_ttl_seconds integer DEFAULT 600)
@@ -2721,6 +2796,81 @@ BEGIN
   VALUES ('discovery:category_counts', counts, now() + make_interval(secs => p_ttl_seconds))
   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, updated_at = now();
   RETURN counts;
+END $function$;
+
+-- FUNCTION search.refresh_common_terms(p_min_ndoc integer, p_keep integer) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION search.refresh_common_terms(p_min_ndoc integer, p_keep integer) TO service_role;
+CREATE OR REPLACE FUNCTION search.refresh_common_terms(p_min_ndoc integer DEFAULT NULL::integer, p_keep integer DEFAULT 1000)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  items bigint;
+  min_ndoc integer;
+  window_items bigint;
+  term text;
+  boundary timestamptz;
+  term_count integer;
+BEGIN
+  IF p_keep IS NULL OR p_keep < 200 THEN
+    RAISE EXCEPTION 'p_keep must be at least 200 (one candidate set), got %', p_keep USING ERRCODE = '22023';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('streamvibe.refresh_common_terms'));
+  SELECT count(*) INTO items FROM public.content_item c WHERE c.visibility = 'public' AND c.deleted_at IS NULL;
+  min_ndoc := greatest(coalesce(p_min_ndoc, ceil(sqrt(200.0 * items))::integer), 1);
+
+  WITH fresh AS MATERIALIZED (
+    SELECT s.word AS lexeme, s.ndoc
+    FROM ts_stat($q$
+      SELECT c.search_vector FROM public.content_item c WHERE c.visibility = 'public' AND c.deleted_at IS NULL
+    $q$) s
+    WHERE s.ndoc >= min_ndoc AND s.ndoc <= greatest(items / 10, min_ndoc) AND s.word ~ '^[^''\\]{1,100}$'
+  ), gone AS (
+    DELETE FROM search.common_term t WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.lexeme = t.lexeme)
+    RETURNING t.lexeme
+  ), gone_postings AS (
+    DELETE FROM search.term_posting p USING gone g WHERE p.lexeme = g.lexeme
+  )
+  INSERT INTO search.common_term AS t (lexeme, ndoc)
+  SELECT f.lexeme, f.ndoc FROM fresh f
+  ON CONFLICT (lexeme) DO UPDATE SET ndoc = EXCLUDED.ndoc, updated_at = now();
+
+  -- New terms: one pass over the newest public items fills them all, and each list is then complete after the
+  -- oldest item of the pass. The pass covers p_keep / (lowest hit rate of a common term) items (71k at 1M: ~2 s).
+  -- Writers wait meanwhile, so no item written concurrently can miss its posting (a concurrent insert's trigger
+  -- does not see an uncommitted term; the pass does not see an uncommitted item).
+  IF EXISTS (SELECT 1 FROM search.common_term t WHERE t.horizon = 'infinity') THEN
+    LOCK TABLE public.content_item IN SHARE MODE;
+    window_items := ceil(p_keep::numeric * items / min_ndoc);
+    SELECT c.published_at INTO boundary FROM public.content_item c
+    WHERE c.visibility = 'public' AND c.deleted_at IS NULL
+    ORDER BY c.published_at DESC, c.id DESC OFFSET window_items LIMIT 1;  -- NULL: the pass takes every item
+    INSERT INTO search.term_posting (lexeme, published_at, item_id)
+    SELECT t.lexeme, c.published_at, c.id
+    FROM public.content_item c
+    CROSS JOIN LATERAL unnest(tsvector_to_array(c.search_vector)) AS l(lexeme)
+    JOIN search.common_term t ON t.lexeme = l.lexeme AND t.horizon = 'infinity'
+    WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.published_at > coalesce(boundary, '-infinity')
+    ON CONFLICT DO NOTHING;
+    UPDATE search.common_term t SET horizon = coalesce(boundary, '-infinity'), updated_at = now() WHERE t.horizon = 'infinity';
+  END IF;
+
+  -- Trim: the horizon moves to the p_keep-th newest posting; everything after it stays complete.
+  FOR term, boundary IN
+    SELECT t.lexeme, k.published_at FROM search.common_term t
+    CROSS JOIN LATERAL (
+      SELECT p.published_at FROM search.term_posting p WHERE p.lexeme = t.lexeme
+      ORDER BY p.published_at DESC, p.item_id DESC OFFSET p_keep LIMIT 1
+    ) k
+  LOOP
+    UPDATE search.common_term t SET horizon = greatest(t.horizon, boundary), updated_at = now() WHERE t.lexeme = term;
+    DELETE FROM search.term_posting p WHERE p.lexeme = term AND p.published_at < boundary;
+  END LOOP;
+
+  SELECT count(*)::integer INTO term_count FROM search.common_term;
+  RETURN term_count;
 END $function$;
 
 -- FUNCTION search.refresh_creator_stats() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -2780,4 +2930,23 @@ BEGIN
   ON CONFLICT (word) DO UPDATE SET ndoc = EXCLUDED.ndoc, updated_at = now() WHERE l.ndoc <> EXCLUDED.ndoc;
   SELECT count(*)::integer INTO word_count FROM search.lexicon;
   RETURN word_count;
+END $function$;
+
+-- FUNCTION search.sync_term_postings() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION search.sync_term_postings()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  DELETE FROM search.term_posting p
+  WHERE p.lexeme = ANY (tsvector_to_array(OLD.search_vector)) AND p.published_at = OLD.published_at AND p.item_id = OLD.id;
+  IF TG_OP = 'UPDATE' AND NEW.visibility = 'public' AND NEW.deleted_at IS NULL THEN
+    INSERT INTO search.term_posting (lexeme, published_at, item_id)
+    SELECT t.lexeme, NEW.published_at, NEW.id FROM search.common_term t
+    WHERE t.lexeme = ANY (tsvector_to_array(NEW.search_vector))
+    ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
 END $function$;

@@ -140,7 +140,7 @@ export const functions: FunctionSpec[] = [
     'functions/discovery/scheduled.ts', []),
   schedule('schedule-creator-stats', 'refreshCreatorStats', 60, 'Recomputes creators’ content and view totals',
     'functions/discovery/scheduled.ts', []),
-  schedule('schedule-search-lexicon', 'refreshSearchLexicon', 24 * 60, 'Rebuilds the typo-correction lexicon from public titles',
+  schedule('schedule-search-lexicon', 'refreshSearchLexicon', 24 * 60, 'Rebuilds the typo-correction lexicon and the common search terms’ recency lists',
     'functions/discovery/scheduled.ts', []),
 ];
 

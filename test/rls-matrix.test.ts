@@ -572,6 +572,11 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'search.refresh_lexicon()': { exec: SERVICE, definer: true, call: sql('SELECT search.refresh_lexicon()') },
   'search.refresh_category_counts(integer)': { exec: SERVICE, definer: true, call: sql('SELECT search.refresh_category_counts(600)') },
   'search.refresh_creator_stats()': { exec: SERVICE, definer: true, call: sql('SELECT search.refresh_creator_stats()') },
+  // 008: recency lists of common search terms, kept by triggers on content_item and a daily refresh.
+  'search.add_term_postings()': { exec: TRIGGER, definer: true, call: sql('SELECT search.add_term_postings()') },
+  'search.sync_term_postings()': { exec: TRIGGER, definer: true, call: sql('SELECT search.sync_term_postings()') },
+  'search.refresh_common_terms(integer, integer)': { exec: SERVICE, definer: true,
+    call: sql('SELECT search.refresh_common_terms(NULL, 1000)') },
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -4,9 +4,15 @@ import { asService, sql } from '../_shared/db.ts';
 
 const CATEGORY_COUNTS_TTL_SECONDS = 600;
 
-/** Daily: the typo-correction lexicon from the titles of discoverable items. */
-export const refreshSearchLexicon = () =>
-  asService(sql, async (tx) => ({ words: (await tx`SELECT search.refresh_lexicon() AS n`)[0]!.n as number }));
+/**
+ * Daily: the typo-correction lexicon from the titles of discoverable items, and the common search terms with their
+ * recency lists (one transaction each: the second briefly holds back content writes when a term becomes common).
+ */
+export async function refreshSearchLexicon() {
+  const words = await asService(sql, async (tx) => (await tx`SELECT search.refresh_lexicon() AS n`)[0]!.n as number);
+  const commonTerms = await asService(sql, async (tx) => (await tx`SELECT search.refresh_common_terms() AS n`)[0]!.n as number);
+  return { words, commonTerms };
+}
 
 /** Every 5 minutes: per-category item counts for /browse-categories (kept 10 minutes, so the route never counts). */
 export const refreshCategoryCounts = () =>
