@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { asService, sql } from '../_shared/db.ts';
 import { readEnv } from '../_shared/env.ts';
 import { httpHandler } from '../_shared/http.ts';
@@ -8,7 +8,8 @@ import { verifyStripeEvent } from './signature.ts';
 
 // Comma-separated while a signing secret is being rolled.
 const { STRIPE_WEBHOOK_SECRETS } = readEnv({
-  STRIPE_WEBHOOK_SECRETS: z.string().regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated').transform((s) => s.split(',')),
+  STRIPE_WEBHOOK_SECRETS: z.pipe(z.string().check(z.regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated')),
+    z.transform((s) => s.split(','))),
 });
 
 /** Verify, log once (a redelivery is acknowledged without processing), process inline; failures are retried by schedule. */

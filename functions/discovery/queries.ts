@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 // The caller helpers, not _shared/db.ts: importing the builders (benchmarks) must not open the process-wide client.
 import { asAnon } from '../../db/context.ts';
 import { NotFoundError } from '../_shared/errors.ts';
@@ -50,7 +50,7 @@ export function readAsAnon<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>
   });
 }
 
-type Input<S extends z.ZodType> = z.output<S>;
+type Input<S extends z.ZodMiniType> = z.output<S>;
 
 /** The card of a content row: the item, and the creator nested. */
 export function toCard(row: CardRow) {

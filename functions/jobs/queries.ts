@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { isAdmin } from '../_shared/claims.ts';
 import { decodeCursor, encodeCursor } from '../_shared/cursor.ts';
