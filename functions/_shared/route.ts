@@ -13,6 +13,7 @@ export interface RouteSpec {
   tags: string[];
   query?: z.ZodMiniType;
   body?: z.ZodMiniType;
+  /** The success body, for the OpenAPI document only (handlers do not parse their output); see `documented`. */
   response?: z.ZodMiniType;
   /** Non-JSON responses (sitemap, robots) declare their media type. */
   responseMediaType?: string;
@@ -22,3 +23,10 @@ export interface RouteSpec {
 }
 
 export const defineRoute = <R extends RouteSpec>(route: R): R => route;
+
+/**
+ * The route as the manifest and the OpenAPI document see it: with its response schema. A handler imports its route
+ * module without it, so its bundle carries only the schemas it validates with.
+ */
+export const documented = <R extends RouteSpec>(route: R, response: z.ZodMiniType): R & { response: z.ZodMiniType } =>
+  ({ ...route, response });

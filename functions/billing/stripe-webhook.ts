@@ -3,7 +3,7 @@ import { asService, sql } from '../_shared/db.ts';
 import { readEnv } from '../_shared/env.ts';
 import { httpHandler } from '../_shared/http.ts';
 import { processLoggedEvent } from './process.ts';
-import { routes } from './routes.ts';
+import { route } from './routes/stripe-webhook.ts';
 import { verifyStripeEvent } from './signature.ts';
 
 // Comma-separated while a signing secret is being rolled.
@@ -13,7 +13,7 @@ const { STRIPE_WEBHOOK_SECRETS } = readEnv({
 });
 
 /** Verify, log once (a redelivery is acknowledged without processing), process inline; failures are retried by schedule. */
-export const handler = httpHandler(routes.stripeWebhook, async ({ rawBody, headers }) => {
+export const handler = httpHandler(route, async ({ rawBody, headers }) => {
   const event = verifyStripeEvent(rawBody, headers['stripe-signature'], STRIPE_WEBHOOK_SECRETS);
   const [logged] = await asService(sql, (tx) => tx`
     SELECT is_new, status FROM log_stripe_webhook_event(${event.id}, ${event.type}, ${tx.json(event as never)})`);

@@ -9,10 +9,14 @@ import { makeCursor, paginate, readCursor } from './keyset.ts';
 import { contentDetailQuery, creatorPageQuery, creatorProfileQuery, relatedContentQuery, type DetailRow } from './page-sql.ts';
 import { contentMetadata, creatorMetadata } from './seo.ts';
 import { applyCorrections, correctableWords } from './spelling.ts';
-import type {
-  BrowseContentQuery, BrowseCreatorsQuery, ContentDetailQuery, CreatorBySlugQuery, SearchContentQuery, SearchCreatorsQuery,
-  SeoMetadataQuery, TrendingQuery,
-} from './routes.ts';
+import type { BrowseContentQuery } from './routes/browse-content.ts';
+import type { BrowseCreatorsQuery } from './routes/browse-creators.ts';
+import type { ContentDetailQuery } from './routes/get-content-detail.ts';
+import type { CreatorBySlugQuery } from './routes/get-creator-by-slug.ts';
+import type { SeoMetadataQuery } from './routes/get-seo-metadata.ts';
+import type { TrendingQuery } from './routes/get-trending.ts';
+import type { SearchContentQuery } from './routes/search-content.ts';
+import type { SearchCreatorsQuery } from './routes/search-creators.ts';
 
 // The SQL builders, for benchmarks that run the exact queries the API runs (as anon, after tuneForLimitQueries).
 export * from './content-sql.ts';
