@@ -8,7 +8,7 @@ export const categoryCode = z.string().check(z.regex(/^[a-z][a-z_]{1,30}$/, 'mus
 export const slug = z.string().check(z.maxLength(120), z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a slug such as tech-gaming-channel'));
 /**
  * z.coerce.number(), built as zod/mini builds it: reaching it through the z.coerce namespace object keeps every
- * coercing schema (bigint, date, …) in each bundle, ~2 KB.
+ * coercing schema (bigint, date, …) in each bundle, 1–2 KB.
  */
 export const coercedNumber = () => _coercedNumber(z.ZodMiniNumber);
 /** An integer within [min, max] given as text (a query parameter or an environment variable). */
