@@ -1,45 +1,41 @@
 /**
  * `npm run bundle:sizes`: bundles every manifest entry (and the migration runner) with the esbuild options the CDK
  * construct uses (infra/constructs/bundling.ts: minified, ESM, node22, AWS SDK external) and prints each bundle's
- * size. Exits 1 when one exceeds the budget given as `--max-kb N` (none by default: report only).
+ * size against its ceiling (infra/bundle-sizes.ts: the budget, or a known excess). Exits 1 when one exceeds it, or
+ * exceeds `--max-kb N` when given. `--why NAME` lists what a function's bundle is made of.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { functions } from '../functions/manifest.ts';
-import { esbuildOptions, REPO_ROOT } from '../infra/constructs/bundling.ts';
+import { bundleEntries, ceilingKb, measureBundles } from '../infra/bundle-sizes.ts';
 
-const maxKbArg = process.argv.indexOf('--max-kb');
-const maxKb = maxKbArg === -1 ? undefined : Number(process.argv[maxKbArg + 1]);
-const entries = [
-  ...functions.map((f) => ({ name: f.name, entry: f.entry })),
-  { name: '(migration runner)', entry: 'infra/migrations/handler.ts' },
-];
+const option = (flag: string) => {
+  const at = process.argv.indexOf(flag);
+  return at === -1 ? undefined : process.argv[at + 1];
+};
+const maxKb = option('--max-kb') === undefined ? undefined : Number(option('--max-kb'));
+const why = option('--why');
 
-const outdir = await mkdtemp(join(tmpdir(), 'sv-bundles-'));
-const kb = (bytes: number) => (bytes / 1024).toFixed(1).padStart(7);
-try {
-  // One build per distinct entry file (several schedules share functions/jobs/scheduled.ts).
-  const sizes = new Map<string, { code: number; map: number }>();
-  for (const entry of new Set(entries.map((e) => e.entry))) {
-    const outfile = join(outdir, `${sizes.size}`, 'index.mjs');
-    await build({ ...esbuildOptions(join(REPO_ROOT, entry), outfile), absWorkingDir: REPO_ROOT });
-    sizes.set(entry, { code: (await stat(outfile)).size, map: (await stat(`${outfile}.map`)).size });
-  }
+const entries = bundleEntries();
+const bundles = await measureBundles(entries);
+const bundleOf = (name: string) => bundles.find((b) => b.functions.includes(name))!;
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+if (why) {
+  const bundle = bundles.find((b) => b.functions.includes(why));
+  if (!bundle) throw new Error(`no function named ${why} in the manifest`);
+  console.log(`${why} (${bundle.entry}): ${kb(bundle.bytes)} KB`);
+  for (const [origin, bytes] of bundle.inputs) if (bytes >= 50) console.log(`${kb(bytes).padStart(7)}  ${origin}`);
+} else {
   const width = Math.max(...entries.map((e) => e.name.length));
-  console.log(`${'function'.padEnd(width)}  ${'bundle KB'.padStart(9)}  ${'map KB'.padStart(7)}  entry`);
+  console.log(`${'function'.padEnd(width)}  ${'bundle KB'.padStart(9)}  ${'map KB'.padStart(7)}  ${'limit'.padStart(5)}  entry`);
   let over = 0;
   for (const { name, entry } of entries) {
-    const { code, map } = sizes.get(entry)!;
-    const tooBig = maxKb !== undefined && code > maxKb * 1024;
+    const { bytes, mapBytes } = bundleOf(name);
+    const limitKb = Math.min(ceilingKb(name), maxKb ?? Infinity);
+    const tooBig = bytes > limitKb * 1024;
     if (tooBig) over += 1;
-    console.log(`${name.padEnd(width)}  ${kb(code).padStart(9)}  ${kb(map)}  ${entry}${tooBig ? `  > ${maxKb} KB` : ''}`);
+    console.log(`${name.padEnd(width)}  ${kb(bytes).padStart(9)}  ${kb(mapBytes).padStart(7)}  ${String(limitKb).padStart(5)}  ${entry}${tooBig ? '  OVER' : ''}`);
   }
   if (over > 0) {
-    console.error(`${over} bundle(s) over ${maxKb} KB`);
+    console.error(`${over} bundle(s) over their limit`);
     process.exitCode = 1;
   }
-} finally {
-  await rm(outdir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Sql } from 'postgres';
 import { browseContent, browseContentQuery, readAsAnon } from '../../functions/discovery/queries.ts';
-import { BrowseContentQuery } from '../../functions/discovery/routes.ts';
+import { BrowseContentQuery } from '../../functions/discovery/routes/browse-content.ts';
 import type { HttpLoad } from './http-load.ts';
 import { measure, merge, type LoadLimits, type Measurement } from './measure.ts';
 import { perRound } from './suite.ts';

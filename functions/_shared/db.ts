@@ -1,15 +1,16 @@
 import postgres from 'postgres';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { readEnv } from './env.ts';
 import { rdsIamToken } from './rds-iam-token.ts';
+import { coercedNumber, intParam } from './schemas.ts';
 
 export { asAnon, asService, asUser, withCaller, type Caller } from '../../db/context.ts';
 
 const env = readEnv({
   // Locally and in tests: a connection string. In AWS it is absent and the DB_* variables below apply.
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+  DATABASE_URL: z.optional(z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'))),
   // One connection per Lambda container (RDS Proxy multiplexes); the local gateway runs every handler in one process.
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(1),
+  DB_POOL_MAX: z._default(intParam(1, 100), 1),
 });
 
 const options = {
@@ -28,14 +29,14 @@ const options = {
  */
 function iamAuthConnection() {
   const aws = readEnv({
-    DB_HOST: z.string().min(1),
-    DB_PORT: z.coerce.number().int().positive().default(5432),
-    DB_NAME: z.string().min(1),
-    DB_USER: z.string().min(1),
-    AWS_REGION: z.string().min(1),
-    AWS_ACCESS_KEY_ID: z.string().min(1),
-    AWS_SECRET_ACCESS_KEY: z.string().min(1),
-    AWS_SESSION_TOKEN: z.string().optional(),
+    DB_HOST: z.string().check(z.minLength(1)),
+    DB_PORT: z._default(coercedNumber().check(z.int(), z.positive()), 5432),
+    DB_NAME: z.string().check(z.minLength(1)),
+    DB_USER: z.string().check(z.minLength(1)),
+    AWS_REGION: z.string().check(z.minLength(1)),
+    AWS_ACCESS_KEY_ID: z.string().check(z.minLength(1)),
+    AWS_SECRET_ACCESS_KEY: z.string().check(z.minLength(1)),
+    AWS_SESSION_TOKEN: z.optional(z.string()),
   });
   return {
     host: aws.DB_HOST,

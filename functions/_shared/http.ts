@@ -3,10 +3,11 @@ import httpCors from '@middy/http-cors';
 import jsonBodyParser from '@middy/http-json-body-parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { claimsFromEvent, isAdmin } from './claims.ts';
 import { AppError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError, fromPostgresError } from './errors.ts';
 import { logger } from './logger.ts';
+import './zod-locale.ts';
 import type { Claims } from '../../db/roles.ts';
 import type { Caller } from '../../db/context.ts';
 import type { RouteSpec } from './route.ts';
@@ -15,8 +16,8 @@ export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 export interface Request<R extends RouteSpec> {
-  query: R['query'] extends z.ZodType ? z.output<R['query']> : Record<string, never>;
-  body: R['body'] extends z.ZodType ? z.output<R['body']> : undefined;
+  query: R['query'] extends z.ZodMiniType ? z.output<R['query']> : Record<string, never>;
+  body: R['body'] extends z.ZodMiniType ? z.output<R['body']> : undefined;
   /** Who is calling, as the database should see them (anon on public routes, the user on user routes). */
   caller: Caller;
   /** Verified claims (user and admin routes). */
@@ -61,7 +62,7 @@ const authorise = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
-function zodIssues(error: z.ZodError) {
+function zodIssues(error: z.core.$ZodError) {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 

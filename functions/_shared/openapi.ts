@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { FunctionSpec, HttpTrigger } from '../manifest.ts';
 
 const ERROR_RESPONSES: Record<string, string> = {
@@ -7,10 +7,10 @@ const ERROR_RESPONSES: Record<string, string> = {
 };
 
 const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }),
 });
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
 /** The OpenAPI 3.1 document of every HTTP function, generated from the zod schemas its handler validates with. */

@@ -1,19 +1,19 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { readEnv } from './env.ts';
 
 /** The SQS queues, one per job category (job_type.queue_name), each with a dead-letter queue. */
 export const QUEUE_NAMES = ['sync', 'ai', 'seo', 'maintenance', 'tokens'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-const QueueUrls = z.string().transform((text, ctx) => {
+const QueueUrls = z.pipe(z.string(), z.transform((text, ctx) => {
   try {
     return z.record(z.enum(QUEUE_NAMES), z.url()).parse(JSON.parse(text));
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object of queue name → queue URL' });
+    ctx.issues.push({ code: 'custom', message: 'must be a JSON object of queue name → queue URL', input: text });
     return z.NEVER;
   }
-});
+}));
 
 let client: SQSClient | undefined;
 /**

@@ -1,12 +1,19 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { _coercedNumber } from 'zod/v4/core';
 
 /** Building blocks shared by route schemas: every string is bounded, every number ranged. */
-export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
-export const httpsUrl = z.string().max(2048).regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
-export const categoryCode = z.string().regex(/^[a-z][a-z_]{1,30}$/, 'must be a category code such as gaming');
-export const slug = z.string().max(120).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a slug such as tech-gaming-channel');
-export const limitParam = (defaultLimit: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(defaultLimit);
-export const offsetParam = z.coerce.number().int().min(0).max(10_000).default(0);
+export const uuid = z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'));
+export const httpsUrl = z.string().check(z.maxLength(2048), z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'));
+export const categoryCode = z.string().check(z.regex(/^[a-z][a-z_]{1,30}$/, 'must be a category code such as gaming'));
+export const slug = z.string().check(z.maxLength(120), z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a slug such as tech-gaming-channel'));
+/**
+ * z.coerce.number(), built as zod/mini builds it: reaching it through the z.coerce namespace object keeps every
+ * coercing schema (bigint, date, …) in each bundle, 1–2 KB.
+ */
+export const coercedNumber = () => _coercedNumber(z.ZodMiniNumber);
+/** An integer within [min, max] given as text (a query parameter or an environment variable). */
+export const intParam = (min: number, max: number) => coercedNumber().check(z.int(), z.gte(min), z.lte(max));
+export const limitParam = (defaultLimit: number, max: number) => z._default(intParam(1, max), defaultLimit);
+export const offsetParam = z._default(intParam(0, 10_000), 0);
 /** Opaque keyset cursors (base64url JSON) from a previous page. */
-export const cursorParam = z.string().max(512).regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page').optional();
+export const cursorParam = z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')));

@@ -1,6 +1,6 @@
 import { sql } from '../_shared/db.ts';
 import { httpHandler } from '../_shared/http.ts';
 import { getMe } from './queries.ts';
-import { routes } from './routes.ts';
+import { route } from './routes/me.ts';
 
-export const handler = httpHandler(routes.me, ({ claims }) => getMe(sql, claims));
+export const handler = httpHandler(route, ({ claims }) => getMe(sql, claims));

@@ -1,6 +1,6 @@
 import { sql } from '../_shared/db.ts';
 import { httpHandler } from '../_shared/http.ts';
 import { markNotificationsRead } from './queries.ts';
-import { routes } from './routes.ts';
+import { route } from './routes/notifications-mark-read.ts';
 
-export const handler = httpHandler(routes.markNotificationsRead, ({ claims, body }) => markNotificationsRead(sql, claims, body));
+export const handler = httpHandler(route, ({ claims, body }) => markNotificationsRead(sql, claims, body));

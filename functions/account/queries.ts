@@ -1,10 +1,13 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { asUser } from '../_shared/db.ts';
 import { decodeCursor, encodeCursor } from '../_shared/cursor.ts';
 import { NotFoundError } from '../_shared/errors.ts';
-import type { MarkReadBody, NotificationsQuery, ProfileSetupBody, UpdateMeBody } from './routes.ts';
+import type { UpdateMeBody } from './routes/me-update.ts';
+import type { MarkReadBody } from './routes/notifications-mark-read.ts';
+import type { NotificationsQuery } from './routes/notifications.ts';
+import type { ProfileSetupBody } from './routes/profile-setup.ts';
 
 const SLUG_ATTEMPTS = 5;
 const UNREAD_COUNT_CAP = 1000;

@@ -1,6 +1,6 @@
 import { sql } from '../_shared/db.ts';
 import { httpHandler } from '../_shared/http.ts';
 import { listTrending } from './queries.ts';
-import { routes } from './routes.ts';
+import { route } from './routes/get-trending.ts';
 
-export const handler = httpHandler(routes.getTrending, ({ query }) => listTrending(sql, query));
+export const handler = httpHandler(route, ({ query }) => listTrending(sql, query));

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 // The caller helpers, not _shared/db.ts: importing the builders (benchmarks) must not open the process-wide client.
 import { asAnon } from '../../db/context.ts';
 import { NotFoundError } from '../_shared/errors.ts';
@@ -9,10 +9,14 @@ import { makeCursor, paginate, readCursor } from './keyset.ts';
 import { contentDetailQuery, creatorPageQuery, creatorProfileQuery, relatedContentQuery, type DetailRow } from './page-sql.ts';
 import { contentMetadata, creatorMetadata } from './seo.ts';
 import { applyCorrections, correctableWords } from './spelling.ts';
-import type {
-  BrowseContentQuery, BrowseCreatorsQuery, ContentDetailQuery, CreatorBySlugQuery, SearchContentQuery, SearchCreatorsQuery,
-  SeoMetadataQuery, TrendingQuery,
-} from './routes.ts';
+import type { BrowseContentQuery } from './routes/browse-content.ts';
+import type { BrowseCreatorsQuery } from './routes/browse-creators.ts';
+import type { ContentDetailQuery } from './routes/get-content-detail.ts';
+import type { CreatorBySlugQuery } from './routes/get-creator-by-slug.ts';
+import type { SeoMetadataQuery } from './routes/get-seo-metadata.ts';
+import type { TrendingQuery } from './routes/get-trending.ts';
+import type { SearchContentQuery } from './routes/search-content.ts';
+import type { SearchCreatorsQuery } from './routes/search-creators.ts';
 
 // The SQL builders, for benchmarks that run the exact queries the API runs (as anon, after tuneForLimitQueries).
 export * from './content-sql.ts';
@@ -50,7 +54,7 @@ export function readAsAnon<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>
   });
 }
 
-type Input<S extends z.ZodType> = z.output<S>;
+type Input<S extends z.ZodMiniType> = z.output<S>;
 
 /** The card of a content row: the item, and the creator nested. */
 export function toCard(row: CardRow) {

@@ -1,12 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { readEnv } from '../_shared/env.ts';
 
 /** The public website's URLs for discovery pages (sitemap, canonical URLs, robots.txt), and its env variable. */
 
-/** PUBLIC_SITE_URL: the site's origin (no trailing slash), e.g. https://streamvibe.app. */
-export const siteUrlEnv = {
-  PUBLIC_SITE_URL: z.string().max(200).regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) origin such as https://streamvibe.app')
-    .transform((url) => url.replace(/\/+$/, '')),
-};
+/**
+ * PUBLIC_SITE_URL: the site's origin (no trailing slash), e.g. https://streamvibe.app. Read once, at module scope of
+ * the handlers that need it; a function, so the bundles that only build URLs (through seo.ts) do not carry its schema.
+ */
+export const readSiteUrl = () => readEnv({
+  PUBLIC_SITE_URL: z.pipe(
+    z.string().check(z.maxLength(200), z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) origin such as https://streamvibe.app')),
+    z.transform((url) => url.replace(/\/+$/, ''))),
+}).PUBLIC_SITE_URL;
 
 export const contentPageUrl = (site: string, id: string) => `${site}/content/${id}`;
 export const creatorPageUrl = (site: string, slug: string) => `${site}/creator/${slug}`;

@@ -1,11 +1,10 @@
 import { sql } from '../_shared/db.ts';
-import { readEnv } from '../_shared/env.ts';
 import { httpHandler, raw } from '../_shared/http.ts';
-import { routes } from './routes.ts';
-import { siteUrlEnv } from './site.ts';
+import { route } from './routes/sitemap-xml.ts';
+import { readSiteUrl } from './site.ts';
 import { buildSitemap } from './sitemap.ts';
 
-const env = readEnv(siteUrlEnv);
+const siteUrl = readSiteUrl();
 
-export const handler = httpHandler(routes.sitemap, async ({ query }) =>
-  raw(200, await buildSitemap(sql, env.PUBLIC_SITE_URL, query.page), { 'content-type': 'application/xml; charset=utf-8' }));
+export const handler = httpHandler(route, async ({ query }) =>
+  raw(200, await buildSitemap(sql, siteUrl, query.page), { 'content-type': 'application/xml; charset=utf-8' }));

@@ -1,6 +1,6 @@
 import { sql } from '../_shared/db.ts';
 import { httpHandler } from '../_shared/http.ts';
 import { jobStats } from './queries.ts';
-import { routes } from './routes.ts';
+import { route } from './routes/job-stats.ts';
 
-export const handler = httpHandler(routes.jobStats, ({ claims }) => jobStats(sql, claims));
+export const handler = httpHandler(route, ({ claims }) => jobStats(sql, claims));

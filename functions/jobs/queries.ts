@@ -1,11 +1,12 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { isAdmin } from '../_shared/claims.ts';
 import { decodeCursor, encodeCursor } from '../_shared/cursor.ts';
 import { asService, asUser } from '../_shared/db.ts';
 import { ConflictError, NotFoundError } from '../_shared/errors.ts';
-import type { JobLogsQuery, JobsQuery } from './routes.ts';
+import type { JobLogsQuery } from './routes/job-logs.ts';
+import type { JobsQuery } from './routes/jobs.ts';
 
 const JOB_COLUMNS = ['id', 'job_type', 'job_category', 'status', 'progress', 'progress_message', 'result', 'error_message',
   'retry_count', 'max_retries', 'next_retry_at', 'created_at', 'started_at', 'completed_at'] as const;

@@ -1,42 +1,21 @@
-import * as z from 'zod';
-import { defineRoute } from '../_shared/route.ts';
-import { cursorParam, limitParam, offsetParam, uuid } from '../_shared/schemas.ts';
+import { documented } from '../_shared/route.ts';
+import * as responses from './responses.ts';
+import { route as runJob } from './routes/admin-run-job.ts';
+import { route as jobCancel } from './routes/job-cancel.ts';
+import { route as jobLogs } from './routes/job-logs.ts';
+import { route as jobStats } from './routes/job-stats.ts';
+import { route as jobStatus } from './routes/job-status.ts';
+import { route as jobs } from './routes/jobs.ts';
 
-const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
-const jobKind = z.string().regex(/^[a-z][a-z0-9_]{1,49}$/, 'must be a job kind such as sync_youtube or a category such as platform_sync');
-
-export const JobStatus = z.object({
-  id: uuid, job_type: z.string(), job_category: z.string(), status: z.enum(JOB_STATUSES), progress: z.number(),
-  progress_message: z.string().nullable(), result: z.unknown(), error_message: z.string().nullable(),
-  retry_count: z.number(), max_retries: z.number(), next_retry_at: z.string().nullable(), created_at: z.string(),
-  started_at: z.string().nullable(), completed_at: z.string().nullable(),
-});
-
-export const JobIdQuery = z.object({ job_id: uuid });
-// get_my_jobs returns at most 100 rows: pages of up to 50 leave room for the row that tells whether more exist.
-export const JobsQuery = z.object({ status: z.enum(JOB_STATUSES).optional(), job_type: jobKind.optional(), limit: limitParam(20, 50), offset: offsetParam });
-export const JobLogsQuery = z.object({ job_id: uuid, limit: limitParam(100, 500), cursor: cursorParam });
-export const JobCancelBody = z.strictObject({ job_id: uuid });
-export const RunJobBody = z.strictObject({
-  job_type: z.enum(['quota_reset', 'trending_refresh']),
-  params: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).refine((p) => Object.keys(p).length <= 10).default({}),
-});
-
-const Stat = z.object({ job_type: z.string(), job_category: z.string(), status: z.string(), job_count: z.number() });
-const tags = ['Jobs'];
+/**
+ * The jobs routes as the manifest, the local gateway and the OpenAPI document see them. Each handler imports its own
+ * module under routes/ instead, so its bundle holds its own schemas and no response schemas.
+ */
 export const routes = {
-  jobStatus: defineRoute({ method: 'GET', path: '/job-status', auth: 'user', tags, summary: 'Status, progress, result and error of one of the caller’s jobs',
-    query: JobIdQuery, response: JobStatus }),
-  jobs: defineRoute({ method: 'GET', path: '/jobs', auth: 'user', tags, summary: 'The caller’s jobs, newest first, filtered by status and kind or category',
-    query: JobsQuery, response: z.object({ items: z.array(JobStatus), page: z.object({ limit: z.number(), offset: z.number(), has_more: z.boolean() }) }) }),
-  jobLogs: defineRoute({ method: 'GET', path: '/job-logs', auth: 'user', tags, summary: 'The log lines of one of the caller’s jobs, oldest first',
-    query: JobLogsQuery,
-    response: z.object({ items: z.array(z.object({ id: z.number(), level: z.string(), message: z.string(), data: z.unknown(), created_at: z.string() })),
-      page: z.object({ limit: z.number(), has_more: z.boolean(), next_cursor: z.string().nullable() }) }) }),
-  jobCancel: defineRoute({ method: 'POST', path: '/job-cancel', auth: 'user', tags, summary: 'Cancel one of the caller’s pending, running or retrying jobs',
-    body: JobCancelBody, response: z.object({ cancelled: z.literal(true), job: JobStatus }) }),
-  jobStats: defineRoute({ method: 'GET', path: '/job-stats', auth: 'user', tags, summary: 'Counts of the caller’s jobs per kind and status (admins also get queue-wide counts)',
-    response: z.object({ mine: z.array(Stat), queue: z.array(Stat).optional() }) }),
-  runJob: defineRoute({ method: 'POST', path: '/admin-run-job', auth: 'admin', tags: ['Admin'], summary: 'Run a maintenance job now (quota reset, trending refresh)',
-    body: RunJobBody, successStatus: 202, response: z.object({ job_id: uuid, created: z.boolean(), status: z.string() }) }),
+  jobStatus: documented(jobStatus, responses.JobStatus),
+  jobs: documented(jobs, responses.JobsResponse),
+  jobLogs: documented(jobLogs, responses.JobLogsResponse),
+  jobCancel: documented(jobCancel, responses.JobCancelResponse),
+  jobStats: documented(jobStats, responses.JobStatsResponse),
+  runJob: documented(runJob, responses.RunJobResponse),
 };

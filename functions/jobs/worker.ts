@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { asService, sql } from '../_shared/db.ts';
 import { logger } from '../_shared/logger.ts';
 import { deadLetterQueueUrls, sqsClient, type QueueName } from '../_shared/queues.ts';

@@ -21,6 +21,12 @@ export const FUNCTION_BUNDLE = {
   mainFields: ['module', 'main'],
   /** CommonJS dependencies bundled into an ES module still call require() for Node built-ins. */
   banner: "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);",
+  /**
+   * Legal comments (`/*!`, `@license`, `@preserve`) go to index.mjs.LEGAL.txt beside the bundle, in the same asset,
+   * instead of the end of the code the runtime loads (esbuild's default); today they are only Powertools' coverage
+   * hints.
+   */
+  legalComments: 'external',
 } as const;
 
 /** The bundling props of NodejsFunction. */
@@ -34,6 +40,7 @@ export function nodejsBundling(extra: Partial<BundlingOptions> = {}): BundlingOp
     mainFields: [...FUNCTION_BUNDLE.mainFields],
     banner: FUNCTION_BUNDLE.banner,
     ...extra,
+    esbuildArgs: { '--legal-comments': FUNCTION_BUNDLE.legalComments, ...extra.esbuildArgs },
   };
 }
 
@@ -51,6 +58,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     external: [...FUNCTION_BUNDLE.externalModules],
     mainFields: [...FUNCTION_BUNDLE.mainFields],
     banner: { js: FUNCTION_BUNDLE.banner },
+    legalComments: FUNCTION_BUNDLE.legalComments,
     logLevel: 'warning',
   };
 }

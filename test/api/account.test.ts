@@ -81,6 +81,18 @@ describe('POST /auth-profile-setup', () => {
     const tooBig = await api.request('POST', '/auth-profile-setup', { token, body: { display_name: 'ok', bio: 'x'.repeat(70_000) } });
     expect(tooBig.status).toBe(413);
   });
+
+  it('names each rejected field in details, in zod\'s English messages (zod/mini has none of its own)', async () => {
+    const { token } = await api.signUp();
+
+    const res = await api.request('POST', '/auth-profile-setup', { token, body: { display_name: 'x'.repeat(101), is_verified: true } });
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'validation_failed', message: 'Invalid request body', details: [
+      { path: 'display_name', message: 'Too big: expected string to have <=100 characters' },
+      { path: '', message: 'Unrecognized key: "is_verified"' },
+    ] } });
+  });
 });
 
 describe('PATCH /me', () => {

@@ -1,0 +1,16 @@
+import * as z from 'zod/mini';
+import { defineRoute } from '../../_shared/route.ts';
+import { profileFields, tags } from './common.ts';
+
+const fields = profileFields();
+export const ProfileSetupBody = z.strictObject({
+  ...fields,
+  bio: z.optional(fields.bio),
+  avatar_url: z.optional(fields.avatar_url),
+  website_url: z.optional(fields.website_url),
+  primary_category: z.optional(fields.primary_category),
+  is_public: z._default(fields.is_public, true),
+});
+
+export const route = defineRoute({ method: 'POST', path: '/auth-profile-setup', auth: 'user', tags,
+  summary: 'Complete the creator profile (name, unique slug, bio, category) and mark the account onboarded', body: ProfileSetupBody });

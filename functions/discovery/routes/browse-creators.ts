@@ -1,0 +1,11 @@
+import * as z from 'zod/mini';
+import { defineRoute } from '../../_shared/route.ts';
+import { creatorFilters, exclusivePaging, LIST_CACHE, listParams, tags } from './common.ts';
+
+export const BrowseCreatorsQuery = z.object({
+  ...creatorFilters(), ...listParams(),
+  sort: z._default(z.enum(['followers', 'recent', 'popular']), 'followers'),
+}).check(exclusivePaging());
+
+export const route = defineRoute({ method: 'GET', path: '/browse-creators', auth: 'public', tags, cache: LIST_CACHE,
+  summary: 'Public creators by followers, join date or views', query: BrowseCreatorsQuery });

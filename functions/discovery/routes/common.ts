@@ -1,0 +1,34 @@
+import * as z from 'zod/mini';
+import { categoryCode, cursorParam, intParam, limitParam, slug } from '../../_shared/schemas.ts';
+
+/** What the discovery routes share: tags, cache lifetimes and query-parameter building blocks. */
+export const tags = ['Discovery'];
+export const LIST_CACHE = { maxAgeSeconds: 30, sMaxAgeSeconds: 60 };
+export const PAGE_CACHE = { maxAgeSeconds: 60, sMaxAgeSeconds: 300 };
+
+// Query parameters arrive as strings; every one is bounded, so bad input is a 400 before any SQL runs. The building
+// blocks are factories, not constants: a module-level schema built with .check() stays in every bundle that imports
+// this module, a factory only in the bundles of the routes that call it.
+
+export const period = () => z.enum(['today', 'week', 'month', 'all_time']);
+export const lookupSlug = () =>
+  z.string().check(z.maxLength(40), z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a slug such as youtube or short_video'));
+export const searchText = () => z.string().check(z.trim(), z.minLength(1, 'must not be empty'),
+  z.maxLength(200, 'must be at most 200 characters'), z.regex(/^[^\u0000]*$/, 'must not contain NUL characters'));
+
+/** limit, offset and cursor; pair with exclusivePaging(). */
+export const listParams = () => ({ limit: limitParam(20, 100), offset: z.optional(intParam(0, 10_000)), cursor: cursorParam });
+export const exclusivePaging = () => z.refine<{ cursor?: string; offset?: number }>((q) => !(q.cursor !== undefined && q.offset !== undefined),
+  { message: 'cursor and offset are exclusive: page with one or the other', path: ['cursor'] });
+
+export const contentFilters = () => ({
+  category: z.optional(categoryCode),
+  platform: z.optional(lookupSlug()),
+  content_type: z.optional(lookupSlug()),
+  creator_slug: z.optional(slug),
+});
+export const creatorFilters = () => ({
+  category: z.optional(categoryCode),
+  verified_only: z.optional(z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))),
+  min_followers: z.optional(intParam(0, 1e12)),
+});

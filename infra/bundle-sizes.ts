@@ -1,0 +1,81 @@
+/**
+ * The size of every Lambda's bundle, built with the esbuild options the CDK construct uses (bundling.ts), and the
+ * budget they are held to. `npm run bundle:sizes` prints them; test/infra/bundle-sizes.test.ts fails over budget.
+ */
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { functions } from '../functions/manifest.ts';
+import { esbuildOptions, REPO_ROOT } from './constructs/bundling.ts';
+
+/** What each function's code may weigh (AWS SDK external, minified, source map and legal comments in their own files). */
+export const BUNDLE_BUDGET_KB = 100;
+
+/**
+ * Functions over BUNDLE_BUDGET_KB today, each held to a ceiling until it gets under (then it leaves this list; a test
+ * insists). What every HTTP function carries before its own route — job-stats, which validates nothing of its own,
+ * is 97.6 KB: postgres.js 37 KB, the Powertools logger 23 KB, zod/mini with its English messages and the database
+ * env schema 22 KB, middy 7 KB, our middy stack, error map and database client 7 KB — leaves ~2.5 KB for a route's
+ * schemas and domain code.
+ */
+export const OVER_BUDGET_KB: Record<string, number> = {
+  'auth-profile-setup': 101.5,
+  'me-update': 104.5,
+  'notifications': 101,
+  'notifications-mark-read': 101.5,
+  'admin-run-job': 109,
+  'stripe-webhook': 104.5,
+  'browse-content': 105.5,
+  'browse-creators': 104,
+  'search-content': 105.5,
+  'search-creators': 104.5,
+  'get-trending': 103,
+  'get-content-detail': 102,
+  'get-creator-by-slug': 101,
+  'get-seo-metadata': 107.5,
+  'sitemap-xml': 101.5,
+};
+
+export interface BundleSize {
+  /** The manifest functions built from this entry (several schedules share one module). */
+  functions: string[];
+  entry: string;
+  bytes: number;
+  mapBytes: number;
+  /** Bytes of the bundle per package (node_modules) or repository folder, largest first. */
+  inputs: [string, number][];
+}
+
+/** Every manifest entry, and the migration runner the data stack deploys. */
+export function bundleEntries(): { name: string; entry: string }[] {
+  return [
+    ...functions.map((f) => ({ name: f.name, entry: f.entry })),
+    { name: '(migration runner)', entry: 'infra/migrations/handler.ts' },
+  ];
+}
+
+/** Bundles each distinct entry file once, in memory, and measures it. */
+export async function measureBundles(entries = bundleEntries()): Promise<BundleSize[]> {
+  const byEntry = new Map<string, string[]>();
+  for (const { name, entry } of entries) byEntry.set(entry, [...byEntry.get(entry) ?? [], name]);
+  return Promise.all([...byEntry].map(async ([entry, names]) => {
+    const outfile = join(REPO_ROOT, '.bundle-sizes', 'index.mjs');
+    const result = await build({ ...esbuildOptions(join(REPO_ROOT, entry), outfile), absWorkingDir: REPO_ROOT, write: false, metafile: true });
+    const size = (suffix: string) => result.outputFiles.find((f) => f.path === `${outfile}${suffix}`)?.contents.byteLength ?? 0;
+    const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+    return { functions: names, entry, bytes: size(''), mapBytes: size('.map'), inputs: byOrigin(output) };
+  }));
+}
+
+/** A bundle's bytes grouped by npm package (`zod`, `@middy/core`) or by the repository folder they come from. */
+function byOrigin(output: Metafile['outputs'][string]): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+    const origin = pkg ?? path.split('/').slice(0, -1).join('/');
+    totals.set(origin, (totals.get(origin) ?? 0) + bytesInOutput);
+  }
+  return [...totals].sort((a, b) => b[1] - a[1]);
+}
+
+/** The most a function's bundle may weigh, in KB. */
+export const ceilingKb = (name: string) => OVER_BUDGET_KB[name] ?? BUNDLE_BUDGET_KB;
