@@ -19,6 +19,12 @@ export class BadRequestError extends AppError {
   readonly code = 'bad_request';
 }
 
+export class InvalidJsonError extends AppError {
+  override name = 'InvalidJsonError';
+  readonly statusCode = 400;
+  readonly code = 'invalid_json';
+}
+
 export class UnauthorizedError extends AppError {
   override name = 'UnauthorizedError';
   readonly statusCode = 401;
@@ -47,6 +53,12 @@ export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';
   readonly statusCode = 413;
   readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  override name = 'UnsupportedMediaTypeError';
+  readonly statusCode = 415;
+  readonly code = 'unsupported_media_type';
 }
 
 export class QuotaExceededError extends AppError {

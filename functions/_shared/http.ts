@@ -1,11 +1,12 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import httpCors from '@middy/http-cors';
-import jsonBodyParser from '@middy/http-json-body-parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { claimsFromEvent, isAdmin } from './claims.ts';
-import { AppError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError, fromPostgresError } from './errors.ts';
+import {
+  AppError, ForbiddenError, InvalidJsonError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError,
+  fromPostgresError,
+} from './errors.ts';
 import { logger } from './logger.ts';
 import './zod-locale.ts';
 import type { Claims } from '../../db/roles.ts';
@@ -66,7 +67,19 @@ function zodIssues(error: z.core.$ZodError) {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
-/** zod validation of the query string and JSON body (after the body parser). */
+const JSON_MEDIA_TYPE = /^application\/(.+\+)?json($|;)/;
+
+/** The JSON body of a route that takes one: 415 for another media type, 400 when it is missing or malformed. */
+function jsonBody(event: HttpEvent): unknown {
+  if (!JSON_MEDIA_TYPE.test(event.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeError('Send the body as application/json');
+  try {
+    return JSON.parse(event.isBase64Encoded ? Buffer.from(event.body!, 'base64').toString('utf8') : event.body!);
+  } catch {
+    throw new InvalidJsonError('The request body is missing or is not valid JSON');
+  }
+}
+
+/** zod validation of the query string and the JSON body. */
 const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const state = parsed(request.event);
@@ -74,7 +87,7 @@ const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
     if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
     state.query = query.data;
     if (route.body) {
-      const body = route.body.safeParse(request.event.body ?? {});
+      const body = route.body.safeParse(jsonBody(request.event));
       if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
       state.body = body.data;
     }
@@ -96,7 +109,7 @@ const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
   onError: (request) => {
     const error = request.error;
     const requestId = request.context.awsRequestId;
-    const mapped = error instanceof AppError ? error : fromPostgresError(error) ?? fromMiddyError(error);
+    const mapped = error instanceof AppError ? error : fromPostgresError(error);
     if (mapped) {
       logger.info('request rejected', { statusCode: mapped.statusCode, code: mapped.code, message: mapped.message });
       request.response = json(mapped.statusCode, {
@@ -109,19 +122,18 @@ const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
   },
 };
 
-class MiddyHttpError extends AppError {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-/** The body parser's http-errors: 415 for a wrong content type, and (middy 6) also for a missing or malformed body. */
-function fromMiddyError(error: unknown): AppError | undefined {
-  const e = error as { statusCode?: number; expose?: boolean; message?: string };
-  if (!e?.expose || !e.statusCode || e.statusCode >= 500) return undefined;
-  if (/malformed JSON/.test(e.message ?? '')) return new MiddyHttpError(400, 'invalid_json', 'The request body is missing or is not valid JSON');
-  if (e.statusCode === 415) return new MiddyHttpError(415, 'unsupported_media_type', 'Send the body as application/json');
-  return new MiddyHttpError(e.statusCode, 'bad_request', e.message ?? 'Bad request');
-}
+/**
+ * CORS headers on every answer, errors included (preflights never reach a function: API Gateway answers them, and
+ * the local gateway does the same). Two constants instead of @middy/http-cors: 4 KB less in every bundle.
+ */
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization,content-type',
+  'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS', 'access-control-max-age': '600',
+};
+const addCors = (request: { response: HttpResult | null }) => {
+  if (request.response) request.response.headers = { ...CORS_HEADERS, ...request.response.headers };
+};
+const cors: MiddlewareObj<HttpEvent, HttpResult> = { after: addCors, onError: addCors };
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
@@ -160,10 +172,9 @@ export function httpHandler<R extends RouteSpec>(route: R, work: (request: Reque
   return middy<HttpEvent, HttpResult>()
     .use([
       injectLambdaContext(logger, { resetKeys: true }),
-      httpCors({ origins: ['*'], headers: 'authorization,content-type', methods: 'GET,POST,PATCH,DELETE,OPTIONS', maxAge: 600 }),
+      cors,
       errorMap,
       limitBody,
-      ...(route.body ? [jsonBodyParser()] : []),
       authorise(route),
       validate(route),
     ])
