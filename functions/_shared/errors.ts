@@ -7,71 +7,26 @@ export abstract class AppError extends Error {
   }
 }
 
-export class ValidationError extends AppError {
-  override name = 'ValidationError';
-  readonly statusCode = 400;
-  readonly code = 'validation_failed';
+/** A kind of AppError: its class (for `new` and `instanceof`), named, with its status and code. */
+function errorKind(name: string, statusCode: number, code: string) {
+  const kind = class extends AppError {
+    readonly statusCode = statusCode;
+    readonly code = code;
+  };
+  Object.defineProperty(kind.prototype, 'name', { value: name });
+  return kind;
 }
 
-export class BadRequestError extends AppError {
-  override name = 'BadRequestError';
-  readonly statusCode = 400;
-  readonly code = 'bad_request';
-}
-
-export class InvalidJsonError extends AppError {
-  override name = 'InvalidJsonError';
-  readonly statusCode = 400;
-  readonly code = 'invalid_json';
-}
-
-export class UnauthorizedError extends AppError {
-  override name = 'UnauthorizedError';
-  readonly statusCode = 401;
-  readonly code = 'unauthorized';
-}
-
-export class ForbiddenError extends AppError {
-  override name = 'ForbiddenError';
-  readonly statusCode = 403;
-  readonly code = 'forbidden';
-}
-
-export class NotFoundError extends AppError {
-  override name = 'NotFoundError';
-  readonly statusCode = 404;
-  readonly code = 'not_found';
-}
-
-export class ConflictError extends AppError {
-  override name = 'ConflictError';
-  readonly statusCode = 409;
-  readonly code = 'conflict';
-}
-
-export class PayloadTooLargeError extends AppError {
-  override name = 'PayloadTooLargeError';
-  readonly statusCode = 413;
-  readonly code = 'payload_too_large';
-}
-
-export class UnsupportedMediaTypeError extends AppError {
-  override name = 'UnsupportedMediaTypeError';
-  readonly statusCode = 415;
-  readonly code = 'unsupported_media_type';
-}
-
-export class QuotaExceededError extends AppError {
-  override name = 'QuotaExceededError';
-  readonly statusCode = 429;
-  readonly code = 'quota_exceeded';
-}
-
-export class RateLimitedError extends AppError {
-  override name = 'RateLimitedError';
-  readonly statusCode = 429;
-  readonly code = 'rate_limited';
-}
+export const ValidationError = errorKind('ValidationError', 400, 'validation_failed');
+export const BadRequestError = errorKind('BadRequestError', 400, 'bad_request');
+export const InvalidJsonError = errorKind('InvalidJsonError', 400, 'invalid_json');
+export const UnauthorizedError = errorKind('UnauthorizedError', 401, 'unauthorized');
+export const ForbiddenError = errorKind('ForbiddenError', 403, 'forbidden');
+export const NotFoundError = errorKind('NotFoundError', 404, 'not_found');
+export const ConflictError = errorKind('ConflictError', 409, 'conflict');
+export const PayloadTooLargeError = errorKind('PayloadTooLargeError', 413, 'payload_too_large');
+export const UnsupportedMediaTypeError = errorKind('UnsupportedMediaTypeError', 415, 'unsupported_media_type');
+export const RateLimitedError = errorKind('RateLimitedError', 429, 'rate_limited');
 
 /** SQLSTATEs that mean the request, not the server, was wrong (raised by our functions and constraints). */
 const POSTGRES_CLIENT_ERRORS: Record<string, (message: string) => AppError> = {

@@ -1,10 +1,16 @@
 import * as z from 'zod/mini';
 import { defineRoute } from '../../_shared/route.ts';
 
+/** A job parameter: a short string, a finite number or a boolean (jobs are deduplicated on their parameters). */
+const isParamValue = (value: unknown) => typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  || (typeof value === 'string' && value.length <= 200);
+
 export const RunJobBody = z.strictObject({
   job_type: z.enum(['quota_reset', 'trending_refresh']),
-  params: z._default(z.record(z.string(), z.union([z.string().check(z.maxLength(200)), z.number(), z.boolean()]))
-    .check(z.refine((p) => Object.keys(p).length <= 10)), {}),
+  params: z._default(z.record(z.string().check(z.maxLength(64)), z.unknown()).check(
+    z.refine((p) => Object.keys(p).length <= 10, 'at most 10 parameters'),
+    z.refine((p) => Object.values(p).every(isParamValue), 'parameter values are strings of at most 200 characters, numbers or booleans'),
+  ), {}),
 });
 
 export const route = defineRoute({ method: 'POST', path: '/admin-run-job', auth: 'admin', tags: ['Admin'],
