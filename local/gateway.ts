@@ -110,6 +110,8 @@ function flattenClaims(claims: JWTPayload): Record<string, string | number | boo
 }
 
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  // No Content-Length and no Transfer-Encoding: HTTP/1.1 says there is no body (GETs), so skip reading the stream.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return '';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
