@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import { readEnv } from './env.ts';
+import { httpsUrl } from './schemas.ts';
 
 /** The SQS queues, one per job category (job_type.queue_name), each with a dead-letter queue. */
 export const QUEUE_NAMES = ['sync', 'ai', 'seo', 'maintenance', 'tokens'] as const;
@@ -8,7 +9,7 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const QueueUrls = z.pipe(z.string(), z.transform((text, ctx) => {
   try {
-    return z.record(z.enum(QUEUE_NAMES), z.url()).parse(JSON.parse(text));
+    return z.record(z.enum(QUEUE_NAMES), httpsUrl).parse(JSON.parse(text));
   } catch {
     ctx.issues.push({ code: 'custom', message: 'must be a JSON object of queue name → queue URL', input: text });
     return z.NEVER;

@@ -8,10 +8,9 @@ import { readEnv } from '../_shared/env.ts';
  * the handlers that need it; a function, so the bundles that only build URLs (through seo.ts) do not carry its schema.
  */
 export const readSiteUrl = () => readEnv({
-  PUBLIC_SITE_URL: z.pipe(
-    z.string().check(z.maxLength(200), z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) origin such as https://streamvibe.app')),
-    z.transform((url) => url.replace(/\/+$/, ''))),
-}).PUBLIC_SITE_URL;
+  PUBLIC_SITE_URL: z.string().check(z.maxLength(200),
+    z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) origin such as https://streamvibe.app')),
+}).PUBLIC_SITE_URL.replace(/\/+$/, '');
 
 export const contentPageUrl = (site: string, id: string) => `${site}/content/${id}`;
 export const creatorPageUrl = (site: string, slug: string) => `${site}/creator/${slug}`;
