@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { CORS_HEADERS } from '../functions/_shared/http.ts';
 import type { FunctionSpec, HttpTrigger } from '../functions/manifest.ts';
 import { LOCAL_CLIENT_ID, type LocalIdentity } from './identity.ts';
 import { lambdaContext, loadHandler } from './invoke.ts';
@@ -136,11 +137,9 @@ function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): R
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
+/** Preflights are answered here, as API Gateway answers them, with the headers the handlers send. */
 function preflight(res: ServerResponse) {
-  res.writeHead(204, {
-    'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization,content-type',
-    'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS', 'access-control-max-age': '600',
-  });
+  res.writeHead(204, CORS_HEADERS);
   res.end();
 }
 

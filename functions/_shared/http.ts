@@ -127,7 +127,7 @@ const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
  * local gateway does), and API Gateway with CORS configured sets these itself, so this is for the local stack and any
  * other proxy. A constant instead of @middy/http-cors and @middy/util: 4 KB less in every bundle.
  */
-const CORS_HEADERS = {
+export const CORS_HEADERS = {
   'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization,content-type',
   'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS', 'access-control-max-age': '600',
 };

@@ -82,14 +82,16 @@ describe('POST /auth-profile-setup', () => {
     expect(tooBig.status).toBe(413);
   });
 
-  it('answers a body that is not JSON with 415, and sends CORS headers with answers and errors alike', async () => {
+  it('answers a body that is not JSON with 415, and sends CORS headers with answers, errors and preflights alike', async () => {
     const { token } = await api.signUp();
     const text = await api.request('POST', '/auth-profile-setup', { token, rawBody: 'display_name=x', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
     const empty = await api.request('POST', '/auth-profile-setup', { token, rawBody: '' });
     expect([empty.status, empty.body.error.code]).toEqual([400, 'invalid_json']);
-    for (const res of [text, empty, await api.request('GET', '/me', { token })]) {
+    const preflight = await api.request('OPTIONS', '/me');
+    expect(preflight.status).toBe(204);
+    for (const res of [text, empty, await api.request('GET', '/me', { token }), preflight]) {
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
     }
