@@ -11,6 +11,7 @@
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { asService } from '../db/context.ts';
+import { refreshDerivedData } from './refresh.ts';
 import {
   CATEGORIES, TOPIC_COUNT, TOPICS, CHANNEL_NOUNS, BIO_LINES, FIRST_NAMES, LAST_NAMES, ADJECTIVES, FORMATS, HOOKS,
   VERBS, CTAS, LANGUAGES, PLATFORM_SLUGS, PLATFORM_TYPES, PLATFORM_URLS, PLATFORM_PROFILE_URLS, rareWords,
@@ -241,16 +242,6 @@ WHERE email LIKE '%@${DEMO_EMAIL_DOMAIN}' AND is_public AND deleted_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM public.featured_creator f WHERE f.user_id = u.id)
 ORDER BY total_followers DESC, id LIMIT 12`];
 
-/**
- * Refresh functions service_role may call with no arguments, in public and search: trending, and whatever the schema
- * adds (lexicon, category counts, creator stats in 007). Found in pg_proc so a new one is picked up without an edit.
- */
-const FIND_REFRESH_FUNCTIONS = `
-SELECT n.nspname AS schema, p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname IN ('public', 'search') AND p.proname ~ '^refresh_' AND p.pronargs = p.pronargdefaults AND p.prokind = 'f'
-  AND has_function_privilege('service_role', p.oid, 'EXECUTE')
-ORDER BY p.proname <> 'refresh_trending_content', n.nspname, p.proname`;
-
 type Progress = NonNullable<DemoDataOptions['onProgress']>;
 
 /** Reports progress at most every `intervalMs`, with rate and ETA over the whole phase. */
@@ -361,15 +352,6 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
 }
 
 /** One progress line: "items  420,000 / 1,000,000  4,310 rows/s  ETA 2m14s". */
-/** Calls every refresh function (trending, lexicon, counts, search terms…), as the schedules would; returns their names. */
-export function refreshDerivedData(app: Sql): Promise<string[]> {
-  return asService(app, async (tx) => {
-    const found = await tx.unsafe<{ schema: string; name: string }[]>(FIND_REFRESH_FUNCTIONS);
-    for (const { schema, name } of found) await tx`SELECT ${tx(schema)}.${tx(name)}()`;
-    return found.map(({ schema, name }) => `${schema}.${name}`);
-  });
-}
-
 export function formatProgress(p: DemoProgress): string {
   const n = (value: number) => Math.round(value).toLocaleString('en-US');
   const eta = p.etaSeconds >= 60 ? `${Math.floor(p.etaSeconds / 60)}m${String(Math.round(p.etaSeconds % 60)).padStart(2, '0')}s`
