@@ -1,28 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { CORS_HEADERS } from '../functions/_shared/http.ts';
-import type { FunctionSpec, HttpTrigger } from '../functions/manifest.ts';
+import { routeKey } from '../functions/_shared/route.ts';
+import { httpRoutes, type FunctionSpec } from '../functions/manifest.ts';
 import { LOCAL_CLIENT_ID, type LocalIdentity } from './identity.ts';
-import { lambdaContext, loadHandler } from './invoke.ts';
+import { invokeLambda } from './invoke.ts';
 
-type HttpFunction = FunctionSpec & { trigger: HttpTrigger };
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 /** Extra local-only endpoints (identity, docs): return true when handled. */
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => Promise<boolean>;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;  // HTTP API's payload limit
 
 /**
- * A local HTTP API (payload 2.0): mounts every manifest route on one port, verifies JWTs for user/admin routes
- * against the local identity's JWKS (401 like API Gateway's JWT authorizer), and invokes the handler with the
- * event and context shapes Lambda uses, honouring each function's timeout.
+ * A local HTTP API (payload 2.0): mounts every route of the features' HTTP Lambdas on one port, verifies JWTs for
+ * user/admin routes against the local identity's JWKS (401 like API Gateway's JWT authorizer), and invokes the
+ * feature's Lambda with the event and context shapes Lambda uses, honouring its timeout.
  */
-export async function startGateway(options: { port: number; functions: HttpFunction[]; identity: LocalIdentity; localRoutes?: LocalRoute[] }) {
+export async function startGateway(options: { port: number; functions: FunctionSpec[]; identity: LocalIdentity; localRoutes?: LocalRoute[] }) {
   const jwks = createLocalJWKSet(options.identity.jwks());
-  const byRoute = new Map(options.functions.map((fn) => [`${fn.trigger.route.method} ${fn.trigger.route.path}`, fn]));
+  const byRoute = new Map(httpRoutes(options.functions).map((r) => [routeKey(r.route), r]));
 
   async function verify(authorization: string | undefined): Promise<JWTPayload | undefined> {
     const token = authorization?.match(/^Bearer (\S+)$/i)?.[1];
@@ -44,18 +43,17 @@ export async function startGateway(options: { port: number; functions: HttpFunct
       for (const route of options.localRoutes ?? []) if (await route(req, res, url, body)) return;
 
       if (req.method === 'OPTIONS') return preflight(res);
-      const fn = byRoute.get(`${req.method} ${url.pathname}`);
-      if (!fn) return send(res, 404, { message: 'Not Found' });
-      const route = fn.trigger.route;
+      const matched = byRoute.get(`${req.method} ${url.pathname}`);
+      if (!matched) return send(res, 404, { message: 'Not Found' });
+      const { fn, route } = matched;
       let claims: JWTPayload | undefined;
       if (route.auth === 'user' || route.auth === 'admin') {
         claims = await verify(req.headers.authorization);
         if (!claims) return send(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
       }
-      const handler = await loadHandler<Handler>(fn);
       const requestId = randomUUID();
-      const result = await withTimeout(handler(toEvent(req, url, body, route.method, route.path, requestId, claims), lambdaContext(fn, requestId)),
-        fn.timeoutSeconds * 1000);
+      const event = toEvent(req, url, body, route.method, route.path, requestId, claims);
+      const result = await withTimeout(invokeLambda<APIGatewayProxyStructuredResultV2>(fn, event, requestId), fn.timeoutSeconds * 1000);
       if (!result) return send(res, 503, { message: 'Service Unavailable' });
       res.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...stringHeaders(result.headers) });
       res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
@@ -98,16 +96,17 @@ function toEvent(req: IncomingMessage, url: URL, body: string, method: string, p
       requestId, routeKey: `${method} ${path}`, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
       http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '' },
-      ...(claims ? { authorizer: { jwt: { claims: flattenClaims(claims), scopes: [] } } } : {}),
+      // No route configures authorization scopes, so API Gateway passes scopes as null.
+      ...(claims ? { authorizer: { jwt: { claims: stringClaims(claims), scopes: null } } } : {}),
     },
     body: body === '' ? undefined : body,
     isBase64Encoded: false,
   } as APIGatewayProxyEventV2;
 }
 
-/** API Gateway passes claims as strings; arrays arrive as "[a b]". */
-function flattenClaims(claims: JWTPayload): Record<string, string | number | boolean> {
-  return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : (v as string | number | boolean)]));
+/** API Gateway passes every claim value as a string: numbers and booleans as their text, arrays as "[a b]". */
+export function stringClaims(claims: JWTPayload): Record<string, string> {
+  return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]));
 }
 
 async function readBody(req: IncomingMessage): Promise<string | undefined> {

@@ -1,12 +1,10 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FunctionSpec, QueueTrigger } from '../functions/manifest.ts';
-import { loadHandler, lambdaContext } from './invoke.ts';
+import { invokeLambda } from './invoke.ts';
 import { LOCAL_REGION, type LocalQueues } from './queues.ts';
 
 type QueueFunction = FunctionSpec & { trigger: QueueTrigger };
-type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 /**
  * Lambda's SQS event source, locally: long-polls each worker's queue, hands batches (the manifest's batch size) to
@@ -18,7 +16,6 @@ export function startPoller(queues: LocalQueues, functions: QueueFunction[], opt
   // Several concurrent invocations per worker, as Lambda scales an SQS event source.
   const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? 4 }, () => fn));
   const loops = pollers.map(async (fn) => {
-    const handler = await loadHandler<SqsHandler>(fn);
     const queueUrl = queues.urls[fn.trigger.queue];
     while (running) {
       try {
@@ -30,7 +27,7 @@ export function startPoller(queues: LocalQueues, functions: QueueFunction[], opt
         const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, queueUrl)) };
         let failed: Set<string>;
         try {
-          const response = await handler(event, lambdaContext(fn, randomUUID()));
+          const response = await invokeLambda<SQSBatchResponse | void>(fn, event);
           failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch (error) {
           process.stderr.write(`[poller] ${fn.name} threw; the whole batch will be redelivered: ${(error as Error).message}\n`);

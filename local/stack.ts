@@ -1,8 +1,10 @@
-import { httpFunctions, queueFunctions, scheduledFunctions } from '../functions/manifest.ts';
+import { functions, httpFunctions, queueFunctions, scheduledFunctions } from '../functions/manifest.ts';
+import { closeDb } from '../functions/_shared/db.ts';
 import { docsRoutes } from './docs-routes.ts';
 import { startGateway } from './gateway.ts';
 import { LocalIdentity } from './identity.ts';
 import { identityRoutes } from './identity-routes.ts';
+import { invokeLambda } from './invoke.ts';
 import { startPoller } from './poller.ts';
 import { queueEnvironment, startLocalQueues } from './queues.ts';
 import { startScheduler } from './scheduler.ts';
@@ -37,10 +39,12 @@ export async function startLocalStack(options: LocalStackOptions) {
   // Discovery: the public site that sitemaps and canonical URLs point at, and the local key of click visitor hashes.
   process.env.PUBLIC_SITE_URL ??= 'http://localhost:3000';
   process.env.CLICK_HASH_SECRET ??= 'local-only-click-hash-secret-never-deployed';
-  const { handler: postConfirmation } = await import('../functions/auth/post-confirmation.ts');
+  // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
+  const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
+  if (!authTriggers) throw new Error('the manifest has no Cognito trigger Lambda');
   const identity = await LocalIdentity.create({
     issuer: `http://localhost:${options.port}/auth`,
-    postConfirmation: (event) => postConfirmation(event),
+    postConfirmation: (event) => invokeLambda(authTriggers, event),
     stateDir: options.stateDir,
   });
   const gateway = await startGateway({
@@ -58,6 +62,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       await poller.stop();
       await gateway.stop();
       await queues.stop();
+      await closeDb();
     },
   };
 }

@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { LOCAL_DATA_DIR, LOCAL_PG_PORT, startLocalDatabase } from './database.ts';
 import { handleSignalsYourself } from './embedded-postgres.ts';
 import { startLocalStack } from './stack.ts';
-import { scheduledFunctions } from '../functions/manifest.ts';
 
 const FORCE_EXIT_AFTER_MS = 1_000;
 const API_PORT = Number(process.env.PORT ?? 3000);
@@ -50,12 +49,12 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
     return {
       name: 'api',
       details: [
-        `API:      ${stack.url}  (every route in functions/manifest.ts, as API Gateway HTTP API payload 2.0)`,
+        `API:      ${stack.url}  (every feature's routes in functions/manifest.ts, as API Gateway HTTP API payload 2.0)`,
         `docs:     ${stack.url}/docs  (OpenAPI: ${stack.url}/openapi.json)`,
         `sign up:  curl -X POST ${stack.url}/auth/sign-up -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a long password"}'`,
         `sign in:  POST ${stack.url}/auth/sign-in (same body) → id_token; send it as Authorization: Bearer <id_token>`,
         `SQS:      ${stack.queues.endpoint} (queues: ${Object.keys(stack.queues.urls).join(', ')}, each with a DLQ)`,
-        `schedules: ${scheduledFunctions().map((f) => `${f.name.replace(/^schedule-/, '')} every ${f.trigger.everyMinutes} min`).join(', ')}`,
+        `schedules: ${stack.scheduler.tasks.map((t) => `${t.name} every ${t.everyMinutes} min`).join(', ')}`,
       ],
       status: `API on :${API_PORT}, SQS emulator on :${SQS_PORT}, workers and schedules running`,
       stop: stack.stop,

@@ -1,10 +1,10 @@
 /**
  * `npm run bundle:sizes`: bundles every manifest entry (and the migration runner) with the esbuild options the CDK
- * construct uses (infra/constructs/bundling.ts: minified, ESM, node22, AWS SDK external) and prints each bundle's
- * size against the budget (infra/bundle-sizes.ts, 100 KB). Exits 1 when one exceeds it, or exceeds `--max-kb N` when
+ * construct uses (infra/constructs/bundling.ts: minified, ESM, AWS SDK external) and prints each bundle's
+ * size against its budget (infra/bundle-sizes.ts, by kind of Lambda). Exits 1 when one exceeds it, or exceeds `--max-kb N` when
  * given (a smaller limit). `--why NAME` lists what a function's bundle is made of.
  */
-import { BUNDLE_BUDGET_KB, bundleEntries, measureBundles } from '../infra/bundle-sizes.ts';
+import { budgetOf, bundleEntries, measureBundles } from '../infra/bundle-sizes.ts';
 
 const option = (flag: string) => {
   const at = process.argv.indexOf(flag);
@@ -29,7 +29,7 @@ if (why) {
   let over = 0;
   for (const { name, entry } of entries) {
     const { bytes, mapBytes } = bundleOf(name);
-    const limitKb = Math.min(BUNDLE_BUDGET_KB, maxKb ?? Infinity);
+    const limitKb = Math.min(budgetOf(name), maxKb ?? Infinity);
     const tooBig = bytes > limitKb * 1024;
     if (tooBig) over += 1;
     console.log(`${name.padEnd(width)}  ${kb(bytes).padStart(9)}  ${kb(mapBytes).padStart(7)}  ${String(limitKb).padStart(5)}  ${entry}${tooBig ? '  OVER' : ''}`);

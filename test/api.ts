@@ -50,8 +50,6 @@ export async function startTestApi(label: string, options: { visibilityTimeoutSe
     },
     async stop() {
       await api.stop();
-      const { sql } = await import('../functions/_shared/db.ts');
-      await sql.end();
       await db.drop();
     },
   };

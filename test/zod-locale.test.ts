@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { englishMessage } from '../functions/_shared/zod-locale.ts';
-import { httpFunctions } from '../functions/manifest.ts';
+import { httpRoutes } from '../functions/manifest.ts';
 import { intParam, limitParam, uuid } from '../functions/_shared/schemas.ts';
 
 // functions/_shared/zod-locale.ts words issues as zod's English locale does, in under 1 KB instead of 2.6 KB. Here
@@ -42,7 +42,7 @@ function inputsFor(schema: z.ZodMiniType): unknown[] {
 describe('English issue messages', () => {
   it('match zod\'s English locale for every route schema and bad input', () => {
     const schemas = [
-      ...httpFunctions().flatMap((fn) => [fn.trigger.route.query, fn.trigger.route.body]).filter((s): s is z.ZodMiniType => Boolean(s)),
+      ...httpRoutes().flatMap(({ route }) => [route.query, route.body]).filter((s): s is z.ZodMiniType => Boolean(s)),
       ...extraSchemas,
     ];
     const zodEnglish = en().localeError;

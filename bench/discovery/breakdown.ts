@@ -28,9 +28,9 @@ function getEvent(path: string, query: Record<string, string>): APIGatewayProxyE
 }
 
 const context = (): Context => ({
-  callbackWaitsForEmptyEventLoop: false, functionName: 'browse-content', functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:browse-content', memoryLimitInMB: '512',
-  awsRequestId: 'bench', logGroupName: '/aws/lambda/browse-content', logStreamName: 'bench',
+  callbackWaitsForEmptyEventLoop: false, functionName: 'discovery-http', functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:discovery-http', memoryLimitInMB: '512',
+  awsRequestId: 'bench', logGroupName: '/aws/lambda/discovery-http', logStreamName: 'bench',
   getRemainingTimeInMillis: () => 10_000, done: () => {}, fail: () => {}, succeed: () => {},
 });
 
@@ -39,11 +39,11 @@ export interface Layer {
   measurement: Measurement;
 }
 
-/** Measures the four layers of `GET /browse-content?<query>` (the handler module is the one the gateway mounted); `load` is the whole budget. */
+/** Measures the four layers of `GET /browse-content?<query>` (the discovery feature's Lambda, the module the gateway mounted); `load` is the whole budget. */
 export async function measureLayers(options: {
   app: Sql; http: HttpLoad; query: Record<string, string>; load: LoadLimits; rounds: number;
 }): Promise<Layer[]> {
-  const { handler } = await import('../../functions/discovery/browse-content.ts') as { handler: Handler };
+  const { handler } = await import('../../functions/discovery/http.ts') as { handler: Handler };
   const input = BrowseContentQuery.parse(options.query);
   if (input.sort === 'trending') throw new Error('breakdown: use sort recent or popular');
   const sort = input.sort;
@@ -51,7 +51,7 @@ export async function measureLayers(options: {
   const layers: [string, (limits: LoadLimits) => Promise<Measurement>][] = [
     ['SQL only (builder, readAsAnon)', (limits) => measure(() => readAsAnon(options.app, async (tx) => browseContentQuery(tx, { ...input, sort })), limits)],
     ['+ domain function (cards, cursor)', (limits) => measure(() => browseContent(options.app, input), limits)],
-    ['+ handler in-process (middy, zod, JSON)', (limits) => measure(async () => {
+    ['+ feature Lambda in-process (routeKey, middy, zod, JSON)', (limits) => measure(async () => {
       const result = await handler(getEvent('/browse-content', options.query), context());
       if (result.statusCode !== 200) throw new Error(`handler → ${result.statusCode} ${result.body?.slice(0, 200)}`);
     }, limits)],

@@ -179,8 +179,7 @@ try {
   await closeCases();
   await http?.close();
   await stack?.stop();
-  const { sql: handlerSql } = await import('../../functions/_shared/db.ts').catch(() => ({ sql: undefined }));
-  await handlerSql?.end();
+  await (await import('../../functions/_shared/db.ts')).closeDb();
   await Promise.all([app.end(), owner.end()]);
   await db.stop();
 }

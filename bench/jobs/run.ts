@@ -183,8 +183,7 @@ try {
 } finally {
   await Promise.all(extraPollers.map((p) => p.stop()));
   await stack?.stop();
-  const { sql: handlerSql } = await import('../../functions/_shared/db.ts').catch(() => ({ sql: undefined }));
-  await handlerSql?.end({ timeout: 5 });
+  await (await import('../../functions/_shared/db.ts')).closeDb();
   await Promise.all([app.end({ timeout: 5 }), owner.end({ timeout: 5 }), enqueueSql.end({ timeout: 5 })]);
   await db.stop();
   // Everything is closed; should a handle linger anyway, the benchmark still ends by itself.

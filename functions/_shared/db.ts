@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import * as z from 'zod/mini';
 import { readEnv } from './env.ts';
 import { rdsIamToken } from './rds-iam-token.ts';
@@ -6,21 +6,21 @@ import { coercedNumber, intParam } from './schemas.ts';
 
 export { asAnon, asService, asUser, withCaller, type Caller } from '../../db/context.ts';
 
-const env = readEnv({
+const readDbEnv = () => readEnv({
   // Locally and in tests: a connection string. In AWS it is absent and the DB_* variables below apply.
   DATABASE_URL: z.optional(z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'))),
   // One connection per Lambda container (RDS Proxy multiplexes); the local gateway runs every handler in one process.
   DB_POOL_MAX: z._default(intParam(1, 100), 1),
 });
 
-const options = {
-  max: env.DB_POOL_MAX,
+const options = (max: number) => ({
+  max,
   idle_timeout: 20,            // seconds: let a frozen Lambda's connection go before the proxy drops it
   max_lifetime: 60 * 30,       // seconds: recycle connections so credential rotation takes effect
   connect_timeout: 10,
   onnotice: () => {},
   connection: { application_name: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'streamvibe-local' },
-};
+});
 
 /**
  * In AWS (set by the CDK app): RDS Proxy with IAM authentication. Every new connection signs a fresh 15-minute
@@ -51,5 +51,23 @@ function iamAuthConnection() {
   };
 }
 
-/** The process-wide client (created once per container). Always use it through asAnon / asUser / asService. */
-export const sql = env.DATABASE_URL ? postgres(env.DATABASE_URL, options) : postgres({ ...options, ...iamAuthConnection() });
+function connect(): Sql {
+  const env = readDbEnv();
+  return env.DATABASE_URL ? postgres(env.DATABASE_URL, options(env.DB_POOL_MAX))
+    : postgres({ ...options(env.DB_POOL_MAX), ...iamAuthConnection() });
+}
+
+let client: Sql | undefined;
+/**
+ * The process-wide client, created on first use (once per container; no connection is opened until a query). Lambda
+ * entries call it at module scope, so a bad configuration fails the cold start naming the variable. Always use it
+ * through asAnon / asUser / asService.
+ */
+export const db = (): Sql => (client ??= connect());
+
+/** Ends the client's connections (the local stack and tests, when they stop). */
+export async function closeDb(): Promise<void> {
+  const ending = client;
+  client = undefined;
+  await ending?.end();
+}

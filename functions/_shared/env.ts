@@ -15,3 +15,12 @@ export function readEnv<S extends z.core.$ZodShape>(shape: S, env: NodeJS.Proces
   const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${env[String(i.path[0])] === undefined ? 'is not set' : i.message}`);
   throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
 }
+
+/**
+ * A configuration read once, when first needed: modules that declare routes stay importable without it (the manifest,
+ * the CDK app), and a Lambda entry calls it at module scope so a missing variable still fails its cold start.
+ */
+export function once<T>(read: () => T): () => T {
+  let value: { read: T } | undefined;
+  return () => (value ??= { read: read() }).read;
+}

@@ -4,47 +4,23 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import * as z from 'zod/mini';
 import { claimsFromEvent, isAdmin } from './claims.ts';
 import {
-  AppError, ForbiddenError, InvalidJsonError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError,
+  AppError, ForbiddenError, InvalidJsonError, NotFoundError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError,
   fromPostgresError,
 } from './errors.ts';
 import { logger } from './logger.ts';
 import './zod-locale.ts';
 import type { Claims } from '../../db/roles.ts';
 import type { Caller } from '../../db/context.ts';
-import type { RouteSpec } from './route.ts';
+import { routeKey, type RawResponse, type Request, type Route, type RouteSpec } from './route.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
-
-export interface Request<R extends RouteSpec> {
-  query: R['query'] extends z.ZodMiniType ? z.output<R['query']> : Record<string, never>;
-  body: R['body'] extends z.ZodMiniType ? z.output<R['body']> : undefined;
-  /** Who is calling, as the database should see them (anon on public routes, the user on user routes). */
-  caller: Caller;
-  /** Verified claims (user and admin routes). */
-  claims: R['auth'] extends 'user' | 'admin' ? Claims : Claims | undefined;
-  requestId: string;
-  sourceIp: string;
-  userAgent: string;
-  headers: Record<string, string | undefined>;
-  rawBody: string | undefined;
-}
-
-/** A response that is not JSON (XML, plain text) or needs its own status/headers. */
-export interface RawResponse {
-  kind: 'raw';
-  statusCode: number;
-  body: string;
-  headers?: Record<string, string>;
-}
-export const raw = (statusCode: number, body: string, headers?: Record<string, string>): RawResponse =>
-  ({ kind: 'raw', statusCode, body, headers });
-
 const MAX_BODY_BYTES = 64 * 1024;
 const emptyObject = z.object({});
 
 /** What the middlewares established about a request, carried on the event (as the body parser carries the body). */
 interface Parsed {
+  route?: Route;
   claims?: Claims;
   query?: unknown;
   body?: unknown;
@@ -53,15 +29,30 @@ interface Parsed {
 type ParsedEvent = HttpEvent & { parsed?: Parsed };
 const parsed = (event: HttpEvent): Parsed => ((event as ParsedEvent).parsed ??= {});
 
+const routeOf = (event: HttpEvent): Route => parsed(event).route!;
+
+/** The route API Gateway matched (its routeKey); a key this feature does not serve is a 404 in the error shape. */
+const findRoute = (routes: readonly Route[]): MiddlewareObj<HttpEvent, HttpResult> => {
+  const table = new Map(routes.map((route) => [routeKey(route), route]));
+  return {
+    before: (request) => {
+      const route = table.get(request.event.routeKey);
+      if (!route) throw new NotFoundError(`No route ${request.event.routeKey}`);
+      parsed(request.event).route = route;
+    },
+  };
+};
+
 /** Authorisation by the route's mode; JWTs were already verified by API Gateway (or the local gateway). */
-const authorise = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
+const authorise: MiddlewareObj<HttpEvent, HttpResult> = {
   before: (request) => {
+    const route = routeOf(request.event);
     const claims = claimsFromEvent(request.event);
     if ((route.auth === 'user' || route.auth === 'admin') && !claims) throw new UnauthorizedError('A valid access token is required');
     if (route.auth === 'admin' && !isAdmin(claims!)) throw new ForbiddenError('This route is for administrators');
     parsed(request.event).claims = claims;
   },
-});
+};
 
 function zodIssues(error: z.core.$ZodError) {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -80,9 +71,10 @@ function jsonBody(event: HttpEvent): unknown {
 }
 
 /** zod validation of the query string and the JSON body. */
-const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
+const validate: MiddlewareObj<HttpEvent, HttpResult> = {
   before: (request) => {
     const state = parsed(request.event);
+    const route = state.route!;
     const query = (route.query ?? emptyObject).safeParse(request.event.queryStringParameters ?? {});
     if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
     state.query = query.data;
@@ -92,7 +84,7 @@ const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
       state.body = body.data;
     }
   },
-});
+};
 
 const limitBody: MiddlewareObj<HttpEvent, HttpResult> = {
   before: (request) => {
@@ -147,27 +139,26 @@ function cacheControl(route: RouteSpec): string {
 }
 
 /**
- * An HTTP API (payload 2.0) handler: body limit, JSON body, auth mode, zod validation, CORS, logging with the
- * request id, and the error map; `work` gets validated input and returns JSON-able data or a `raw()` response.
+ * A feature's HTTP API (payload 2.0) Lambda: dispatches on API Gateway's routeKey to one of the feature's routes, with
+ * body limit, JSON body, auth mode, zod validation, CORS, logging with the request id, and the error map around it.
  */
-export function httpHandler<R extends RouteSpec>(route: R, work: (request: Request<R>) => Promise<unknown>) {
+export function httpRouter(routes: readonly Route[]) {
   const base = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
-    const { claims, query, body, rawBody } = parsed(event);
+    const { route, claims, query, body, rawBody } = parsed(event) as Parsed & { route: Route };
     const caller: Caller = route.auth === 'user' || route.auth === 'admin'
       ? { role: 'authenticated', claims: claims! }
       : route.auth === 'webhook' ? { role: 'service_role' } : { role: 'anon' };
-    const result = await work({
+    const result = await route.handle({
       query, body, caller, claims, rawBody,
       requestId: context.awsRequestId,
       sourceIp: event.requestContext.http.sourceIp,
       userAgent: event.requestContext.http.userAgent ?? '',
       headers: event.headers,
-    } as Request<R>);
-    const status = route.successStatus ?? 200;
+    } as Request);
     if (isRaw(result)) {
       return { statusCode: result.statusCode, headers: { 'cache-control': cacheControl(route), ...result.headers }, body: result.body };
     }
-    return json(status, result, { 'cache-control': cacheControl(route) });
+    return json(route.successStatus ?? 200, result, { 'cache-control': cacheControl(route) });
   };
 
   return middy<HttpEvent, HttpResult>()
@@ -175,9 +166,10 @@ export function httpHandler<R extends RouteSpec>(route: R, work: (request: Reque
       injectLambdaContext(logger, { resetKeys: true }),
       cors,
       errorMap,
+      findRoute(routes),
       limitBody,
-      authorise(route),
-      validate(route),
+      authorise,
+      validate,
     ])
     .handler(base);
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import type { FunctionSpec, HttpTrigger } from '../manifest.ts';
+import type { FunctionSpec } from '../manifest.ts';
+import { operationId, type RouteSpec } from './route.ts';
 
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'Invalid input', '401': 'Missing or invalid access token', '403': 'Not allowed', '404': 'Not found',
@@ -13,18 +14,17 @@ const ErrorBody = z.object({
 const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
-/** The OpenAPI 3.1 document of every HTTP function, generated from the zod schemas its handler validates with. */
+/** The OpenAPI 3.1 document of every route of the features' HTTP Lambdas, generated from the zod schemas they validate with. */
 export function openApiDocument(functions: FunctionSpec[], serverUrl = '/') {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const fn of functions) {
-    if (fn.trigger.kind !== 'http') continue;
-    const { route } = fn.trigger as HttpTrigger;
+  const routes = functions.flatMap((fn): readonly RouteSpec[] => (fn.trigger.kind === 'http' ? fn.trigger.routes : []));
+  for (const route of routes) {
     const query = route.query ? jsonSchema(route.query, 'input') as { properties?: Record<string, unknown>; required?: string[] } : undefined;
     const success = route.responseMediaType
       ? { description: 'OK', content: { [route.responseMediaType]: { schema: { type: 'string' } } } }
       : { description: 'OK', content: { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } } };
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
-      operationId: fn.name,
+      operationId: operationId(route),
       summary: route.summary,
       tags: route.tags,
       ...(route.auth === 'user' || route.auth === 'admin' ? { security: [{ bearerAuth: [] }] } : { security: [] }),

@@ -1,4 +1,6 @@
 import type * as z from 'zod/mini';
+import type { Claims } from '../../db/roles.ts';
+import type { Caller } from '../../db/context.ts';
 
 /** Who may call a route: anyone; a signed-in user; a user in the admin group; a signed third-party callback. */
 export type AuthMode = 'public' | 'user' | 'admin' | 'webhook';
@@ -11,9 +13,11 @@ export interface RouteSpec {
   auth: AuthMode;
   summary: string;
   tags: string[];
+  /** The OpenAPI operationId; default: the path without its slash, dots as dashes (`/sitemap.xml` → `sitemap-xml`). */
+  operationId?: string;
   query?: z.ZodMiniType;
   body?: z.ZodMiniType;
-  /** The success body, for the OpenAPI document only (handlers do not parse their output); see `documented`. */
+  /** The success body, for the OpenAPI document (handlers do not parse their output). */
   response?: z.ZodMiniType;
   /** Non-JSON responses (sitemap, robots) declare their media type. */
   responseMediaType?: string;
@@ -22,11 +26,39 @@ export interface RouteSpec {
   cache?: { maxAgeSeconds: number; sMaxAgeSeconds: number };
 }
 
-export const defineRoute = <R extends RouteSpec>(route: R): R => route;
+/** What a route's code gets: validated input, the caller and the request facts it may use. */
+export interface Request<R extends RouteSpec = RouteSpec> {
+  query: R['query'] extends z.ZodMiniType ? z.output<R['query']> : Record<string, never>;
+  body: R['body'] extends z.ZodMiniType ? z.output<R['body']> : undefined;
+  /** Who is calling, as the database should see them (anon on public routes, the user on user routes). */
+  caller: Caller;
+  /** Verified claims (user and admin routes). */
+  claims: R['auth'] extends 'user' | 'admin' ? Claims : Claims | undefined;
+  requestId: string;
+  sourceIp: string;
+  userAgent: string;
+  headers: Record<string, string | undefined>;
+  rawBody: string | undefined;
+}
 
-/**
- * The route as the manifest and the OpenAPI document see it: with its response schema. A handler imports its route
- * module without it, so its bundle carries only the schemas it validates with.
- */
-export const documented = <R extends RouteSpec>(route: R, response: z.ZodMiniType): R & { response: z.ZodMiniType } =>
-  ({ ...route, response });
+/** A response that is not JSON (XML, plain text) or needs its own status/headers. */
+export interface RawResponse {
+  kind: 'raw';
+  statusCode: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+export const raw = (statusCode: number, body: string, headers?: Record<string, string>): RawResponse =>
+  ({ kind: 'raw', statusCode, body, headers });
+
+/** A route whole: its declaration and its code, which gets validated input and returns JSON-able data or a `raw()` response. */
+export type Route<R extends RouteSpec = RouteSpec> = R & { handle: (request: Request<R>) => Promise<unknown> };
+
+/** Declares a route beside its code (the manifest, the local gateway and the OpenAPI document read the declaration). */
+export const defineRoute = <R extends RouteSpec>(spec: R, handle: (request: Request<R>) => Promise<unknown>): Route<R> =>
+  ({ ...spec, handle });
+
+/** API Gateway's route key, `GET /me`: what the feature's Lambda dispatches on. */
+export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+export const operationId = (route: RouteSpec) => route.operationId ?? route.path.slice(1).replace(/\./g, '-');

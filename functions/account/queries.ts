@@ -4,9 +4,8 @@ import type { Claims } from '../../db/roles.ts';
 import { asUser } from '../_shared/db.ts';
 import { decodeCursor, encodeCursor } from '../_shared/cursor.ts';
 import { NotFoundError } from '../_shared/errors.ts';
-import type { UpdateMeBody } from './routes/me-update.ts';
-import type { MarkReadBody } from './routes/notifications-mark-read.ts';
-import type { NotificationsQuery } from './routes/notifications.ts';
+import type { UpdateMeBody } from './routes/me.ts';
+import type { MarkReadBody, NotificationsQuery } from './routes/notifications.ts';
 import type { ProfileSetupBody } from './routes/profile-setup.ts';
 
 const SLUG_ATTEMPTS = 5;

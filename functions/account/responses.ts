@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { uuid } from '../_shared/schemas.ts';
 import { settings } from './routes/common.ts';
 
-/** What the account routes answer, for the OpenAPI document (routes.ts attaches each to its route). */
+/** What the account routes answer, for the OpenAPI document (each route declares its own). */
 const Quota = z.object({ quota_type: z.enum(['sync', 'ai_analysis', 'seo_submission']), used: z.number(), limit: z.number(), remaining: z.number() });
 export const MeResponse = z.object({
   id: uuid, email: z.nullable(z.string()), display_name: z.nullable(z.string()), profile_slug: z.nullable(z.string()),

@@ -1,19 +1,6 @@
-import { documented } from '../_shared/route.ts';
-import * as responses from './responses.ts';
-import { route as me } from './routes/me.ts';
-import { route as updateMe } from './routes/me-update.ts';
-import { route as markNotificationsRead } from './routes/notifications-mark-read.ts';
-import { route as notifications } from './routes/notifications.ts';
-import { route as profileSetup } from './routes/profile-setup.ts';
+import { meRoute, updateMeRoute } from './routes/me.ts';
+import { markNotificationsReadRoute, notificationsRoute } from './routes/notifications.ts';
+import { profileSetupRoute } from './routes/profile-setup.ts';
 
-/**
- * The account routes as the manifest, the local gateway and the OpenAPI document see them. Each handler imports
- * its own module under routes/ instead, so its bundle holds its own schemas and no response schemas.
- */
-export const routes = {
-  profileSetup: documented(profileSetup, responses.MeResponse),
-  me: documented(me, responses.MeResponse),
-  updateMe: documented(updateMe, responses.MeResponse),
-  notifications: documented(notifications, responses.NotificationsResponse),
-  markNotificationsRead: documented(markNotificationsRead, responses.MarkReadResponse),
-};
+/** The account feature's routes: one Lambda (http.ts) serves them all; the manifest and the OpenAPI document list them. */
+export const routes = [profileSetupRoute, meRoute, updateMeRoute, notificationsRoute, markNotificationsReadRoute];

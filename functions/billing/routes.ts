@@ -1,11 +1,4 @@
-import * as z from 'zod/mini';
-import { documented } from '../_shared/route.ts';
-import { route as stripeWebhook } from './routes/stripe-webhook.ts';
+import { stripeWebhookRoute } from './routes/stripe-webhook.ts';
 
-/**
- * The billing routes as the manifest, the local gateway and the OpenAPI document see them (with their responses);
- * each handler imports its own module under routes/.
- */
-export const routes = {
-  stripeWebhook: documented(stripeWebhook, z.object({ received: z.literal(true), duplicate: z.boolean(), status: z.string() })),
-};
+/** The billing feature's routes: one Lambda (http.ts) serves them; the manifest and the OpenAPI document list them. */
+export const routes = [stripeWebhookRoute];

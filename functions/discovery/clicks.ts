@@ -2,9 +2,11 @@ import { createHmac } from 'node:crypto';
 import type { Sql } from 'postgres';
 import * as z from 'zod/mini';
 import { asService } from '../../db/context.ts';
+import { once, readEnv } from '../_shared/env.ts';
 
 /** CLICK_HASH_SECRET: the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */
-export const clickSecretEnv = { CLICK_HASH_SECRET: z.string().check(z.minLength(32, 'must be at least 32 characters')) };
+export const clickHashSecret = once(() =>
+  readEnv({ CLICK_HASH_SECRET: z.string().check(z.minLength(32, 'must be at least 32 characters')) }).CLICK_HASH_SECRET);
 
 /**
  * Who clicked, as a keyed hash of what the server saw (source IP as API Gateway reports it, and user agent): stable

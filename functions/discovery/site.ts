@@ -1,16 +1,16 @@
 import * as z from 'zod/mini';
-import { readEnv } from '../_shared/env.ts';
+import { once, readEnv } from '../_shared/env.ts';
 
 /** The public website's URLs for discovery pages (sitemap, canonical URLs, robots.txt), and its env variable. */
 
 /**
- * PUBLIC_SITE_URL: the site's origin (no trailing slash), e.g. https://streamvibe.app. Read once, at module scope of
- * the handlers that need it; a function, so the bundles that only build URLs (through seo.ts) do not carry its schema.
+ * PUBLIC_SITE_URL: the site's origin (no trailing slash), e.g. https://streamvibe.app. Read once, when first needed
+ * (the feature's Lambda asks at cold start).
  */
-export const readSiteUrl = () => readEnv({
+export const siteUrl = once(() => readEnv({
   PUBLIC_SITE_URL: z.string().check(z.maxLength(200),
     z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) origin such as https://streamvibe.app')),
-}).PUBLIC_SITE_URL.replace(/\/+$/, '');
+}).PUBLIC_SITE_URL.replace(/\/+$/, ''));
 
 export const contentPageUrl = (site: string, id: string) => `${site}/content/${id}`;
 export const creatorPageUrl = (site: string, slug: string) => `${site}/creator/${slug}`;

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { once } from '../_shared/env.ts';
 import { logger } from '../_shared/logger.ts';
-import type { QueueName } from '../_shared/queues.ts';
+import { queueUrls, sqsClient, type QueueName } from '../_shared/queues.ts';
 
 export interface DispatchableJob {
   jobId: string;
@@ -50,3 +51,6 @@ export function sqsJobDispatcher(sqs: SQSClient, urls: Partial<Record<QueueName,
     },
   };
 }
+
+/** The process-wide dispatcher over the queues this Lambda may send to (JOB_QUEUE_URLS), made on first use. */
+export const jobDispatcher = once(() => sqsJobDispatcher(sqsClient(), queueUrls()));

@@ -1,14 +1,14 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { asService, sql } from '../_shared/db.ts';
+import { asService, db } from '../_shared/db.ts';
 import { uuid } from '../_shared/schemas.ts';
 import { logger } from '../_shared/logger.ts';
 import { deadLetterQueueUrls, sqsClient, type QueueName } from '../_shared/queues.ts';
 import { JobCancelledError, PermanentJobError, type Executor, type JobContext, type RunningJob } from './executor.ts';
 
 const JobMessage = z.object({ job_id: uuid });
-const service: JobContext['service'] = (work) => asService(sql, work);
+const service: JobContext['service'] = (work) => asService(db(), work);
 
 /**
  * The SQS worker for one queue. Each message names a job; the worker claims it (start_job wins once, so a

@@ -31,7 +31,7 @@ export interface FunctionPlatform {
   queues: Partial<Record<QueueName, JobQueue>>;
 }
 
-/** The tag that names the manifest entry a Lambda was built from (tests and dashboards find functions by it). */
+/** The tag that names the manifest Lambda a function was built from (tests and dashboards find functions by it). */
 export const FUNCTION_TAG = 'streamvibe:function';
 
 export class ManifestConfigError extends Error {
@@ -39,9 +39,9 @@ export class ManifestConfigError extends Error {
 }
 
 /**
- * One manifest entry as a Lambda, with the defaults every StreamVibe function shares — nodejs22.x on arm64,
+ * One Lambda of a manifest feature, with the defaults every StreamVibe function shares — nodejs22.x on arm64,
  * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
- * retention, private subnets behind the functions' security group — and exactly the access its entry names:
+ * retention, private subnets behind the functions' security group — and exactly the access its feature names:
  * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
  * also gets its dead-letter queues in JOB_DLQ_URLS), the secret families, and its extra environment variables.
  */
@@ -57,7 +57,10 @@ export class AppFunction extends Construct {
       if (!queue) throw new ManifestConfigError(`${spec.name} sends to queue ${name}, which the jobs stack did not create (yet)`);
       return [name, queue] as const;
     });
-    const isWorker = spec.trigger.kind === 'queue';
+    // A worker dead-letters what fails for good to its own queue's DLQ, and to no other.
+    const ownQueue = spec.trigger.kind === 'queue' ? spec.trigger.queue : undefined;
+    const deadLetterQueue = ownQueue ? platform.queues[ownQueue]?.deadLetterQueue : undefined;
+    if (ownQueue && !deadLetterQueue) throw new ManifestConfigError(`${spec.name} works queue ${ownQueue}, which the jobs stack did not create (yet)`);
 
     const stack = Stack.of(this);
     const environment: Record<string, string> = {
@@ -68,16 +71,14 @@ export class AppFunction extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       ...platform.database.environment,
       ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
-      ...(queues.length && isWorker
-        ? { JOB_DLQ_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.deadLetterQueue.queueUrl]))) }
-        : {}),
+      ...(ownQueue && deadLetterQueue ? { JOB_DLQ_URLS: stack.toJsonString({ [ownQueue]: deadLetterQueue.queueUrl }) } : {}),
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
       ...Object.fromEntries((spec.env ?? []).map((name) => [name, extraEnvironmentValue(spec, name, platform)])),
     };
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, spec.entry),
-      handler: spec.handler ?? 'handler',
+      handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
@@ -99,10 +100,8 @@ export class AppFunction extends Construct {
     Tags.of(this.function).add(FUNCTION_TAG, spec.name);
 
     platform.database.grantConnect(this.function);
-    for (const [, queue] of queues) {
-      queue.queue.grantSendMessages(this.function);
-      if (isWorker) queue.deadLetterQueue.grantSendMessages(this.function);
-    }
+    for (const [, queue] of queues) queue.queue.grantSendMessages(this.function);
+    deadLetterQueue?.grantSendMessages(this.function);
     for (const family of spec.secrets ?? []) platform.secrets.grant(family, this.function);
 
     acknowledgeLambdaManagedPolicies(this, { inVpc: true });

@@ -17,7 +17,7 @@ import { AppFunction, ManifestConfigError, type FunctionPlatform } from '../cons
 
 export interface ApiStackProps extends StackProps {
   platform: FunctionPlatform;
-  /** The manifest's HTTP entries. */
+  /** The features' HTTP Lambdas. */
   functions: FunctionSpec[];
   userPool: IUserPool;
   userPoolClient: IUserPoolClient;
@@ -38,7 +38,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
 }));
 
 /**
- * The HTTP API (payload 2.0): one Lambda per manifest HTTP entry, routed by the entry's method and path; a JWT
+ * The HTTP API (payload 2.0): one Lambda per feature, every route of the feature integrated with it; a JWT
  * authorizer (the user pool as issuer, the app client as audience) on user and admin routes, none on public and
  * webhook routes. Stage-wide throttling, JSON access logs and CORS for the stage's web origins.
  */
@@ -88,22 +88,20 @@ export class ApiStack extends Stack {
 
     for (const spec of props.functions) {
       if (spec.trigger.kind !== 'http') throw new ManifestConfigError(`${spec.name}: the API stack builds HTTP functions only`);
-      const { route } = (spec as FunctionSpec & { trigger: HttpTrigger }).trigger;
       const fn = new AppFunction(this, spec, props.platform);
-      const authorizer: IHttpRouteAuthorizer = JWT_AUTH_MODES.includes(route.auth) ? jwt : none;
-      const [created] = this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${spec.name}-integration`, fn.function),
-        authorizer,
-      });
-      if (authorizer === none) {
-        Validations.of(created!).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason: route.auth === 'webhook'
-            ? `${route.method} ${route.path} is a third-party webhook: the handler verifies the sender's signature.`
-            : `${route.method} ${route.path} is public by design (the discovery platform); the database serves it as anon under RLS.`,
-        });
+      // One integration per feature Lambda; every route of the feature points at it (the Lambda dispatches on routeKey).
+      const integration = new HttpLambdaIntegration(`${spec.name}-integration`, fn.function);
+      for (const route of (spec as FunctionSpec & { trigger: HttpTrigger }).trigger.routes) {
+        const authorizer: IHttpRouteAuthorizer = JWT_AUTH_MODES.includes(route.auth) ? jwt : none;
+        const [created] = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration, authorizer });
+        if (authorizer === none) {
+          Validations.of(created!).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: route.auth === 'webhook'
+              ? `${route.method} ${route.path} is a third-party webhook: the handler verifies the sender's signature.`
+              : `${route.method} ${route.path} is public by design (the discovery platform); the database serves it as anon under RLS.`,
+          });
+        }
       }
       this.functions.push(fn);
     }

@@ -3,14 +3,16 @@ import {
   AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
-import type { FunctionSpec } from '../../functions/manifest.ts';
+import type { CognitoEvent, FunctionSpec } from '../../functions/manifest.ts';
 import { AppFunction, ManifestConfigError, type FunctionPlatform } from '../constructs/app-function.ts';
 
 export interface AuthStackProps extends StackProps {
   platform: FunctionPlatform;
-  /** The manifest's Cognito-triggered entries. */
+  /** The features' Cognito trigger Lambdas. */
   functions: FunctionSpec[];
 }
+
+const COGNITO_OPERATIONS: Record<CognitoEvent, UserPoolOperation> = { PostConfirmation: UserPoolOperation.POST_CONFIRMATION };
 
 /** Cognito groups; `admin` opens the admin routes (the handlers check it), `moderator` the moderation ones. */
 export const USER_GROUPS = ['user', 'admin', 'moderator'] as const;
@@ -65,8 +67,7 @@ export class AuthStack extends Stack {
     for (const spec of props.functions) {
       if (spec.trigger.kind !== 'cognito') throw new ManifestConfigError(`${spec.name}: the auth stack builds Cognito triggers only`);
       const fn = new AppFunction(this, spec, props.platform);
-      const operations = { PostConfirmation: UserPoolOperation.POST_CONFIRMATION };
-      this.userPool.addTrigger(operations[spec.trigger.event], fn.function);
+      for (const event of spec.trigger.events) this.userPool.addTrigger(COGNITO_OPERATIONS[event], fn.function);
       this.functions.push(fn);
     }
 

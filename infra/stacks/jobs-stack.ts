@@ -1,10 +1,11 @@
 import { Duration, Stack, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { QueueName } from '../../functions/_shared/queues.ts';
+import { scheduleInput } from '../../functions/_shared/task.ts';
 import type { FunctionSpec, QueueSpec, QueueTrigger, ScheduleTrigger } from '../../functions/manifest.ts';
 import { acknowledgeInvokeVersions } from '../nag.ts';
 import { AppFunction, ManifestConfigError, type FunctionPlatform, type JobQueue } from '../constructs/app-function.ts';
@@ -12,7 +13,7 @@ import { AppFunction, ManifestConfigError, type FunctionPlatform, type JobQueue 
 export interface JobsStackProps extends StackProps {
   platform: FunctionPlatform;
   queues: Record<QueueName, QueueSpec>;
-  /** The manifest's queue-triggered and scheduled entries. */
+  /** The features' workers and scheduled Lambdas. */
   functions: FunctionSpec[];
 }
 
@@ -23,8 +24,8 @@ const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 
 /**
  * The job system's AWS half: one SQS queue and dead-letter queue per job category (redrive after the manifest's
- * maxReceiveCount), each worker fed by an SQS event source that reports partial batch failures, and each schedule
- * an EventBridge Scheduler `rate(...)` invoking its function.
+ * maxReceiveCount), each worker fed by an SQS event source that reports partial batch failures, and each feature's
+ * tasks as EventBridge Scheduler `rate(...)` schedules invoking the feature's scheduled Lambda with the task's input.
  */
 export class JobsStack extends Stack {
   readonly queues: Record<QueueName, JobQueue>;
@@ -73,18 +74,21 @@ export class JobsStack extends Stack {
     this.functions.push(fn);
   }
 
+  /** A feature's scheduled Lambda, and one schedule per task whose input names the task (as the local scheduler sends it). */
   private scheduled(spec: FunctionSpec & { trigger: ScheduleTrigger }, platform: FunctionPlatform) {
     const fn = new AppFunction(this, spec, platform);
-    const { everyMinutes } = spec.trigger;
-    new Schedule(this, `${spec.name}-schedule`, {
-      description: spec.description,
-      schedule: ScheduleExpression.rate(Duration.minutes(everyMinutes)),
-      target: new LambdaInvoke(fn.function, {
-        retryAttempts: 2,
-        // A run older than the period is superseded by the next one.
-        maxEventAge: Duration.minutes(Math.min(Math.max(everyMinutes, 1), 60)),
-      }),
-    });
+    for (const task of spec.trigger.tasks) {
+      new Schedule(this, `${task.name}-schedule`, {
+        description: task.description,
+        schedule: ScheduleExpression.rate(Duration.minutes(task.everyMinutes)),
+        target: new LambdaInvoke(fn.function, {
+          input: ScheduleTargetInput.fromObject(scheduleInput(task)),
+          retryAttempts: 2,
+          // A run older than the period is superseded by the next one.
+          maxEventAge: Duration.minutes(Math.min(Math.max(task.everyMinutes, 1), 60)),
+        }),
+      });
+    }
     // The Scheduler's invoke role lives at stack level (one per target), so the acknowledgement does too.
     acknowledgeInvokeVersions(this, fn.function.node.defaultChild as CfnResource, `EventBridge Scheduler (${spec.name})`);
     this.functions.push(fn);

@@ -36,10 +36,10 @@ describe('job topology', () => {
   });
 
   it('declares the schedules the issue lists, at their rates', () => {
-    const jobSchedules = scheduledFunctions().filter((f) => !f.entry.startsWith('functions/discovery/'));
-    expect(Object.fromEntries(jobSchedules.map((f) => [f.name, f.trigger.everyMinutes]))).toEqual({
-      'schedule-outbox-sweep': 1, 'schedule-detect-stuck-jobs': 5, 'schedule-retry-failed-jobs': 5, 'schedule-expire-stale-jobs': 15,
-      'schedule-cleanup': 1440, 'schedule-quota-reset': 60, 'schedule-trending-refresh': 15, 'schedule-stripe-webhook-retry': 15,
+    const jobSchedules = scheduledFunctions().filter((f) => f.feature !== 'discovery').flatMap((f) => f.trigger.tasks);
+    expect(Object.fromEntries(jobSchedules.map((t) => [t.name, t.everyMinutes]))).toEqual({
+      'outbox-sweep': 1, 'detect-stuck-jobs': 5, 'retry-failed-jobs': 5, 'expire-stale-jobs': 15,
+      'cleanup': 1440, 'quota-reset': 60, 'trending-refresh': 15, 'stripe-webhook-retry': 15,
     });
   });
 });
@@ -118,7 +118,7 @@ describe('delivery semantics', () => {
     const [row] = await service((tx) => tx`SELECT create_job(${userId}, 'quota_reset', '{"source": "sql"}'::jsonb, 5) AS id`);
     const jobId = row!.id as string;
     expect((await job(jobId)).dispatched_at).toBeNull();
-    await api.stack.scheduler.run('schedule-outbox-sweep');
+    await api.stack.scheduler.run('outbox-sweep');
     const done = await waitForStatus(jobId, 'completed');
     expect(done.result).toEqual({ subscriptions_reset: 0 });
   });
@@ -146,13 +146,13 @@ describe('delivery semantics', () => {
     // A worker claimed it and died: no heartbeat for 31 minutes.
     await service((tx) => tx`SELECT start_job(${jobId}, 'worker-that-died')`);
     await service((tx) => tx`UPDATE job_queue SET heartbeat_at = now() - interval '31 minutes', dispatched_at = now() WHERE id = ${jobId}`);
-    expect(await api.stack.scheduler.run('schedule-detect-stuck-jobs')).toEqual({ stuck: 1 });
+    expect(await api.stack.scheduler.run('detect-stuck-jobs')).toEqual({ stuck: 1 });
     const stuck = await job(jobId);
     expect(stuck).toMatchObject({ status: 'failed', retry_count: 0 });
     expect(stuck.next_retry_at).not.toBeNull();
     // The backoff has elapsed (the clock moved on): the retry schedule requeues and sends it.
     await service((tx) => tx`UPDATE job_queue SET next_retry_at = now() WHERE id = ${jobId}`);
-    await api.stack.scheduler.run('schedule-retry-failed-jobs');
+    await api.stack.scheduler.run('retry-failed-jobs');
     const done = await waitForStatus(jobId, 'completed');
     expect(done.retry_count).toBe(1);
     expect(done.worker_id).not.toBe('worker-that-died');
@@ -172,7 +172,7 @@ describe('delivery semantics', () => {
       if (!failed.next_retry_at) break;
       delaysSeconds.push((failed.next_retry_at.getTime() - failed.completed_at.getTime()) / 1000);
       await service((tx) => tx`UPDATE job_queue SET next_retry_at = now() WHERE id = ${jobId}`);
-      await api.stack.scheduler.run('schedule-retry-failed-jobs');
+      await api.stack.scheduler.run('retry-failed-jobs');
     }
     const final = await job(jobId);
     expect(final.retry_count).toBe(final.max_retries);

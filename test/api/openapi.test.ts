@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functions, httpFunctions } from '../../functions/manifest.ts';
+import { functions, httpRoutes } from '../../functions/manifest.ts';
+import { operationId } from '../../functions/_shared/route.ts';
 import { openApiDocument } from '../../functions/_shared/openapi.ts';
 import { startTestApi, type TestApi } from '../api.ts';
 
@@ -8,18 +9,21 @@ beforeAll(async () => { api = await startTestApi('api_openapi'); });
 afterAll(async () => { await api?.stop(); });
 
 describe('the OpenAPI document', () => {
-  it('has every HTTP route of the manifest, with its method, auth and schemas, and nothing else', () => {
+  it('has every route of every feature, with its method, auth and schemas, and nothing else', () => {
     const doc = openApiDocument(functions);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    const routes = httpFunctions().map((f) => `${f.trigger.route.method} ${f.trigger.route.path}`);
+    const routes = httpRoutes().map(({ route }) => `${route.method} ${route.path}`);
     expect(documented.sort()).toEqual(routes.sort());
-    for (const fn of httpFunctions()) {
-      const op = doc.paths[fn.trigger.route.path]![fn.trigger.route.method.toLowerCase()] as Record<string, any>;
-      expect(op.operationId).toBe(fn.name);
-      const secured = fn.trigger.route.auth === 'user' || fn.trigger.route.auth === 'admin';
-      expect(op.security, fn.name).toEqual(secured ? [{ bearerAuth: [] }] : []);
-      if (fn.trigger.route.body) expect(op.requestBody.content['application/json'].schema, fn.name).toBeTypeOf('object');
-      expect(op.responses['400'], fn.name).toBeDefined();
+    const operationIds = httpRoutes().map(({ route }) => operationId(route));
+    expect(new Set(operationIds).size, 'operationIds are unique').toBe(operationIds.length);
+    for (const { route } of httpRoutes()) {
+      const name = `${route.method} ${route.path}`;
+      const op = doc.paths[route.path]![route.method.toLowerCase()] as Record<string, any>;
+      expect(op.operationId, name).toBe(operationId(route));
+      const secured = route.auth === 'user' || route.auth === 'admin';
+      expect(op.security, name).toEqual(secured ? [{ bearerAuth: [] }] : []);
+      if (route.body) expect(op.requestBody.content['application/json'].schema, name).toBeTypeOf('object');
+      expect(op.responses['400'], name).toBeDefined();
     }
   });
 

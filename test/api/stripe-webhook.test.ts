@@ -89,7 +89,7 @@ describe('POST /stripe-webhook', () => {
     expect((await deliver(early)).body.status).toBe('failed');
     await deliver(event('checkout.session.completed', { id: 'cs_2', mode: 'subscription', customer, client_reference_id: user.userId }));
     await asService(api.db.app, (tx) => tx`UPDATE stripe_webhook_events SET next_retry_at = now() WHERE stripe_event_id = ${early.id}`);
-    expect(await api.stack.scheduler.run('schedule-stripe-webhook-retry')).toEqual({ retried: 1, processed: 1 });
+    expect(await api.stack.scheduler.run('stripe-webhook-retry')).toEqual({ retried: 1, processed: 1 });
     expect((await me(user.token)).subscription).toMatchObject({ tier: 'basic', status: 'trialing' });
   });
 

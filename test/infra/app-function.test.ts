@@ -7,12 +7,12 @@ import { synthStage } from './synth.ts';
 type Resource = { Type: string; Properties?: Record<string, any> };
 
 const probe: FunctionSpec = {
-  name: 'oauth-probe', entry: 'functions/account/me.ts', description: 'A test entry that names the OAuth secrets',
-  trigger: { kind: 'http', route: { method: 'POST', path: '/oauth-probe', auth: 'user', summary: 'probe', tags: [] } },
+  name: 'oauth-probe', feature: 'probe', entry: 'functions/account/http.ts', description: 'A test Lambda that names the OAuth secrets',
+  trigger: { kind: 'http', routes: [{ method: 'POST', path: '/oauth-probe', auth: 'user', summary: 'probe', tags: [] }] },
   timeoutSeconds: 10, memoryMb: 256, sendsTo: ['tokens'], secrets: ['oauth'],
 };
 
-/** The Lambda built for an entry, and the statements of its role's policies. */
+/** The Lambda built for a manifest Lambda, and the statements of its role's policies. */
 function lambda(templates: Record<string, Template>, name: string) {
   for (const template of Object.values(templates)) {
     const resources = template.toJSON().Resources as Record<string, Resource>;
@@ -27,8 +27,8 @@ function lambda(templates: Record<string, Template>, name: string) {
   throw new Error(`no Lambda for ${name}`);
 }
 
-describe('AppFunction: least privilege and environment from the manifest entry', () => {
-  it('grants the OAuth token secrets (prefix streamvibe/<stage>/oauth/*, key via Secrets Manager only) to an entry that names them, and to no other', async () => {
+describe('AppFunction: least privilege and environment from the feature', () => {
+  it('grants the OAuth token secrets (prefix streamvibe/<stage>/oauth/*, key via Secrets Manager only) to a Lambda whose feature names them, and to no other', async () => {
     const { templates } = await synthStage('staging', { functions: [...functions, probe] });
 
     const { env, statements } = lambda(templates, 'oauth-probe');
@@ -55,15 +55,27 @@ describe('AppFunction: least privilege and environment from the manifest entry',
     expect(targets[0]).toMatch(/tokensqueue/);
   });
 
+  it('gives a worker its own queue\'s dead-letter queue (URL and send right) and no other DLQ', async () => {
+    const { templates } = await synthStage('dev');
+
+    const { env, statements } = lambda(templates, 'jobs-worker-maintenance');
+    expect(JSON.stringify(env.JOB_DLQ_URLS)).toMatch(/^\{"Fn::Join":\["",\["\{\\"maintenance\\":\\""/);
+    expect(JSON.stringify(env.JOB_DLQ_URLS).match(/dlq/g)).toHaveLength(1);
+    const dlqTargets = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage')).map((s) => JSON.stringify(s.Resource))
+      .filter((r) => /dlq/.test(r));
+    expect(dlqTargets).toHaveLength(1);
+    expect(dlqTargets[0]).toMatch(/maintenancedlq/);
+  });
+
   it('resolves secret environment variables from streamvibe/<stage>/env/<NAME> at deploy, and plain ones from the stage config', async () => {
     const { templates } = await synthStage('prod');
 
-    expect(lambda(templates, 'track-click').env.CLICK_HASH_SECRET).toBe('{{resolve:secretsmanager:streamvibe/prod/env/CLICK_HASH_SECRET:SecretString:::}}');
-    expect(lambda(templates, 'stripe-webhook').env.STRIPE_WEBHOOK_SECRETS).toBe('{{resolve:secretsmanager:streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS:SecretString:::}}');
-    expect(lambda(templates, 'sitemap-xml').env.PUBLIC_SITE_URL).toBe('https://streamvibe.app');
+    expect(lambda(templates, 'discovery-http').env.CLICK_HASH_SECRET).toBe('{{resolve:secretsmanager:streamvibe/prod/env/CLICK_HASH_SECRET:SecretString:::}}');
+    expect(lambda(templates, 'billing-http').env.STRIPE_WEBHOOK_SECRETS).toBe('{{resolve:secretsmanager:streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS:SecretString:::}}');
+    expect(lambda(templates, 'discovery-http').env.PUBLIC_SITE_URL).toBe('https://streamvibe.app');
   });
 
-  it('refuses to synthesize an entry that reads a variable the stage config has no value for, naming both', async () => {
+  it('refuses to synthesize a Lambda that reads a variable the stage config has no value for, naming both', async () => {
     const reader: FunctionSpec = { ...probe, name: 'reads-unknown', env: ['NO_SUCH_SETTING'], secrets: [], sendsTo: [] };
 
     await expect(synthStage('dev', { functions: [...functions, reader] }))
@@ -72,7 +84,7 @@ describe('AppFunction: least privilege and environment from the manifest entry',
 
   it('refuses a worker whose queue\'s visibility timeout is under 6× its timeout (SQS would redeliver running jobs)', async () => {
     const slowWorker: FunctionSpec = {
-      name: 'slow-worker', entry: 'functions/jobs/workers-maintenance.ts', description: 'too slow for its queue',
+      name: 'slow-worker', feature: 'probe', entry: 'functions/jobs/worker-maintenance.ts', description: 'too slow for its queue',
       trigger: { kind: 'queue', queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0 },
       timeoutSeconds: queues.seo.visibilityTimeoutSeconds / 6 + 1, memoryMb: 256, sendsTo: ['seo'],
     };

@@ -2,7 +2,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JWT_AUTH_MODES } from '../../infra/stacks/api-stack.ts';
 import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
-import { functions, queues, type HttpTrigger, type QueueTrigger, type ScheduleTrigger } from '../../functions/manifest.ts';
+import { scheduleInput } from '../../functions/_shared/task.ts';
+import { features, functions, httpRoutes, queues, type QueueTrigger, type ScheduleTrigger } from '../../functions/manifest.ts';
 import { synthStage } from './synth.ts';
 
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };
@@ -35,35 +36,40 @@ beforeAll(async () => {
 });
 
 describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
-  it('has exactly one Lambda per manifest entry, and otherwise only the functions known by name and reason', () => {
+  it('has exactly the manifest\'s Lambdas (one HTTP Lambda per feature with routes, one per owned queue, one per feature with schedules or triggers), and otherwise only the functions known by name and reason', () => {
     const lambdas = ofType('AWS::Lambda::Function');
     const tagged = lambdas.map((r) => tagOf(r.resource)).filter((name): name is string => name !== undefined);
     expect(tagged.sort()).toEqual(functions.map((f) => f.name).sort());
     const untagged = lambdas.filter((r) => tagOf(r.resource) === undefined).map((r) => path(r.resource));
     expect(untagged.sort()).toEqual(Object.keys(NON_MANIFEST_FUNCTIONS).sort());
+    const expected = features.flatMap((f) => [
+      ...(f.cognito ? [`${f.name}-triggers`] : []), ...(f.http ? [`${f.name}-http`] : []),
+      ...(f.workers ?? []).map((w) => `${f.name}-worker-${w.queue}`), ...(f.schedules ? [`${f.name}-scheduled`] : []),
+    ]);
+    expect(tagged.sort()).toEqual(expected.sort());
   });
 
-  it('builds every function with the shared defaults: nodejs22.x, arm64, tracing, the entry\'s handler, timeout and memory, in private subnets', () => {
+  it('builds every function with the shared defaults: nodejs22.x, arm64, tracing, its handler, timeout and memory, in private subnets', () => {
     for (const spec of functions) {
       const { resource } = functionId(spec.name);
       expect(resource.Properties, spec.name).toMatchObject({
         Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
-        Handler: `index.${spec.handler ?? 'handler'}`, Timeout: spec.timeoutSeconds, MemorySize: spec.memoryMb,
+        Handler: 'index.handler', Timeout: spec.timeoutSeconds, MemorySize: spec.memoryMb,
         VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
         LoggingConfig: { LogGroup: expect.anything() },
       });
       const env = resource.Properties!.Environment.Variables as Record<string, unknown>;
       expect(env, spec.name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'streamvibe', LOG_LEVEL: 'DEBUG', DB_NAME: 'streamvibe', DB_USER: 'streamvibe_app' });
-      // JOB_QUEUE_URLS names exactly the queues the entry sends to; only workers get their dead-letter queues.
+      // JOB_QUEUE_URLS names exactly the queues the feature sends to; only a worker gets a dead-letter queue, its own.
       const queueKeys = (name: string) => (env[name] ? [...JSON.stringify(env[name]).matchAll(/\\"(\w+)\\":\\"/g)].map((m) => m[1]).sort() : []);
       expect(queueKeys('JOB_QUEUE_URLS'), spec.name).toEqual([...(spec.sendsTo ?? [])].sort());
-      expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual(spec.trigger.kind === 'queue' ? [...(spec.sendsTo ?? [])].sort() : []);
+      expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []);
       expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
         .toEqual([...(spec.env ?? []), ...(spec.secrets?.includes('oauth') ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
     }
   });
 
-  it('routes every manifest HTTP entry to its own Lambda, with the Cognito JWT authorizer on user and admin routes and none on public and webhook routes', () => {
+  it('routes every route of a feature to the feature\'s one Lambda (one integration per feature), with the Cognito JWT authorizer on user and admin routes and none on public and webhook routes', () => {
     const api = resources('Api');
     const [authorizerId, authorizer] = Object.entries(api).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Authorizer')!;
     expect(authorizer.Properties).toMatchObject({
@@ -73,22 +79,22 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     expect(JSON.stringify(authorizer.Properties!.JwtConfiguration.Issuer)).toContain('https://cognito-idp.');
     const routes = Object.values(api).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
     const integrations = Object.fromEntries(Object.entries(api).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Integration'));
-    const httpEntries = functions.filter((f) => f.trigger.kind === 'http');
-    expect(routes).toHaveLength(httpEntries.length);
-    for (const spec of httpEntries) {
-      const { route } = spec.trigger as HttpTrigger;
-      const found = routes.find((r) => r.Properties!.RouteKey === `${route.method} ${route.path}`);
-      expect(found, `${route.method} ${route.path}`).toBeDefined();
+    expect(routes).toHaveLength(httpRoutes().length);
+    expect(Object.keys(integrations)).toHaveLength(functions.filter((f) => f.trigger.kind === 'http').length);
+    for (const { fn, route } of httpRoutes()) {
+      const key = `${route.method} ${route.path}`;
+      const found = routes.find((r) => r.Properties!.RouteKey === key);
+      expect(found, key).toBeDefined();
       if (JWT_AUTH_MODES.includes(route.auth)) {
-        expect(found!.Properties, spec.name).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+        expect(found!.Properties, key).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
       } else {
-        expect(found!.Properties!.AuthorizationType, spec.name).toBe('NONE');
-        expect(found!.Properties!.AuthorizerId, spec.name).toBeUndefined();
+        expect(found!.Properties!.AuthorizationType, key).toBe('NONE');
+        expect(found!.Properties!.AuthorizerId, key).toBeUndefined();
       }
       const integrationId = (found!.Properties!.Target['Fn::Join'][1][1] as { Ref: string }).Ref;
-      expect(integrations[integrationId]!.Properties).toMatchObject({
+      expect(integrations[integrationId]!.Properties, key).toMatchObject({
         IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0',
-        IntegrationUri: { 'Fn::GetAtt': [functionId(spec.name).id, 'Arn'] },
+        IntegrationUri: { 'Fn::GetAtt': [functionId(fn.name).id, 'Arn'] },
       });
     }
   });
@@ -139,23 +145,27 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
-  it('schedules every scheduled entry with EventBridge Scheduler at its rate, targeting its own function', () => {
+  it('schedules every task with EventBridge Scheduler at its rate, targeting its feature\'s scheduled Lambda with the task\'s input', () => {
     const schedules = ofType('AWS::Scheduler::Schedule');
     const scheduled = functions.filter((f) => f.trigger.kind === 'schedule');
-    expect(schedules).toHaveLength(scheduled.length);
+    expect(schedules).toHaveLength(scheduled.flatMap((f) => (f.trigger as ScheduleTrigger).tasks).length);
     const minutes = (expression: string) => {
       const [, n, unit] = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression)!;
       return Number(n) * { minute: 1, hour: 60, day: 1440 }[unit as 'minute']!;
     };
     for (const spec of scheduled) {
-      const schedule = schedules.find((s) => s.resource.Properties!.Target.Arn['Fn::GetAtt'][0] === functionId(spec.name).id);
-      expect(schedule, spec.name).toBeDefined();
-      expect(minutes(schedule!.resource.Properties!.ScheduleExpression), spec.name).toBe((spec.trigger as ScheduleTrigger).everyMinutes);
-      expect(schedule!.resource.Properties).toMatchObject({ State: 'ENABLED', FlexibleTimeWindow: { Mode: 'OFF' } });
+      for (const task of (spec.trigger as ScheduleTrigger).tasks) {
+        const schedule = schedules.find((s) => s.resource.Properties!.Target.Arn['Fn::GetAtt'][0] === functionId(spec.name).id
+          && JSON.parse(s.resource.Properties!.Target.Input).task === task.name);
+        expect(schedule, task.name).toBeDefined();
+        expect(minutes(schedule!.resource.Properties!.ScheduleExpression), task.name).toBe(task.everyMinutes);
+        expect(JSON.parse(schedule!.resource.Properties!.Target.Input), task.name).toEqual(scheduleInput(task));
+        expect(schedule!.resource.Properties).toMatchObject({ State: 'ENABLED', FlexibleTimeWindow: { Mode: 'OFF' } });
+      }
     }
   });
 
-  it('wires the manifest\'s Cognito entry as the user pool\'s post-confirmation trigger, with user/admin/moderator groups', () => {
+  it('wires the auth feature\'s Lambda as the user pool\'s post-confirmation trigger, with user/admin/moderator groups', () => {
     const auth = templates[`StreamVibe-${STAGE}-Auth`]!;
     const [cognitoEntry] = functions.filter((f) => f.trigger.kind === 'cognito');
     auth.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -205,14 +215,26 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
-  it('lets a function send only to the queues its entry names (and, for workers, their DLQs)', () => {
+  it('lets a function send only to the queues its feature names (and a worker to its own DLQ)', () => {
     for (const spec of functions) {
-      const sendTargets = policyStatementsOf(functionId(spec.name))
-        .filter((s) => [s.Action].flat().includes('sqs:SendMessage'))
-        .flatMap((s) => [s.Resource].flat().map((r: { 'Fn::GetStackOutput'?: { OutputName: string }; 'Fn::GetAtt'?: string[] }) =>
-          r['Fn::GetStackOutput']?.OutputName ?? r['Fn::GetAtt']?.[0]));
-      const expected = (spec.sendsTo ?? []).flatMap((q) => (spec.trigger.kind === 'queue' ? [`${q}queue`, `${q}dlq`] : [`${q}queue`]));
-      expect(sendTargets.map((t) => expected.find((e) => String(t).includes(e)) ?? t).sort(), spec.name).toEqual(expected.sort());
+      const expected = [...(spec.sendsTo ?? []).map((q) => `${q}queue`), ...(spec.trigger.kind === 'queue' ? [`${spec.trigger.queue}dlq`] : [])];
+      expect(sqsTargets(spec.name, 'sqs:SendMessage').map((t) => expected.find((e) => t.includes(e)) ?? t).sort(), spec.name).toEqual(expected.sort());
+    }
+  });
+
+  it('holds each feature to what it uses: discovery sends to no queue and reads no secret, only enqueueing features send, only a queue\'s owner receives', () => {
+    const discovery = functions.filter((f) => f.feature === 'discovery');
+    expect(discovery.length).toBeGreaterThan(0);
+    for (const fn of discovery) {
+      const actions = policyStatementsOf(functionId(fn.name)).flatMap((s) => [s.Action].flat() as string[]);
+      expect(actions.filter((a) => a.startsWith('sqs:') || a.startsWith('secretsmanager:') || a.startsWith('kms:')), fn.name).toEqual([]);
+    }
+    const senders = functions.filter((f) => sqsTargets(f.name, 'sqs:SendMessage').some((t) => /queue/.test(t))).map((f) => f.feature);
+    expect([...new Set(senders)].sort()).toEqual(features.filter((f) => f.uses?.sendsTo?.length).map((f) => f.name).sort());
+    for (const queue of Object.keys(queues)) {
+      const receivers = functions.filter((f) => sqsTargets(f.name, 'sqs:ReceiveMessage').some((t) => t.includes(`${queue}queue`))).map((f) => f.name);
+      const owners = features.flatMap((f) => (f.workers ?? []).filter((w) => w.queue === queue).map(() => `${f.name}-worker-${queue}`));
+      expect(receivers, queue).toEqual(owners);
     }
   });
 
@@ -256,6 +278,14 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     expect(runner.flatMap((s) => [s.Action].flat())).toEqual(expect.arrayContaining(['rds-data:ExecuteStatement', 'rds-data:BeginTransaction', 'rds-data:CommitTransaction', 'rds-data:RollbackTransaction']));
   });
 });
+
+/** The queues (logical ids) a manifest Lambda's role may use with an SQS action. */
+function sqsTargets(name: string, action: string): string[] {
+  return policyStatementsOf(functionId(name))
+    .filter((s) => [s.Action].flat().includes(action))
+    .flatMap((s) => [s.Resource].flat().map((r: { 'Fn::GetStackOutput'?: { OutputName: string }; 'Fn::GetAtt'?: string[] }) =>
+      String(r['Fn::GetStackOutput']?.OutputName ?? r['Fn::GetAtt']?.[0])));
+}
 
 /** Statements of the identity policies attached to a function's role. */
 function policyStatementsOf(fn: { stack: string; resource: Resource }): any[] {

@@ -52,12 +52,12 @@ describe('cdk-nag AwsSolutions on the whole app', () => {
     for (const ack of acks) expect(ack.reason.trim().length, `${ack.id} at ${ack.path}`).toBeGreaterThan(20);
   });
 
-  it('passes with an entry that names the OAuth token secrets (its prefix wildcard is acknowledged with its reason)', async () => {
+  it('passes with a Lambda that names the OAuth token secrets (its prefix wildcard is acknowledged with its reason)', async () => {
     const outdir = await mkdtemp(join(tmpdir(), 'sv-nag-'));
     outdirs.push(outdir);
     const probe: FunctionSpec = {
-      name: 'oauth-probe', entry: 'functions/account/me.ts', description: 'names the OAuth secrets',
-      trigger: { kind: 'http', route: { method: 'POST', path: '/oauth-probe', auth: 'user', summary: 'probe', tags: [] } },
+      name: 'oauth-probe', feature: 'probe', entry: 'functions/account/http.ts', description: 'names the OAuth secrets',
+      trigger: { kind: 'http', routes: [{ method: 'POST', path: '/oauth-probe', auth: 'user', summary: 'probe', tags: [] }] },
       timeoutSeconds: 10, memoryMb: 256, secrets: ['oauth'],
     };
     const { app } = await buildStage('dev', { nag: true, outdir, functions: [...functions, probe] });

@@ -1,5 +1,8 @@
 import * as z from 'zod/mini';
+import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
+import { setUpProfile } from '../queries.ts';
+import { MeResponse } from '../responses.ts';
 import { profileFields, tags } from './common.ts';
 
 const fields = profileFields();
@@ -12,5 +15,7 @@ export const ProfileSetupBody = z.strictObject({
   is_public: z._default(fields.is_public, true),
 });
 
-export const route = defineRoute({ method: 'POST', path: '/auth-profile-setup', auth: 'user', tags,
-  summary: 'Complete the creator profile (name, unique slug, bio, category) and mark the account onboarded', body: ProfileSetupBody });
+export const profileSetupRoute = defineRoute({ method: 'POST', path: '/auth-profile-setup', auth: 'user', tags, body: ProfileSetupBody,
+  response: MeResponse,
+  summary: 'Complete the creator profile (name, unique slug, bio, category) and mark the account onboarded' },
+({ claims, body }) => setUpProfile(db(), claims, body));

@@ -1,5 +1,8 @@
 import * as z from 'zod/mini';
+import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
+import { browseContent } from '../queries.ts';
+import { ContentListResponse } from '../responses.ts';
 import { contentFilters, exclusivePaging, LIST_CACHE, listParams, period, tags } from './common.ts';
 
 export const BrowseContentQuery = z.object({
@@ -8,6 +11,8 @@ export const BrowseContentQuery = z.object({
   period: z.optional(period()).check(z.describe('trending period (sort=trending only); default week')),
 }).check(exclusivePaging());
 
-export const route = defineRoute({ method: 'GET', path: '/browse-content', auth: 'public', tags, cache: LIST_CACHE,
+export const browseContentRoute = defineRoute({ method: 'GET', path: '/browse-content', auth: 'public', tags,
+  response: ContentListResponse, cache: LIST_CACHE,
   summary: 'Discoverable content, newest, most viewed or trending first, with filters and keyset pages',
-  query: BrowseContentQuery });
+  query: BrowseContentQuery },
+({ query }) => browseContent(db(), query));

@@ -1,5 +1,8 @@
 import * as z from 'zod/mini';
+import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
+import { browseCreators } from '../queries.ts';
+import { CreatorListResponse } from '../responses.ts';
 import { creatorFilters, exclusivePaging, LIST_CACHE, listParams, tags } from './common.ts';
 
 export const BrowseCreatorsQuery = z.object({
@@ -7,5 +10,7 @@ export const BrowseCreatorsQuery = z.object({
   sort: z._default(z.enum(['followers', 'recent', 'popular']), 'followers'),
 }).check(exclusivePaging());
 
-export const route = defineRoute({ method: 'GET', path: '/browse-creators', auth: 'public', tags, cache: LIST_CACHE,
-  summary: 'Public creators by followers, join date or views', query: BrowseCreatorsQuery });
+export const browseCreatorsRoute = defineRoute({ method: 'GET', path: '/browse-creators', auth: 'public', tags,
+  response: CreatorListResponse, cache: LIST_CACHE,
+  summary: 'Public creators by followers, join date or views', query: BrowseCreatorsQuery },
+({ query }) => browseCreators(db(), query));

@@ -1,9 +1,15 @@
 import * as z from 'zod/mini';
+import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { uuid } from '../../_shared/schemas.ts';
+import { clickHashSecret, trackClick, visitorHash } from '../clicks.ts';
+import { ClickResponse } from '../responses.ts';
 import { tags } from './common.ts';
 
 export const TrackClickBody = z.strictObject({ content_id: uuid });
 
-export const route = defineRoute({ method: 'POST', path: '/track-click', auth: 'public', tags,
-  summary: 'Count a click on an item (once per visitor per item per hour)', body: TrackClickBody });
+export const trackClickRoute = defineRoute({ method: 'POST', path: '/track-click', auth: 'public', tags, response: ClickResponse,
+  summary: 'Count a click on an item (once per visitor per item per hour)', body: TrackClickBody },
+({ body, sourceIp, userAgent, headers }) => trackClick(db(), {
+  contentId: body.content_id, visitorHash: visitorHash(clickHashSecret(), sourceIp, userAgent), referrer: headers.referer, userAgent,
+}));

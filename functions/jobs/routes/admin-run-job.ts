@@ -1,5 +1,9 @@
 import * as z from 'zod/mini';
+import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
+import { jobDispatcher } from '../dispatcher.ts';
+import { enqueueJob } from '../enqueue.ts';
+import { RunJobResponse } from '../responses.ts';
 
 /** A job parameter: a short string, a finite number or a boolean (jobs are deduplicated on their parameters). */
 const isParamValue = (value: unknown) => typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
@@ -13,5 +17,10 @@ export const RunJobBody = z.strictObject({
   ), {}),
 });
 
-export const route = defineRoute({ method: 'POST', path: '/admin-run-job', auth: 'admin', tags: ['Admin'],
-  summary: 'Run a maintenance job now (quota reset, trending refresh)', body: RunJobBody, successStatus: 202 });
+/** The job belongs to the admin who started it, so it shows in their /jobs with its progress. */
+export const runJobRoute = defineRoute({ method: 'POST', path: '/admin-run-job', auth: 'admin', tags: ['Admin'],
+  summary: 'Run a maintenance job now (quota reset, trending refresh)', body: RunJobBody, successStatus: 202, response: RunJobResponse },
+async ({ claims, body }) => {
+  const job = await enqueueJob(db(), jobDispatcher(), { userId: claims.sub, kind: body.job_type, params: body.params });
+  return { job_id: job.jobId, created: job.created, status: job.status };
+});
