@@ -1,6 +1,6 @@
 /**
  * `npm run bundle:sizes`: bundles every manifest entry (and the migration runner) with the esbuild options the CDK
- * construct uses (infra/constructs/bundling.ts: minified, ESM, node22, AWS SDK external) and prints each bundle's
+ * construct uses (infra/constructs/bundling.ts: minified, ESM, node24, AWS SDK external) and prints each bundle's
  * size against the budget (infra/bundle-sizes.ts, 100 KB). Exits 1 when one exceeds it, or exceeds `--max-kb N` when
  * given (a smaller limit). `--why NAME` lists what a function's bundle is made of.
  */

@@ -11,7 +11,7 @@ import type { FunctionSpec } from '../../functions/manifest.ts';
 import { removalPolicyOf, type StageConfig } from '../config.ts';
 import type { DatabaseAccess } from '../stacks/data-stack.ts';
 import type { SecretsAccess } from '../stacks/secrets-stack.ts';
-import { acknowledgeLambdaManagedPolicies, acknowledgeRuntime, acknowledgeXRayWildcard } from '../nag.ts';
+import { acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
 import { nodejsBundling, REPO_ROOT } from './bundling.ts';
 
 /** A job category's queue and its dead-letter queue. */
@@ -39,7 +39,7 @@ export class ManifestConfigError extends Error {
 }
 
 /**
- * One manifest entry as a Lambda, with the defaults every StreamVibe function shares — nodejs22.x on arm64,
+ * One manifest entry as a Lambda, with the defaults every StreamVibe function shares — nodejs24.x on arm64,
  * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
  * retention, private subnets behind the functions' security group — and exactly the access its entry names:
  * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
@@ -80,7 +80,7 @@ export class AppFunction extends Construct {
       handler: spec.handler ?? 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       description: spec.description,
       timeout: Duration.seconds(spec.timeoutSeconds),
@@ -107,7 +107,6 @@ export class AppFunction extends Construct {
 
     acknowledgeLambdaManagedPolicies(this, { inVpc: true });
     acknowledgeXRayWildcard(this);
-    acknowledgeRuntime(this);
   }
 }
 

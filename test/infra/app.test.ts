@@ -43,11 +43,11 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     expect(untagged.sort()).toEqual(Object.keys(NON_MANIFEST_FUNCTIONS).sort());
   });
 
-  it('builds every function with the shared defaults: nodejs22.x, arm64, tracing, the entry\'s handler, timeout and memory, in private subnets', () => {
+  it('builds every function with the shared defaults: nodejs24.x, arm64, tracing, the entry\'s handler, timeout and memory, in private subnets', () => {
     for (const spec of functions) {
       const { resource } = functionId(spec.name);
       expect(resource.Properties, spec.name).toMatchObject({
-        Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
+        Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
         Handler: `index.${spec.handler ?? 'handler'}`, Timeout: spec.timeoutSeconds, MemorySize: spec.memoryMb,
         VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
         LoggingConfig: { LogGroup: expect.anything() },
