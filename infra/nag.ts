@@ -35,11 +35,3 @@ export function acknowledgeInvokeVersions(scope: IConstruct, fn: CfnResource, ca
     reason: `${caller} may invoke the versions of this one function (<ARN>:*), which is how CDK grants lambda:InvokeFunction.`,
   });
 }
-
-/** nodejs22.x rather than the newest runtime nag asks for. */
-export function acknowledgeRuntime(scope: IConstruct) {
-  Validations.of(scope).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'nodejs22.x: the runtime the app is bundled for (target node22) and tested against (Node 20/22 locally); a runtime upgrade moves every function at once, deliberately.',
-  });
-}

@@ -1,6 +1,6 @@
 /**
  * `npm run bundle:sizes`: bundles every manifest entry (and the migration runner) with the esbuild options the CDK
- * construct uses (infra/constructs/bundling.ts: minified, ESM, AWS SDK external) and prints each bundle's
+ * construct uses (infra/constructs/bundling.ts: minified, ESM, node24, AWS SDK external) and prints each bundle's
  * size against its budget (infra/bundle-sizes.ts, by kind of Lambda). Exits 1 when one exceeds it, or exceeds `--max-kb N` when
  * given (a smaller limit). `--why NAME` lists what a function's bundle is made of.
  */

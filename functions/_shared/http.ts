@@ -123,7 +123,7 @@ export const CORS_HEADERS = {
   'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization,content-type',
   'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS', 'access-control-max-age': '600',
 };
-const addCors = (request: { response: HttpResult | null }) => {
+const addCors = (request: { response: HttpResult | null | undefined }) => {
   if (request.response) request.response.headers = { ...CORS_HEADERS, ...request.response.headers };
 };
 const cors: MiddlewareObj<HttpEvent, HttpResult> = { after: addCors, onError: addCors };

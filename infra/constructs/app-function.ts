@@ -11,7 +11,7 @@ import type { FunctionSpec } from '../../functions/manifest.ts';
 import { removalPolicyOf, type StageConfig } from '../config.ts';
 import type { DatabaseAccess } from '../stacks/data-stack.ts';
 import type { SecretsAccess } from '../stacks/secrets-stack.ts';
-import { acknowledgeLambdaManagedPolicies, acknowledgeRuntime, acknowledgeXRayWildcard } from '../nag.ts';
+import { acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
 import { nodejsBundling, REPO_ROOT } from './bundling.ts';
 
 /** A job category's queue and its dead-letter queue. */
@@ -39,11 +39,11 @@ export class ManifestConfigError extends Error {
 }
 
 /**
- * One Lambda of a manifest feature, with the defaults every StreamVibe function shares — nodejs22.x on arm64,
+ * One Lambda of a manifest feature, with the defaults every StreamVibe function shares — nodejs24.x on arm64,
  * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
  * retention, private subnets behind the functions' security group — and exactly the access its feature names:
  * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
- * also gets its dead-letter queues in JOB_DLQ_URLS), the secret families, and its extra environment variables.
+ * also gets its own queue's dead-letter queue in JOB_DLQ_URLS), the secret families, and its extra environment variables.
  */
 export class AppFunction extends Construct {
   readonly function: NodejsFunction;
@@ -81,7 +81,7 @@ export class AppFunction extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       description: spec.description,
       timeout: Duration.seconds(spec.timeoutSeconds),
@@ -106,7 +106,6 @@ export class AppFunction extends Construct {
 
     acknowledgeLambdaManagedPolicies(this, { inVpc: true });
     acknowledgeXRayWildcard(this);
-    acknowledgeRuntime(this);
   }
 }
 

@@ -10,8 +10,8 @@ import type { BuildOptions } from 'esbuild';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const FUNCTION_BUNDLE = {
-  /** Matches the nodejs22.x runtime. */
-  target: 'node22',
+  /** Matches the nodejs24.x runtime. */
+  target: 'node24',
   /** ES modules: the handlers are ESM, and the migration runner finds its SQL files through import.meta.url. */
   format: 'esm',
   minify: true,

@@ -9,7 +9,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { Migration } from '../../db/migrate.ts';
 import type { MigrationsProperties } from '../migrations/handler.ts';
-import { acknowledgeInvokeVersions, acknowledgeLambdaManagedPolicies, acknowledgeRuntime, acknowledgeXRayWildcard } from '../nag.ts';
+import { acknowledgeInvokeVersions, acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
 import { nodejsBundling, REPO_ROOT } from './bundling.ts';
 
 export interface SchemaMigrationsProps {
@@ -42,7 +42,7 @@ export class SchemaMigrations extends Construct {
       entry: join(REPO_ROOT, 'infra/migrations/handler.ts'),
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       description: 'Applies db/migrations over the RDS Data API (CloudFormation custom resource)',
       timeout: Duration.minutes(10),
@@ -82,7 +82,6 @@ export class SchemaMigrations extends Construct {
 
     acknowledgeLambdaManagedPolicies(this.runner, { inVpc: false });
     acknowledgeXRayWildcard(this.runner);
-    acknowledgeRuntime(this.runner);
     acknowledgeLambdaManagedPolicies(provider, { inVpc: false });
     acknowledgeInvokeVersions(provider, this.runner.node.defaultChild as CfnResource, 'CDK\'s custom-resource framework function');
   }

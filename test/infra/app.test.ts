@@ -49,11 +49,11 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     expect(tagged.sort()).toEqual(expected.sort());
   });
 
-  it('builds every function with the shared defaults: nodejs22.x, arm64, tracing, its handler, timeout and memory, in private subnets', () => {
+  it('builds every function with the shared defaults: nodejs24.x, arm64, tracing, its handler, timeout and memory, in private subnets', () => {
     for (const spec of functions) {
       const { resource } = functionId(spec.name);
       expect(resource.Properties, spec.name).toMatchObject({
-        Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
+        Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
         Handler: 'index.handler', Timeout: spec.timeoutSeconds, MemorySize: spec.memoryMb,
         VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
         LoggingConfig: { LogGroup: expect.anything() },
