@@ -38,9 +38,11 @@ export async function startLocalStack(options: LocalStackOptions) {
   process.env.PUBLIC_SITE_URL ??= 'http://localhost:3000';
   process.env.CLICK_HASH_SECRET ??= 'local-only-click-hash-secret-never-deployed';
   const { handler: postConfirmation } = await import('../functions/auth/post-confirmation.ts');
+  const { handler: preTokenGeneration } = await import('../functions/auth/pre-token-generation.ts');
   const identity = await LocalIdentity.create({
     issuer: `http://localhost:${options.port}/auth`,
     postConfirmation: (event) => postConfirmation(event),
+    preTokenGeneration: (event) => preTokenGeneration(event),
     stateDir: options.stateDir,
   });
   const gateway = await startGateway({
