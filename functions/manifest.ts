@@ -17,7 +17,7 @@ export interface HttpTrigger {
 /** Cognito user-pool triggers (the local identity calls the same handler). */
 export interface CognitoTrigger {
   kind: 'cognito';
-  event: 'PostConfirmation';
+  event: 'PostConfirmation' | 'PreTokenGeneration';
 }
 /** An SQS event source (reportBatchItemFailures on). */
 export interface QueueTrigger {
@@ -90,6 +90,11 @@ export const functions: FunctionSpec[] = [
   {
     name: 'auth-post-confirmation', entry: 'functions/auth/post-confirmation.ts',
     description: 'Creates the users row when a sign-up is confirmed', trigger: { kind: 'cognito', event: 'PostConfirmation' },
+    timeoutSeconds: 5, memoryMb: 256,
+  },
+  {
+    name: 'auth-pre-token-generation', entry: 'functions/auth/pre-token-generation.ts',
+    description: 'Puts the user’s roles (user_role) into cognito:groups of every token', trigger: { kind: 'cognito', event: 'PreTokenGeneration' },
     timeoutSeconds: 5, memoryMb: 256,
   },
   http('auth-profile-setup', 'functions/account/profile-setup.ts', account.profileSetup),

@@ -1,9 +1,9 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
-  AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolOperation,
+  AccountRecovery, FeaturePlan, LambdaVersion, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
-import type { FunctionSpec } from '../../functions/manifest.ts';
+import type { CognitoTrigger, FunctionSpec } from '../../functions/manifest.ts';
 import { AppFunction, ManifestConfigError, type FunctionPlatform } from '../constructs/app-function.ts';
 
 export interface AuthStackProps extends StackProps {
@@ -12,13 +12,26 @@ export interface AuthStackProps extends StackProps {
   functions: FunctionSpec[];
 }
 
-/** Cognito groups; `admin` opens the admin routes (the handlers check it), `moderator` the moderation ones. */
+/**
+ * Cognito groups. Tokens do not carry memberships of these: the pre-token-generation trigger overrides
+ * `cognito:groups` with the user's roles from `user_role` (the one source of truth; `admin` opens the admin routes).
+ */
 export const USER_GROUPS = ['user', 'admin', 'moderator'] as const;
 
 /**
+ * Where each manifest Cognito event plugs in. Pre token generation V2 (groups in the access token too) needs the
+ * Essentials or Plus feature plan, which the pool has.
+ */
+const TRIGGER_OPERATIONS: Record<CognitoTrigger['event'], { operation: UserPoolOperation; version?: LambdaVersion }> = {
+  PostConfirmation: { operation: UserPoolOperation.POST_CONFIRMATION },
+  PreTokenGeneration: { operation: UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, version: LambdaVersion.V2_0 },
+};
+
+/**
  * The identity: a Cognito user pool (email sign-in, strong passwords, optional TOTP) and a public app client
- * (SRP, no secret), the user/admin/moderator groups, and the manifest's post-confirmation trigger, which creates
- * the `users` row. API Gateway verifies the pool's tokens (issuer + audience = this client).
+ * (SRP, no secret), the user/admin/moderator groups, and the manifest's triggers: post-confirmation creates
+ * the `users` row, pre-token-generation puts the user's roles into `cognito:groups`. API Gateway verifies the pool's
+ * tokens (issuer + audience = this client).
  */
 export class AuthStack extends Stack {
   readonly userPool: UserPool;
@@ -65,8 +78,8 @@ export class AuthStack extends Stack {
     for (const spec of props.functions) {
       if (spec.trigger.kind !== 'cognito') throw new ManifestConfigError(`${spec.name}: the auth stack builds Cognito triggers only`);
       const fn = new AppFunction(this, spec, props.platform);
-      const operations = { PostConfirmation: UserPoolOperation.POST_CONFIRMATION };
-      this.userPool.addTrigger(operations[spec.trigger.event], fn.function);
+      const { operation, version } = TRIGGER_OPERATIONS[spec.trigger.event];
+      this.userPool.addTrigger(operation, fn.function, version);
       this.functions.push(fn);
     }
 

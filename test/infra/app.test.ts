@@ -2,7 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JWT_AUTH_MODES } from '../../infra/stacks/api-stack.ts';
 import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
-import { functions, queues, type HttpTrigger, type QueueTrigger, type ScheduleTrigger } from '../../functions/manifest.ts';
+import { functions, queues, type CognitoTrigger, type HttpTrigger, type QueueTrigger, type ScheduleTrigger } from '../../functions/manifest.ts';
 import { synthStage } from './synth.ts';
 
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };
@@ -155,13 +155,25 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
-  it('wires the manifest\'s Cognito entry as the user pool\'s post-confirmation trigger, with user/admin/moderator groups', () => {
+  it('wires the manifest\'s Cognito entries as the user pool\'s post-confirmation and pre-token-generation (V2) triggers, with user/admin/moderator groups', () => {
     const auth = templates[`StreamVibe-${STAGE}-Auth`]!;
-    const [cognitoEntry] = functions.filter((f) => f.trigger.kind === 'cognito');
+    const cognitoEntry = (event: CognitoTrigger['event']) => functionId(functions.find((f) => f.trigger.kind === 'cognito' && f.trigger.event === event)!.name);
+    const arnOf = (event: CognitoTrigger['event']) => ({ 'Fn::GetAtt': [cognitoEntry(event).id, 'Arn'] });
+    expect(functions.filter((f) => f.trigger.kind === 'cognito')).toHaveLength(2);
     auth.hasResourceProperties('AWS::Cognito::UserPool', {
-      LambdaConfig: { PostConfirmation: { 'Fn::GetAtt': [functionId(cognitoEntry!.name).id, 'Arn'] } },
+      LambdaConfig: {
+        PostConfirmation: arnOf('PostConfirmation'),
+        // V2: the groups reach the access token too; Cognito accepts V2 on the Essentials and Plus plans only.
+        PreTokenGenerationConfig: { LambdaArn: arnOf('PreTokenGeneration'), LambdaVersion: 'V2_0' },
+      },
+      UserPoolTier: Match.stringLikeRegexp('^(ESSENTIALS|PLUS)$'),
       UsernameAttributes: ['email'],
     });
+    for (const event of ['PostConfirmation', 'PreTokenGeneration'] as const) {
+      auth.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction', Principal: 'cognito-idp.amazonaws.com', FunctionName: arnOf(event),
+      });
+    }
     const groups = Object.values(resources('Auth')).filter((r) => r.Type === 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties!.GroupName);
     expect(groups.sort()).toEqual(['admin', 'moderator', 'user']);
     auth.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']) });
