@@ -36,7 +36,7 @@ const ALL_QUEUES = Object.keys(queues) as QueueName[];
 /** Families of Secrets Manager secrets a feature may be granted, each a name prefix per stage. */
 export type SecretFamily = 'oauth';
 /** Cognito user-pool triggers (the local identity calls the same handler). */
-export type CognitoEvent = 'PostConfirmation';
+export type CognitoEvent = 'PostConfirmation' | 'PreTokenGeneration';
 
 /** Size and time limits of one Lambda. */
 interface Limits {
@@ -70,8 +70,8 @@ const SCHEDULED: Limits = { timeoutSeconds: 120, memoryMb: 256 };
 
 export const features: FeatureSpec[] = [
   {
-    name: 'auth', description: 'Cognito triggers: the users row at sign-up',
-    cognito: { events: ['PostConfirmation'], timeoutSeconds: 5, memoryMb: 256 },
+    name: 'auth', description: 'Cognito triggers: the users row at sign-up, the user’s roles (user_role) as cognito:groups in every token',
+    cognito: { events: ['PostConfirmation', 'PreTokenGeneration'], timeoutSeconds: 5, memoryMb: 256 },
   },
   { name: 'account', description: 'Profile set-up, the caller’s account and notifications', http: { ...API, routes: accountRoutes } },
   {

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { APP_ROLE } from '../db/roles.ts';
+import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { bootstrapDatabase, connectionUrl, migrateDatabase } from '../db/bootstrap.ts';
 import { assertPortFree, startEmbeddedPostgres } from './embedded-postgres.ts';
 
@@ -8,6 +8,8 @@ export const LOCAL_PG_PORT = Number(process.env.LOCAL_PG_PORT ?? 54329);
 const LOCAL_DATABASE = 'streamvibe';
 const LOCAL_OWNER_PASSWORD = 'streamvibe_owner';
 const LOCAL_APP_PASSWORD = 'streamvibe_app';
+/** The owner's connection string to the local database while it runs (what `npm start` prints as "owner"). */
+export const LOCAL_OWNER_URL = `postgres://${OWNER_ROLE}:${LOCAL_OWNER_PASSWORD}@127.0.0.1:${LOCAL_PG_PORT}/${LOCAL_DATABASE}`;
 
 /** The local database for `npm start` and `npm run db:migrate`: embedded PostgreSQL 17, data kept in .local/. */
 export async function startLocalDatabase(options: { reset?: boolean } = {}) {

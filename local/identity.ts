@@ -2,6 +2,7 @@ import { randomUUID, scrypt as scryptCallback, randomBytes, timingSafeEqual } fr
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { PreTokenGenerationAuthenticationV2TriggerEvent, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type CryptoKey } from 'jose';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -14,7 +15,6 @@ export interface IdentityUser {
   sub: string;
   email: string;
   passwordHash: string;  // scrypt$<salt hex>$<hash hex>
-  groups: string[];
   createdAt: string;
 }
 
@@ -36,6 +36,10 @@ export class IdentityError extends Error {
 export type PostConfirmation = (event: { triggerSource: 'PostConfirmation_ConfirmSignUp'; userName: string;
   request: { userAttributes: Record<string, string> } }) => Promise<unknown>;
 
+/** Runs before tokens are issued: in AWS the Cognito trigger (V2) invokes the same handler; its groups become `cognito:groups`. */
+export type PreTokenGeneration = (event: PreTokenGenerationAuthenticationV2TriggerEvent) =>
+  Promise<Pick<PreTokenGenerationV2TriggerEvent, 'response'>>;
+
 interface State {
   privateJwk: JWK;
   users: IdentityUser[];
@@ -43,7 +47,8 @@ interface State {
 
 /**
  * A local stand-in for the Cognito user pool: sign-up (auto-confirmed, running the post-confirmation handler) and
- * sign-in issuing RS256 ID and access tokens with Cognito's claim names, verifiable against `jwks()`.
+ * sign-in issuing RS256 ID and access tokens with Cognito's claim names, verifiable against `jwks()`. Like the
+ * pool, it keeps no groups of its own: `cognito:groups` is what the pre-token-generation handler says (user_role).
  * State (signing key and users) is kept in `stateDir` when given, so tokens survive restarts.
  */
 export class LocalIdentity {
@@ -52,14 +57,17 @@ export class LocalIdentity {
     private state: State,
     private privateKey: CryptoKey,
     private readonly postConfirmation: PostConfirmation,
+    private readonly preTokenGeneration: PreTokenGeneration,
     private readonly stateDir?: string,
   ) {}
 
-  static async create(options: { issuer: string; postConfirmation: PostConfirmation; stateDir?: string }): Promise<LocalIdentity> {
+  static async create(options: {
+    issuer: string; postConfirmation: PostConfirmation; preTokenGeneration: PreTokenGeneration; stateDir?: string;
+  }): Promise<LocalIdentity> {
     const saved = options.stateDir ? await readFile(join(options.stateDir, 'identity.json'), 'utf8').then(JSON.parse, () => undefined) : undefined;
-    const state: State = saved ?? { privateJwk: await newSigningKey(), users: [] };
+    const state: State = saved ? { ...saved, users: saved.users.map(withoutGroups) } : { privateJwk: await newSigningKey(), users: [] };
     const privateKey = (await importJWK(state.privateJwk, 'RS256')) as CryptoKey;
-    const identity = new LocalIdentity(options.issuer, state, privateKey, options.postConfirmation, options.stateDir);
+    const identity = new LocalIdentity(options.issuer, state, privateKey, options.postConfirmation, options.preTokenGeneration, options.stateDir);
     if (!saved) await identity.save();
     return identity;
   }
@@ -77,7 +85,7 @@ export class LocalIdentity {
     }
     if (password.length < 8 || password.length > 256) throw new IdentityError(400, 'invalid_password', 'Passwords have 8 to 256 characters');
     if (this.find(normalised)) throw new IdentityError(409, 'user_exists', 'An account with this email already exists');
-    const user: IdentityUser = { sub: randomUUID(), email: normalised, passwordHash: await hashPassword(password), groups: [], createdAt: new Date().toISOString() };
+    const user: IdentityUser = { sub: randomUUID(), email: normalised, passwordHash: await hashPassword(password), createdAt: new Date().toISOString() };
     await this.postConfirmation({
       triggerSource: 'PostConfirmation_ConfirmSignUp',
       userName: user.sub,
@@ -96,17 +104,18 @@ export class LocalIdentity {
     return this.issueTokens(user);
   }
 
-  /** Like Cognito's AdminAddUserToGroup (an operator action; not exposed over HTTP). */
-  async addUserToGroup(email: string, group: string): Promise<void> {
-    const user = this.find(email.toLowerCase());
-    if (!user) throw new IdentityError(404, 'user_not_found', `No user ${email}`);
-    if (!user.groups.includes(group)) user.groups.push(group);
-    await this.save();
-  }
-
-  async issueTokens(user: Pick<IdentityUser, 'sub' | 'email' | 'groups'>): Promise<Tokens> {
+  /** Issues tokens as Cognito does after authentication: the pre-token-generation handler decides `cognito:groups`. */
+  async issueTokens(user: Pick<IdentityUser, 'sub' | 'email'>): Promise<Tokens> {
+    const { response } = await this.preTokenGeneration({
+      version: '2', triggerSource: 'TokenGeneration_Authentication', region: 'local', userPoolId: 'local', userName: user.sub,
+      callerContext: { awsSdkVersion: 'local', clientId: LOCAL_CLIENT_ID },
+      request: { userAttributes: { sub: user.sub, email: user.email, email_verified: 'true' }, groupConfiguration: { groupsToOverride: [] } },
+      response: { claimsAndScopeOverrideDetails: {} },
+    });
+    const groups = response.claimsAndScopeOverrideDetails?.groupOverrideDetails?.groupsToOverride ?? [];
     const now = Math.floor(Date.now() / 1000);
-    const common = { 'cognito:groups': user.groups, auth_time: now, origin_jti: randomUUID() };
+    // Cognito leaves the claim out when the user is in no group.
+    const common = { ...(groups.length ? { 'cognito:groups': groups } : {}), auth_time: now, origin_jti: randomUUID() };
     const sign = (claims: Record<string, unknown>) => new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: KEY_ID })
       .setIssuer(this.issuer).setSubject(user.sub).setIssuedAt(now).setExpirationTime(now + TOKEN_TTL_SECONDS).setJti(randomUUID())
@@ -128,6 +137,11 @@ export class LocalIdentity {
     await mkdir(this.stateDir, { recursive: true });
     await writeFile(join(this.stateDir, 'identity.json'), JSON.stringify(this.state, null, 2), { mode: 0o600 });
   }
+}
+
+/** State saved before user_role became the source of roles carried `groups` per user; they no longer mean anything. */
+function withoutGroups({ groups: _ignored, ...user }: IdentityUser & { groups?: unknown }): IdentityUser {
+  return user;
 }
 
 async function newSigningKey(): Promise<JWK> {

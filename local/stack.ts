@@ -45,6 +45,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   const identity = await LocalIdentity.create({
     issuer: `http://localhost:${options.port}/auth`,
     postConfirmation: (event) => invokeLambda(authTriggers, event),
+    preTokenGeneration: (event) => invokeLambda(authTriggers, event),
     stateDir: options.stateDir,
   });
   const gateway = await startGateway({

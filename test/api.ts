@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { changeRole, type GrantableRole } from '../db/admin-roles.ts';
+import { postgresMigrationDatabase } from '../db/postgres-adapter.ts';
 import { startLocalStack } from '../local/stack.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -13,26 +15,31 @@ export interface TestApi {
   db: TestDatabase;
   url: string;
   stack: Awaited<ReturnType<typeof startLocalStack>>;
-  /** Signs a new user up through the local identity and returns their id token and id. */
-  signUp(options?: { email?: string; groups?: string[] }): Promise<{ token: string; userId: string; email: string }>;
+  /** Signs a new user up through the local identity, grants `roles` as `npm run admin:grant` does, and signs them in. */
+  signUp(options?: { email?: string; roles?: GrantableRole[] }): Promise<{ token: string; userId: string; email: string }>;
+  /** Signs a signed-up user in again: a new id token, whose `cognito:groups` are their roles at this moment. */
+  signIn(email: string): Promise<string>;
   request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
+
+const PASSWORD = 'correct horse battery staple';
 
 /** The local stack (queues, identity, gateway, poller, manual scheduler) on random ports, over a fresh database clone. */
 export async function startTestApi(label: string, options: { visibilityTimeoutSeconds?: number } = {}): Promise<TestApi> {
   const db = await createTestDatabase(label);
   const api = await startLocalStack({ databaseUrl: db.url.app, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: 1, ...options });
+  const signIn = async (email: string) => (await api.identity.signIn(email, PASSWORD)).id_token;
   return {
     db,
     url: api.url,
     stack: api,
-    async signUp({ email = `${randomUUID()}@example.com`, groups = [] } = {}) {
-      const { userSub } = await api.identity.signUp(email, 'correct horse battery staple');
-      for (const group of groups) await api.identity.addUserToGroup(email, group);
-      const tokens = await api.identity.signIn(email, 'correct horse battery staple');
-      return { token: tokens.id_token, userId: userSub, email };
+    async signUp({ email = `${randomUUID()}@example.com`, roles = [] } = {}) {
+      const { userSub } = await api.identity.signUp(email, PASSWORD);
+      for (const role of roles) await changeRole(postgresMigrationDatabase(db.owner), { email, role });
+      return { token: await signIn(email), userId: userSub, email };
     },
+    signIn,
     async request(method, path, { token, body, rawBody, headers = {} } = {}) {
       const response = await fetch(`${api.url}${path}`, {
         method,

@@ -16,7 +16,10 @@ vi.hoisted(() => { process.env.LOG_LEVEL = 'INFO'; });
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 let identity: LocalIdentity;
 beforeAll(async () => {
-  identity = await LocalIdentity.create({ issuer: 'http://localhost/auth', postConfirmation: async () => {} });
+  identity = await LocalIdentity.create({
+    issuer: 'http://localhost/auth', postConfirmation: async () => {},
+    preTokenGeneration: async () => ({ response: { claimsAndScopeOverrideDetails: { groupOverrideDetails: { groupsToOverride: ['admin', 'moderator'] } } } }),
+  });
   gateway = await startGateway({ port: 0, functions: [echo], identity });
 });
 afterAll(async () => { await gateway?.stop(); });
@@ -37,8 +40,9 @@ describe('the local gateway invokes a feature Lambda with API Gateway\'s payload
     expect(jwt.claims.exp).toMatch(/^\d+$/);
     expect(jwt.claims.email_verified).toBe('true');
     expect(jwt.claims.token_use).toBe('id');
+    expect(jwt.claims['cognito:groups']).toBe('[admin moderator]');
     // The handler's claims parse the strings back (groups from "[a b]").
-    expect(claims).toMatchObject({ email: 'claims@example.com', token_use: 'id', 'cognito:groups': expect.any(Array) });
+    expect(claims).toMatchObject({ email: 'claims@example.com', token_use: 'id', 'cognito:groups': ['admin', 'moderator'] });
   });
 
   it('logs each invocation with its own request id while 20 run at once in one process', async () => {

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
-  AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolOperation,
+  AccountRecovery, FeaturePlan, LambdaVersion, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { CognitoEvent, FunctionSpec } from '../../functions/manifest.ts';
@@ -12,15 +12,26 @@ export interface AuthStackProps extends StackProps {
   functions: FunctionSpec[];
 }
 
-const COGNITO_OPERATIONS: Record<CognitoEvent, UserPoolOperation> = { PostConfirmation: UserPoolOperation.POST_CONFIRMATION };
-
-/** Cognito groups; `admin` opens the admin routes (the handlers check it), `moderator` the moderation ones. */
+/**
+ * Cognito groups. Tokens do not carry memberships of these: the pre-token-generation trigger overrides
+ * `cognito:groups` with the user's roles from `user_role` (the one source of truth; `admin` opens the admin routes).
+ */
 export const USER_GROUPS = ['user', 'admin', 'moderator'] as const;
 
 /**
+ * Where each manifest Cognito event plugs in. Pre token generation V2 (groups in the access token too) needs the
+ * Essentials or Plus feature plan, which the pool has.
+ */
+const TRIGGER_OPERATIONS: Record<CognitoEvent, { operation: UserPoolOperation; version?: LambdaVersion }> = {
+  PostConfirmation: { operation: UserPoolOperation.POST_CONFIRMATION },
+  PreTokenGeneration: { operation: UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, version: LambdaVersion.V2_0 },
+};
+
+/**
  * The identity: a Cognito user pool (email sign-in, strong passwords, optional TOTP) and a public app client
- * (SRP, no secret), the user/admin/moderator groups, and the manifest's post-confirmation trigger, which creates
- * the `users` row. API Gateway verifies the pool's tokens (issuer + audience = this client).
+ * (SRP, no secret), the user/admin/moderator groups, and the manifest's triggers: post-confirmation creates
+ * the `users` row, pre-token-generation puts the user's roles into `cognito:groups`. API Gateway verifies the pool's
+ * tokens (issuer + audience = this client).
  */
 export class AuthStack extends Stack {
   readonly userPool: UserPool;
@@ -67,7 +78,10 @@ export class AuthStack extends Stack {
     for (const spec of props.functions) {
       if (spec.trigger.kind !== 'cognito') throw new ManifestConfigError(`${spec.name}: the auth stack builds Cognito triggers only`);
       const fn = new AppFunction(this, spec, props.platform);
-      for (const event of spec.trigger.events) this.userPool.addTrigger(COGNITO_OPERATIONS[event], fn.function);
+      for (const event of spec.trigger.events) {
+        const { operation, version } = TRIGGER_OPERATIONS[event];
+        this.userPool.addTrigger(operation, fn.function, version);
+      }
       this.functions.push(fn);
     }
 

@@ -25,7 +25,7 @@ const waitForStatus = (id: string, status: string) =>
   waitFor(async () => { const row = await job(id); return row.status === status && row; });
 
 async function admin() {
-  return api.signUp({ groups: ['admin'] });
+  return api.signUp({ roles: ['admin'] });
 }
 
 describe('job topology', () => {

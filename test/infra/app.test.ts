@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { JWT_AUTH_MODES } from '../../infra/stacks/api-stack.ts';
 import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
 import { scheduleInput } from '../../functions/_shared/task.ts';
-import { features, functions, httpRoutes, queues, type QueueTrigger, type ScheduleTrigger } from '../../functions/manifest.ts';
+import {
+  features, functions, httpRoutes, queues, type CognitoEvent, type CognitoTrigger, type QueueTrigger, type ScheduleTrigger,
+} from '../../functions/manifest.ts';
 import { synthStage } from './synth.ts';
 
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };
@@ -165,13 +167,25 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
-  it('wires the auth feature\'s Lambda as the user pool\'s post-confirmation trigger, with user/admin/moderator groups', () => {
+  it('wires the auth feature\'s one Lambda as the user pool\'s post-confirmation and pre-token-generation (V2) triggers, with user/admin/moderator groups', () => {
     const auth = templates[`StreamVibe-${STAGE}-Auth`]!;
-    const [cognitoEntry] = functions.filter((f) => f.trigger.kind === 'cognito');
+    const triggers = functions.filter((f) => f.trigger.kind === 'cognito');
+    expect(triggers.map((f) => f.name)).toEqual(['auth-triggers']);
+    const arnOf = (event: CognitoEvent) => ({ 'Fn::GetAtt': [functionId(triggers.find((f) => (f.trigger as CognitoTrigger).events.includes(event))!.name).id, 'Arn'] });
     auth.hasResourceProperties('AWS::Cognito::UserPool', {
-      LambdaConfig: { PostConfirmation: { 'Fn::GetAtt': [functionId(cognitoEntry!.name).id, 'Arn'] } },
+      LambdaConfig: {
+        PostConfirmation: arnOf('PostConfirmation'),
+        // V2: the groups reach the access token too; Cognito accepts V2 on the Essentials and Plus plans only.
+        PreTokenGenerationConfig: { LambdaArn: arnOf('PreTokenGeneration'), LambdaVersion: 'V2_0' },
+      },
+      UserPoolTier: Match.stringLikeRegexp('^(ESSENTIALS|PLUS)$'),
       UsernameAttributes: ['email'],
     });
+    for (const event of ['PostConfirmation', 'PreTokenGeneration'] as const) {
+      auth.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction', Principal: 'cognito-idp.amazonaws.com', FunctionName: arnOf(event),
+      });
+    }
     const groups = Object.values(resources('Auth')).filter((r) => r.Type === 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties!.GroupName);
     expect(groups.sort()).toEqual(['admin', 'moderator', 'user']);
     auth.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false, ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']) });
