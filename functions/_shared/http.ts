@@ -8,6 +8,7 @@ import {
   fromPostgresError,
 } from './errors.ts';
 import { logger } from './logger.ts';
+import { nulPath } from './schemas.ts';
 import './zod-locale.ts';
 import type { Claims } from '../../db/roles.ts';
 import type { Caller } from '../../db/context.ts';
@@ -70,21 +71,31 @@ function jsonBody(event: HttpEvent): unknown {
   }
 }
 
-/** zod validation of the query string and the JSON body. */
+/** zod validation of the query string and the JSON body, after the one check of text bound for PostgreSQL (no NUL). */
 const validate: MiddlewareObj<HttpEvent, HttpResult> = {
   before: (request) => {
     const state = parsed(request.event);
     const route = state.route!;
-    const query = (route.query ?? emptyObject).safeParse(request.event.queryStringParameters ?? {});
+    const input = request.event.queryStringParameters ?? {};
+    rejectNul(input, 'Invalid query parameters');
+    const query = (route.query ?? emptyObject).safeParse(input);
     if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
     state.query = query.data;
     if (route.body) {
-      const body = route.body.safeParse(jsonBody(request.event));
+      const json = jsonBody(request.event);
+      rejectNul(json, 'Invalid request body');
+      const body = route.body.safeParse(json);
       if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
       state.body = body.data;
     }
   },
 };
+
+/** PostgreSQL text cannot hold NUL (U+0000): a request carrying one anywhere is a 400 naming where, never a 5xx. */
+function rejectNul(input: unknown, message: string) {
+  const path = nulPath(input);
+  if (path !== undefined) throw new ValidationError(message, [{ path, message: 'must not contain NUL characters' }]);
+}
 
 const limitBody: MiddlewareObj<HttpEvent, HttpResult> = {
   before: (request) => {
@@ -103,7 +114,12 @@ const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
     const requestId = request.context.awsRequestId;
     const mapped = error instanceof AppError ? error : fromPostgresError(error);
     if (mapped) {
-      logger.info('request rejected', { statusCode: mapped.statusCode, code: mapped.code, message: mapped.message });
+      // Once per rejection, with its reason; a PostgreSQL error's own text stays here, never in the answer.
+      const cause = mapped.cause as { code?: string; constraint_name?: string; message?: string } | undefined;
+      logger.info('request rejected', {
+        status: mapped.statusCode, code: mapped.code, reason: mapped.message,
+        ...(cause?.code ? { sqlstate: cause.code, constraint: cause.constraint_name, database_message: cause.message } : {}),
+      });
       request.response = json(mapped.statusCode, {
         error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) },
       });

@@ -17,3 +17,18 @@ export const limitParam = (defaultLimit: number, max: number) => z._default(intP
 export const offsetParam = z._default(intParam(0, 10_000), 0);
 /** Opaque keyset cursors (base64url JSON) from a previous page. */
 export const cursorParam = z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')));
+
+/**
+ * Where a JSON value holds a NUL character (U+0000), which PostgreSQL text and jsonb cannot store: the dotted path of the
+ * first string or key that does, or undefined. The one check of request text bound for the database.
+ */
+export function nulPath(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key].join('.');
+    const found = nulPath(item, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

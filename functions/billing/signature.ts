@@ -31,8 +31,9 @@ export function verifyStripeEvent(rawBody: string | undefined, header: string | 
   } catch {
     throw new StripeSignatureError('The payload is not JSON');
   }
-  const e = event as Partial<StripeEvent>;
-  if (typeof e.id !== 'string' || typeof e.type !== 'string' || e.object !== 'event' || typeof e.data !== 'object') {
+  const e = (event ?? {}) as Partial<StripeEvent>;
+  if (typeof e !== 'object' || typeof e.id !== 'string' || typeof e.type !== 'string' || e.object !== 'event'
+    || typeof e.data !== 'object' || e.data === null) {
     throw new StripeSignatureError('The payload is not a Stripe event');
   }
   return e as StripeEvent;

@@ -77,7 +77,8 @@ describe('POST /auth-profile-setup', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('invalid_json');
     const unknownCategory = await api.request('POST', '/auth-profile-setup', { token, body: { display_name: 'ok', primary_category: 'knitting' } });
-    expect(unknownCategory.status).toBe(404);
+    expect(unknownCategory.status).toBe(400);
+    expect(unknownCategory.body.error.details).toEqual([{ path: 'primary_category', message: 'Unknown category' }]);
     const tooBig = await api.request('POST', '/auth-profile-setup', { token, body: { display_name: 'ok', bio: 'x'.repeat(70_000) } });
     expect(tooBig.status).toBe(413);
   });
