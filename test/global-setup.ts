@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { bootstrapDatabase, migrateDatabase, quiet } from '../db/bootstrap.ts';
-import { findFreePort, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
+import { findFreePort, makeClusterTempDir, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
 import { TEMPLATE_DATABASE, TEST_APP_PASSWORD, TEST_OWNER_PASSWORD } from './constants.ts';
 
 declare module 'vitest' {
@@ -20,7 +19,7 @@ declare module 'vitest' {
  * that each test file clones.
  */
 export default async function setup(project: TestProject) {
-  const tempDir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), 'sv-test-'));
+  const tempDir = process.env.DATABASE_URL ? undefined : await makeClusterTempDir('sv-test-');
   const cluster = tempDir
     ? await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port: await findFreePort(), persistent: false })
     : undefined;
