@@ -12,7 +12,7 @@ import { nulPath } from './schemas.ts';
 import './zod-locale.ts';
 import type { Claims } from '../../db/roles.ts';
 import type { Caller } from '../../db/context.ts';
-import { routeKey, type RawResponse, type Request, type Route, type RouteSpec } from './route.ts';
+import { cacheControl, routeKey, type RawResponse, type Request, type Route } from './route.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -81,6 +81,10 @@ const validate: MiddlewareObj<HttpEvent, HttpResult> = {
     const query = (route.query ?? emptyObject).safeParse(input);
     if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
     state.query = query.data;
+    if (route.headers) {
+      const headers = route.headers.safeParse(request.event.headers);
+      if (!headers.success) throw new ValidationError('Invalid request headers', zodIssues(headers.error));
+    }
     if (route.body) {
       const json = jsonBody(request.event);
       rejectNul(json, 'Invalid request body');
@@ -146,12 +150,6 @@ const cors: MiddlewareObj<HttpEvent, HttpResult> = { after: addCors, onError: ad
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
-}
-
-function cacheControl(route: RouteSpec): string {
-  if (route.auth !== 'public' || !route.cache) return 'private, no-store';
-  const { maxAgeSeconds, sMaxAgeSeconds } = route.cache;
-  return `public, max-age=${maxAgeSeconds}, s-maxage=${sMaxAgeSeconds}, stale-while-revalidate=${sMaxAgeSeconds * 2}`;
 }
 
 /**

@@ -34,10 +34,11 @@ describe('the OpenAPI document', () => {
   });
 
   it('is served at /openapi.json and browsable at /docs (offline: Swagger UI from npm)', async () => {
-    const doc = await api.request('GET', '/openapi.json');
+    // The docs are the local stack's, beside the API, not in it.
+    const doc = await api.request('GET', '/openapi.json', { outsideApi: true });
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    const page = await api.request('GET', '/docs');
+    const page = await api.request('GET', '/docs', { outsideApi: true });
     expect(page.text).toContain('SwaggerUIBundle');
     const asset = await fetch(`${api.url}/docs/swagger-ui-bundle.js`);
     expect(asset.status).toBe(200);
@@ -45,7 +46,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('mounts exactly the manifest’s routes on the local gateway (anything else is a 404)', async () => {
-    expect((await api.request('GET', '/not-a-route')).status).toBe(404);
-    expect((await api.request('DELETE', '/me')).status).toBe(404);
+    expect((await api.request('GET', '/not-a-route', { outsideApi: true })).status).toBe(404);
+    expect((await api.request('DELETE', '/me', { outsideApi: true })).status).toBe(404);
   });
 });
