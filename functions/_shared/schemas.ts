@@ -16,8 +16,9 @@ const decimalText = z.transform((value: unknown) => (typeof value === 'string' &
  */
 export const intParam = (min: number, max: number) =>
   z.pipe(decimalText, z.number('must be a whole number in decimal digits').check(z.int(), z.gte(min), z.lte(max)));
-export const limitParam = (defaultLimit: number, max: number) => z._default(intParam(1, max), defaultLimit);
-export const offsetParam = z._default(intParam(0, 10_000), 0);
+// Prefault, not default: the value goes through the schema, so the document shows it (an input default of a transform is not).
+export const limitParam = (defaultLimit: number, max: number) => z.prefault(intParam(1, max), defaultLimit);
+export const offsetParam = z.prefault(intParam(0, 10_000), 0);
 /** Opaque keyset cursors (base64url JSON) from a previous page. */
 export const cursorParam = z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')));
 
