@@ -23,7 +23,7 @@ const pointer = (...tokens: string[]) => tokens.map((t) => `/${t.replace(/~/g, '
  * One compiled validator per schema location (operation + status + media type, or header), made on first use.
  */
 export function responseContract(document: Json = openApiDocument(functions)) {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
   // The document is the root: `#/components/...` references resolve in it as in any OpenAPI tool. Its own fields are
   // words Ajv must know in strict mode (they hold no schema to apply); the schemas under them are checked strictly.

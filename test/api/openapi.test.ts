@@ -10,6 +10,7 @@ import { functions, httpRoutes } from '../../functions/manifest.ts';
 import { operationId } from '../../functions/_shared/route.ts';
 import { openApiDocument } from '../../functions/_shared/openapi.ts';
 import { startTestApi, type TestApi } from '../api.ts';
+import { ContractViolationError, responseContract } from '../contract.ts';
 
 let api: TestApi;
 beforeAll(async () => { api = await startTestApi('api_openapi'); });
@@ -70,7 +71,7 @@ describe('the OpenAPI document', () => {
     expect(param('/stripe-webhook', 'Stripe-Signature', 'post')).toMatchObject({ in: 'header', required: true, schema: { type: 'string' } });
     const body = op('/stripe-webhook', 'post').requestBody;
     expect(body.required).toBe(true);
-    const validate = new Ajv2020({ strict: true, strictTypes: false }).compile(body.content['application/json'].schema);
+    const validate = new Ajv2020({ strict: true }).compile(body.content['application/json'].schema);
     const event = { id: 'evt_1', object: 'event', type: 'invoice.paid', created: 1_700_000_000, api_version: '2025-03-31.basil',
       livemode: false, pending_webhooks: 1, data: { object: { id: 'in_1', object: 'invoice' } } };
     expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
@@ -83,6 +84,31 @@ describe('the OpenAPI document', () => {
     expect([function413.status, function413.body.error?.code]).toEqual([413, 'payload_too_large']);
     const gateway413 = await api.request('POST', '/track-click', { rawBody: `"${'x'.repeat(10 * 1024 * 1024)}"` });
     expect([gateway413.status, gateway413.body]).toEqual([413, { message: 'Request Entity Too Large' }]);
+  });
+
+  it('is what api.request checks every response against: status, content-type, required headers and body', () => {
+    const check = responseContract(doc);
+    const answer = (status: number, headers: Record<string, string>, body: unknown) =>
+      ({ status, headers: new Headers({ 'content-type': 'application/json; charset=utf-8', ...headers }), text: JSON.stringify(body) });
+    const categories = { items: [], count_is_estimate: true, counts_computed_at: null };
+    const cached = { 'cache-control': 'public, max-age=300, s-maxage=600, stale-while-revalidate=1200' };
+    const robotsCached = { 'cache-control': 'public, max-age=3600, s-maxage=86400, stale-while-revalidate=172800' };
+    expect(() => check('GET', '/browse-categories', answer(200, cached, categories))).not.toThrow();
+    expect(() => check('GET', '/me', answer(401, { 'www-authenticate': 'Bearer' }, { message: 'Unauthorized' }))).not.toThrow();
+    const violations: [string, () => void, RegExp][] = [
+      ['an undocumented status', () => check('GET', '/browse-categories', answer(401, {}, { message: 'Unauthorized' })), /status 401 is not documented/],
+      ['a body off its schema', () => check('GET', '/browse-categories', answer(200, cached, { items: [{}] })), /body must have required property/],
+      ['another Cache-Control', () => check('GET', '/browse-categories', answer(200, { 'cache-control': 'no-store' }, categories)), /Cache-Control/],
+      ['a 401 without its challenge', () => check('GET', '/me', answer(401, {}, { message: 'Unauthorized' })), /WWW-Authenticate is missing/],
+      ['a 401 in the function’s shape',
+        () => check('GET', '/me', answer(401, { 'www-authenticate': 'Bearer' }, { error: { code: 'x', message: 'y' } })), /body/],
+      ['another media type', () => check('GET', '/robots.txt', answer(200, robotsCached, 'x')), /content-type application\/json is not documented/],
+      ['an unknown operation', () => check('DELETE', '/me', answer(404, {}, { message: 'Not Found' })), /not an operation/],
+    ];
+    for (const [name, send, message] of violations) {
+      expect(send, name).toThrow(ContractViolationError);
+      expect(send, name).toThrow(message);
+    }
   });
 
   it('passes redocly lint (recommended rules) with no error and no warning', async () => {
