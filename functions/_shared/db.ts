@@ -2,7 +2,7 @@ import postgres, { type Sql } from 'postgres';
 import * as z from 'zod/mini';
 import { readEnv } from './env.ts';
 import { rdsIamToken } from './rds-iam-token.ts';
-import { coercedNumber, intParam } from './schemas.ts';
+import { intParam } from './schemas.ts';
 
 export { asAnon, asService, asUser, withCaller, type Caller } from '../../db/context.ts';
 
@@ -35,7 +35,7 @@ const options = (max: number, prepare: boolean) => ({
 function iamAuthConnection() {
   const aws = readEnv({
     DB_HOST: z.string().check(z.minLength(1)),
-    DB_PORT: z._default(coercedNumber().check(z.int(), z.positive()), 5432),
+    DB_PORT: z._default(intParam(1, 65_535), 5432),
     DB_NAME: z.string().check(z.minLength(1)),
     DB_USER: z.string().check(z.minLength(1)),
     AWS_REGION: z.string().check(z.minLength(1)),

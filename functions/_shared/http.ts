@@ -15,7 +15,7 @@ import { nulPath } from './schemas.ts';
 import './zod-locale.ts';
 import type { Claims } from '../../db/roles.ts';
 import type { Caller } from '../../db/context.ts';
-import type { RawResponse, Request, Route, RouteSpec } from './route.ts';
+import { cacheControl, type RawResponse, type Request, type Route, type RouteSpec } from './route.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -55,6 +55,10 @@ const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
     const query = (route.query ?? emptyObject).safeParse(input);
     if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
     state.query = query.data;
+    if (route.headers) {
+      const headers = route.headers.safeParse(request.event.headers);
+      if (!headers.success) throw new ValidationError('Invalid request headers', zodIssues(headers.error));
+    }
     if (route.body) {
       rejectNul(request.event.body, 'Invalid request body');
       const body = route.body.safeParse(request.event.body);
@@ -130,12 +134,6 @@ const cors = httpCors({
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
-}
-
-function cacheControl(route: RouteSpec): string {
-  if (route.auth !== 'public' || !route.cache) return 'private, no-store';
-  const { maxAgeSeconds, sMaxAgeSeconds } = route.cache;
-  return `public, max-age=${maxAgeSeconds}, s-maxage=${sMaxAgeSeconds}, stale-while-revalidate=${sMaxAgeSeconds * 2}`;
 }
 
 /** One route's code: validated input and the caller in, JSON (or a raw response) with its cache policy out. */

@@ -6,7 +6,7 @@ import { logger } from '../../_shared/logger.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { nulPath } from '../../_shared/schemas.ts';
 import { processLoggedEvent } from '../process.ts';
-import { verifyStripeEvent } from '../signature.ts';
+import { StripeEvent, StripeSignatureHeaders, verifyStripeEvent } from '../signature.ts';
 
 /** STRIPE_WEBHOOK_SECRETS: the endpoint's signing secrets, comma-separated while a secret is being rolled. */
 export const webhookSecrets = once(() => readEnv({
@@ -19,6 +19,7 @@ const StripeWebhookResponse = z.object({ received: z.literal(true), duplicate: z
 /** Verify, log once (a redelivery is acknowledged without processing), process inline; failures are retried by schedule. */
 export const stripeWebhookRoute = defineRoute({
   method: 'POST', path: '/stripe-webhook', auth: 'webhook', tags: ['Billing'], response: StripeWebhookResponse,
+  headers: StripeSignatureHeaders, signedBody: StripeEvent,
   summary: 'Stripe events (signature-verified, idempotent on the event id): subscriptions set the tier and quota cycle',
 }, async ({ rawBody, headers }) => {
   const event = verifyStripeEvent(rawBody, headers['stripe-signature'], webhookSecrets());

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { browseContent } from '../queries.ts';
-import { ContentListResponse } from '../responses.ts';
+import { BrowseContentResponse } from '../responses.ts';
 import { contentFilters, exclusivePaging, LIST_CACHE, listParams, period, tags } from './common.ts';
 
 export const BrowseContentQuery = z.object({
@@ -12,7 +12,7 @@ export const BrowseContentQuery = z.object({
 }).check(exclusivePaging());
 
 export const browseContentRoute = defineRoute({ method: 'GET', path: '/browse-content', auth: 'public', tags,
-  response: ContentListResponse, cache: LIST_CACHE,
+  response: BrowseContentResponse, cache: LIST_CACHE,
   summary: 'Discoverable content, newest, most viewed or trending first, with filters and keyset pages',
   query: BrowseContentQuery },
 ({ query }) => browseContent(db(), query));
