@@ -19,6 +19,12 @@ export type EnvSource =
    */
   | { secret: 'generated' | 'operator' };
 
+/** API Gateway throttle: steady requests per second, and burst (token bucket size). */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface StageConfig {
   stage: Stage;
   /** Prefix of stack names and of every physical name the app sets (secrets, log groups). */
@@ -44,9 +50,23 @@ export interface StageConfig {
   logRetention: RetentionDays;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   api: {
-    /** Steady-state requests per second and burst for the whole stage. */
+    /** Default throttle of each route (requests per second, burst): what a signed-in user's route may take. */
     throttleRateLimit: number;
     throttleBurstLimit: number;
+    /**
+     * Throttle of each public (anonymous) route, lower than the default: together the public routes stay well under
+     * the account's API Gateway quota (10,000 rps per region) and leave room for signed-in users' routes.
+     */
+    publicRouteThrottle: Throttle;
+    /** Throttle of each webhook route: above any rate its sender delivers at; excess is 429, which senders retry. */
+    webhookRouteThrottle: Throttle;
+    /**
+     * A WAF rate-based rule (requests per 5 minutes per IP). Not applicable today: WAFv2 cannot be associated with an
+     * API Gateway HTTP API, only with a REST API stage, CloudFront, an ALB, AppSync or Cognito. It takes a CloudFront
+     * distribution in front of the API first (with the API reachable only through it); until then setting this
+     * fails synth rather than deploy something that does not protect anything.
+     */
+    wafRateLimitPer5Minutes?: number;
     /** Browser origins allowed by CORS. */
     corsAllowedOrigins: string[];
     /**
@@ -98,6 +118,7 @@ const configs: Record<Stage, StageConfig> = {
     logLevel: 'DEBUG',
     api: {
       throttleRateLimit: 50, throttleBurstLimit: 100,
+      publicRouteThrottle: { rateLimit: 20, burstLimit: 40 }, webhookRouteThrottle: { rateLimit: 10, burstLimit: 20 },
       corsAllowedOrigins: ['http://localhost:5173', 'https://dev.streamvibe.app'], domainName: 'api.dev.streamvibe.app',
     },
     cognito: { deletionProtection: false, threatProtection: false },
@@ -114,6 +135,7 @@ const configs: Record<Stage, StageConfig> = {
     logLevel: 'INFO',
     api: {
       throttleRateLimit: 200, throttleBurstLimit: 400,
+      publicRouteThrottle: { rateLimit: 50, burstLimit: 100 }, webhookRouteThrottle: { rateLimit: 25, burstLimit: 50 },
       corsAllowedOrigins: ['https://staging.streamvibe.app'], domainName: 'api.staging.streamvibe.app',
     },
     cognito: { deletionProtection: false, threatProtection: false },
@@ -131,6 +153,7 @@ const configs: Record<Stage, StageConfig> = {
     logLevel: 'INFO',
     api: {
       throttleRateLimit: 1000, throttleBurstLimit: 2000,
+      publicRouteThrottle: { rateLimit: 200, burstLimit: 400 }, webhookRouteThrottle: { rateLimit: 50, burstLimit: 100 },
       corsAllowedOrigins: ['https://streamvibe.app', 'https://www.streamvibe.app'], domainName: 'api.streamvibe.app',
     },
     cognito: { deletionProtection: true, threatProtection: true },

@@ -21,7 +21,7 @@ export interface LocalStackOptions {
   /** Shorter visibility timeouts make redelivery observable in tests. */
   visibilityTimeoutSeconds?: number;
   pollWaitSeconds?: number;
-  /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default 4. */
+  /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default the manifest's maxConcurrency. */
   pollerConcurrency?: number;
 }
 

@@ -62,6 +62,11 @@ export class AppFunction extends Construct {
     const deadLetterQueue = ownQueue ? platform.queues[ownQueue]?.deadLetterQueue : undefined;
     if (ownQueue && !deadLetterQueue) throw new ManifestConfigError(`${spec.name} works queue ${ownQueue}, which the jobs stack did not create (yet)`);
 
+    // A connection the proxy cannot lend in time must fail the request, not outlive the function.
+    if (platform.database.borrowTimeoutSeconds >= spec.timeoutSeconds) {
+      throw new ManifestConfigError(`${spec.name}: its timeout (${spec.timeoutSeconds} s) must exceed RDS Proxy's borrow timeout (${platform.database.borrowTimeoutSeconds} s)`);
+    }
+
     const stack = Stack.of(this);
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'streamvibe',
@@ -70,6 +75,8 @@ export class AppFunction extends Construct {
       // Stack traces through the bundle's source map point at the TypeScript.
       NODE_OPTIONS: '--enable-source-maps',
       ...platform.database.environment,
+      // Half the function's time: a runaway statement fails (57014) while there is time to roll back and report it.
+      DB_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs(spec)),
       ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
       ...(ownQueue && deadLetterQueue ? { JOB_DLQ_URLS: stack.toJsonString({ [ownQueue]: deadLetterQueue.queueUrl }) } : {}),
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
@@ -86,6 +93,7 @@ export class AppFunction extends Construct {
       description: spec.description,
       timeout: Duration.seconds(spec.timeoutSeconds),
       memorySize: spec.memoryMb,
+      ...(spec.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: spec.reservedConcurrency }),
       tracing: Tracing.ACTIVE,
       environment,
       logGroup: new LogGroup(this, 'Logs', {
@@ -108,6 +116,9 @@ export class AppFunction extends Construct {
     acknowledgeXRayWildcard(this);
   }
 }
+
+/** A transaction's statement_timeout for a function: half its timeout (db/context.ts withCaller applies it). */
+export const statementTimeoutMs = (spec: Pick<FunctionSpec, 'timeoutSeconds'>) => spec.timeoutSeconds * 500;
 
 function extraEnvironmentValue(spec: FunctionSpec, name: string, platform: FunctionPlatform): string {
   const source = platform.config.functionEnvironment[name];

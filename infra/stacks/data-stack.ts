@@ -23,6 +23,8 @@ export interface DataStackProps extends StackProps {
 /** How a function reaches the database: the environment it reads and the IAM grant that lets it log in. */
 export interface DatabaseAccess {
   environment: Record<string, string>;
+  /** How long RDS Proxy lets a client wait for a connection: every function's timeout must exceed it. */
+  borrowTimeoutSeconds: number;
   grantConnect(grantee: IGrantable): void;
 }
 
@@ -30,6 +32,12 @@ export const DATABASE_NAME = 'streamvibe';
 /** The major the local embedded PostgreSQL runs (17); the minor is Aurora's latest 17 in aws-cdk-lib. */
 const ENGINE = DatabaseClusterEngine.auroraPostgres({ version: AuroraPostgresEngineVersion.VER_17_7 });
 const POSTGRES_PORT = 5432;
+/**
+ * How long a client waits for RDS Proxy to lend it a connection before the proxy refuses: below the shortest
+ * function timeout (the Cognito triggers' 5 s), so a saturated pool fails the request with an error the function
+ * still has time to report, instead of the function timing out holding a client slot.
+ */
+export const PROXY_BORROW_TIMEOUT_SECONDS = 3;
 
 const removalPolicies = { snapshot: RemovalPolicy.SNAPSHOT, retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
 
@@ -110,7 +118,7 @@ export class DataStack extends Stack {
       iamAuth: true,
       requireTLS: true,
       idleClientTimeout: Duration.minutes(30),
-      borrowTimeout: Duration.seconds(30),
+      borrowTimeout: Duration.seconds(PROXY_BORROW_TIMEOUT_SECONDS),
       maxConnectionsPercent: 90,
     });
 
@@ -125,6 +133,7 @@ export class DataStack extends Stack {
     const proxy = this.proxy;
     this.database = {
       environment: { DB_HOST: proxy.endpoint, DB_PORT: String(POSTGRES_PORT), DB_NAME: DATABASE_NAME, DB_USER: APP_ROLE },
+      borrowTimeoutSeconds: PROXY_BORROW_TIMEOUT_SECONDS,
       grantConnect: (grantee) => proxy.grantConnect(grantee, APP_ROLE),
     };
 

@@ -59,7 +59,7 @@ export class JobsStack extends Stack {
   }
 
   private worker(spec: FunctionSpec & { trigger: QueueTrigger }, platform: FunctionPlatform, queueSpecs: Record<QueueName, QueueSpec>) {
-    const { queue: name, batchSize, maxBatchingWindowSeconds } = spec.trigger;
+    const { queue: name, batchSize, maxBatchingWindowSeconds, maxConcurrency } = spec.trigger;
     const visibility = queueSpecs[name].visibilityTimeoutSeconds;
     if (visibility < VISIBILITY_TO_TIMEOUT_RATIO * spec.timeoutSeconds) {
       throw new ManifestConfigError(`${spec.name}: queue ${name}'s visibility timeout (${visibility} s) must be at least ` +
@@ -69,6 +69,7 @@ export class JobsStack extends Stack {
     fn.function.addEventSource(new SqsEventSource(this.queues[name].queue, {
       batchSize,
       maxBatchingWindow: Duration.seconds(maxBatchingWindowSeconds),
+      maxConcurrency,
       reportBatchItemFailures: true,
     }));
     this.functions.push(fn);

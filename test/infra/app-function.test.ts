@@ -85,7 +85,7 @@ describe('AppFunction: least privilege and environment from the feature', () => 
   it('refuses a worker whose queue\'s visibility timeout is under 6× its timeout (SQS would redeliver running jobs)', async () => {
     const slowWorker: FunctionSpec = {
       name: 'slow-worker', feature: 'probe', entry: 'functions/jobs/worker-maintenance.ts', description: 'too slow for its queue',
-      trigger: { kind: 'queue', queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0 },
+      trigger: { kind: 'queue', queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 2 },
       timeoutSeconds: queues.seo.visibilityTimeoutSeconds / 6 + 1, memoryMb: 256, sendsTo: ['seo'],
     };
 
