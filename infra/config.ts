@@ -13,9 +13,10 @@ export type EnvSource =
   /** A plain value, visible in the template. */
   | { value: string }
   /**
-   * A Secrets Manager secret `streamvibe/<stage>/env/<NAME>`, resolved by CloudFormation at deploy: `generated`
-   * is a random string made at creation; `operator` starts as the placeholder `unset` (the function then fails its
-   * cold start naming the variable) until someone puts the real value.
+   * A Secrets Manager secret `streamvibe/<stage>/env/<NAME>`: the function gets its ARN in `<NAME>_SECRET_ARN` and
+   * GetSecretValue on it, and reads the value at cold start (cached 5 minutes), so the value is never in the
+   * function's configuration. `generated` is a random string made at creation; `operator` starts as the placeholder
+   * `unset` (the function then fails its cold start naming the setting) until someone puts the real value.
    */
   | { secret: 'generated' | 'operator' };
 

@@ -8,7 +8,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueName } from '../../functions/_shared/queues.ts';
 import type { FunctionSpec } from '../../functions/manifest.ts';
-import { removalPolicyOf, type StageConfig } from '../config.ts';
+import { secretArnVariable } from '../../functions/_shared/env.ts';
+import { removalPolicyOf, type EnvSource, type StageConfig } from '../config.ts';
 import type { DatabaseAccess } from '../stacks/data-stack.ts';
 import type { SecretsAccess } from '../stacks/secrets-stack.ts';
 import { acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
@@ -43,7 +44,8 @@ export class ManifestConfigError extends Error {
  * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
  * retention, private subnets behind the functions' security group — and exactly the access its feature names:
  * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
- * also gets its own queue's dead-letter queue in JOB_DLQ_URLS), the secret families, and its extra environment variables.
+ * also gets its own queue's dead-letter queue in JOB_DLQ_URLS), the secret families, and its extra environment variables
+ * (plain values as they are; secret settings as `<NAME>_SECRET_ARN` plus GetSecretValue on that secret).
  */
 export class AppFunction extends Construct {
   readonly function: NodejsFunction;
@@ -80,7 +82,6 @@ export class AppFunction extends Construct {
       ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
       ...(ownQueue && deadLetterQueue ? { JOB_DLQ_URLS: stack.toJsonString({ [ownQueue]: deadLetterQueue.queueUrl }) } : {}),
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
-      ...Object.fromEntries((spec.env ?? []).map((name) => [name, extraEnvironmentValue(spec, name, platform)])),
     };
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -106,6 +107,11 @@ export class AppFunction extends Construct {
       bundling: nodejsBundling(),
     });
     Tags.of(this.function).add(FUNCTION_TAG, spec.name);
+    for (const name of spec.env ?? []) {
+      const source = extraEnvironmentSource(spec, name, platform);
+      if ('value' in source) this.function.addEnvironment(name, source.value);
+      else this.function.addEnvironment(secretArnVariable(name), platform.secrets.bindEnvironmentSecret(name, this.function));
+    }
 
     platform.database.grantConnect(this.function);
     for (const [, queue] of queues) queue.queue.grantSendMessages(this.function);
@@ -120,11 +126,11 @@ export class AppFunction extends Construct {
 /** A transaction's statement_timeout for a function: half its timeout (db/context.ts withCaller applies it). */
 export const statementTimeoutMs = (spec: Pick<FunctionSpec, 'timeoutSeconds'>) => spec.timeoutSeconds * 500;
 
-function extraEnvironmentValue(spec: FunctionSpec, name: string, platform: FunctionPlatform): string {
+function extraEnvironmentSource(spec: FunctionSpec, name: string, platform: FunctionPlatform): EnvSource {
   const source = platform.config.functionEnvironment[name];
   if (!source) {
     throw new ManifestConfigError(
       `${spec.name} reads ${name}, which infra/config.ts (functionEnvironment) gives no value for stage ${platform.config.stage}`);
   }
-  return 'value' in source ? source.value : platform.secrets.environmentSecret(name);
+  return source;
 }

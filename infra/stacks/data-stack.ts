@@ -1,10 +1,10 @@
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnSecurityGroupIngress, Peer, Port, SecurityGroup, SubnetType, type IInterfaceVpcEndpoint, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
-  AuroraPostgresEngineVersion, ClusterInstance, Credentials, DatabaseCluster, DatabaseClusterEngine, DatabaseProxy,
+  AuroraPostgresEngineVersion, ClusterInstance, Credentials, DatabaseCluster, DatabaseClusterEngine, DatabaseProxy, DatabaseSecret,
   DefaultAuthScheme, ParameterGroup, ProxyTarget,
 } from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
@@ -17,6 +17,8 @@ export interface DataStackProps extends StackProps {
   config: StageConfig;
   vpc: IVpc;
   functionSecurityGroup: ISecurityGroup;
+  /** The rotation function reaches Secrets Manager through it (the VPC's private DNS sends the service's name there). */
+  secretsManagerEndpoint: IInterfaceVpcEndpoint;
   migrations: Migration[];
 }
 
@@ -32,6 +34,7 @@ export const DATABASE_NAME = 'streamvibe';
 /** The major the local embedded PostgreSQL runs (17); the minor is Aurora's latest 17 in aws-cdk-lib. */
 const ENGINE = DatabaseClusterEngine.auroraPostgres({ version: AuroraPostgresEngineVersion.VER_17_7 });
 const POSTGRES_PORT = 5432;
+const HTTPS_PORT = 443;
 /**
  * How long a client waits for RDS Proxy to lend it a connection before the proxy refuses: below the shortest
  * function timeout (the Cognito triggers' 5 s), so a saturated pool fails the request with an error the function
@@ -40,12 +43,18 @@ const POSTGRES_PORT = 5432;
 export const PROXY_BORROW_TIMEOUT_SECONDS = 3;
 
 const removalPolicies = { snapshot: RemovalPolicy.SNAPSHOT, retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
+/** The master secret follows the cluster: kept with a kept cluster or its final snapshot (useless without it), gone with a destroyed one. */
+const masterSecretRemovalPolicies = { snapshot: RemovalPolicy.RETAIN, retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
+/** How often Secrets Manager rotates the master password (single-user rotation: the migrations' next Data API call reads the new one). */
+export const MASTER_SECRET_ROTATION_DAYS = 30;
 
 /**
  * Aurora Serverless v2 PostgreSQL 17 in the isolated subnets: encrypted, IAM authentication, Data API on (for the
  * deploy-time migrations only), RDS Proxy in front for the Lambdas. The proxy authenticates end to end with IAM:
  * a Lambda signs a token for `streamvibe_app`, and the proxy logs in to Aurora as that user with IAM too, so no
- * application password exists anywhere. The master user's generated secret serves the migrations alone.
+ * application password exists anywhere. The master user's generated secret serves the migrations alone (and
+ * `npm run admin:grant --stage`); Secrets Manager rotates it every MASTER_SECRET_ROTATION_DAYS days, and it is kept
+ * whenever the cluster or its final snapshot is.
  */
 export class DataStack extends Stack {
   readonly cluster: DatabaseCluster;
@@ -95,6 +104,25 @@ export class DataStack extends Stack {
       copyTagsToSnapshot: true,
     });
     this.cluster.node.addDependency(postgresLogs);
+    // cluster.secret is the secret's attachment to the cluster (always retained); the secret itself is this child.
+    (this.cluster.node.findChild('Secret') as DatabaseSecret).applyRemovalPolicy(masterSecretRemovalPolicies[config.aurora.removal]);
+    // AWS's hosted single-user PostgreSQL rotation (a Serverless Application Repository app) in the cluster's
+    // subnets, with a security group that may reach only the cluster and the Secrets Manager endpoint.
+    const rotationSecurityGroup = new SecurityGroup(this, 'MasterRotationSg', {
+      vpc, description: 'Aurora master secret rotation: PostgreSQL to the cluster, HTTPS to the Secrets Manager endpoint', allowAllOutbound: false,
+    });
+    this.cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(MASTER_SECRET_ROTATION_DAYS), endpoint: props.secretsManagerEndpoint, securityGroup: rotationSecurityGroup,
+    });
+    // CDK opens the cluster to the rotation function, not the endpoint, whose security group admits the Lambdas only.
+    // Both rules live here (the network stack cannot refer to this one: it would be a cycle).
+    for (const [i, endpointGroup] of props.secretsManagerEndpoint.connections.securityGroups.entries()) {
+      rotationSecurityGroup.addEgressRule(Peer.securityGroupId(endpointGroup.securityGroupId), Port.tcp(HTTPS_PORT), 'Secrets Manager endpoint');
+      new CfnSecurityGroupIngress(this, `SecretsEndpointFromRotation${i}`, {
+        groupId: endpointGroup.securityGroupId, sourceSecurityGroupId: rotationSecurityGroup.securityGroupId,
+        ipProtocol: 'tcp', fromPort: HTTPS_PORT, toPort: HTTPS_PORT, description: 'HTTPS from the Aurora master secret rotation',
+      });
+    }
 
     const proxySecurityGroup = new SecurityGroup(this, 'ProxySg', {
       vpc, description: 'RDS Proxy: PostgreSQL from the StreamVibe Lambdas', allowAllOutbound: false,
@@ -138,7 +166,6 @@ export class DataStack extends Stack {
     };
 
     Validations.of(this.cluster).acknowledge(
-      { id: 'AwsSolutions-SMG4', reason: 'The master secret is read only by the deploy-time migration runner over the Data API; applications log in with IAM tokens. Rotation (addRotationSingleUser) is a follow-up once the secret has a second consumer.' },
       ...(config.aurora.deletionProtection ? [] : [{
         id: 'AwsSolutions-RDS10',
         reason: `Deletion protection is on in prod only; ${config.stage} is torn down and rebuilt freely (its data is disposable).`,

@@ -1,6 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import {
-  FlowLogDestination, FlowLogTrafficType, InterfaceVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc,
+  FlowLogDestination, FlowLogTrafficType, InterfaceVpcEndpointAwsService, type InterfaceVpcEndpoint, Peer, Port, SecurityGroup, SubnetType, Vpc,
   type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -22,6 +22,8 @@ export class NetworkStack extends Stack {
   readonly vpc: IVpc;
   /** Every app Lambda's security group: HTTPS out, PostgreSQL to the VPC (the proxy), nothing in. */
   readonly functionSecurityGroup: ISecurityGroup;
+  /** The Secrets Manager interface endpoint (private DNS: inside the VPC the service's name resolves to it). */
+  readonly secretsManagerEndpoint: InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -54,11 +56,11 @@ export class NetworkStack extends Stack {
       vpc, description: 'Interface endpoints: HTTPS from the StreamVibe Lambdas only', allowAllOutbound: false,
     });
     endpoints.addIngressRule(functions, Port.tcp(443), 'HTTPS from the Lambdas');
-    for (const [name, service] of [['Sqs', InterfaceVpcEndpointAwsService.SQS], ['SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER]] as const) {
-      vpc.addInterfaceEndpoint(name, {
-        service, privateDnsEnabled: true, open: false, securityGroups: [endpoints],
-        subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      });
-    }
+    const endpoint = (name: string, service: InterfaceVpcEndpointAwsService) => vpc.addInterfaceEndpoint(name, {
+      service, privateDnsEnabled: true, open: false, securityGroups: [endpoints],
+      subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    endpoint('Sqs', InterfaceVpcEndpointAwsService.SQS);
+    this.secretsManagerEndpoint = endpoint('SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
   }
 }

@@ -1,15 +1,16 @@
 import * as z from 'zod/mini';
 import { asService, db } from '../../_shared/db.ts';
-import { once, readEnv } from '../../_shared/env.ts';
 import { defineRoute } from '../../_shared/route.ts';
+import { secretSetting } from '../../_shared/secrets.ts';
 import { processLoggedEvent } from '../process.ts';
 import { verifyStripeEvent } from '../signature.ts';
 
-/** STRIPE_WEBHOOK_SECRETS: the endpoint's signing secrets, comma-separated while a secret is being rolled. */
-export const webhookSecrets = once(() => readEnv({
-  STRIPE_WEBHOOK_SECRETS: z.pipe(z.string().check(z.regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated')),
-    z.transform((s) => s.split(','))),
-}).STRIPE_WEBHOOK_SECRETS);
+/**
+ * STRIPE_WEBHOOK_SECRETS (Secrets Manager, named by STRIPE_WEBHOOK_SECRETS_SECRET_ARN): the endpoint's signing
+ * secrets, comma-separated while a secret is being rolled.
+ */
+export const webhookSecrets = secretSetting('STRIPE_WEBHOOK_SECRETS',
+  z.pipe(z.string().check(z.regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated')), z.transform((s) => s.split(','))));
 
 const StripeWebhookResponse = z.object({ received: z.literal(true), duplicate: z.boolean(), status: z.string() });
 
@@ -18,7 +19,7 @@ export const stripeWebhookRoute = defineRoute({
   method: 'POST', path: '/stripe-webhook', auth: 'webhook', tags: ['Billing'], response: StripeWebhookResponse,
   summary: 'Stripe events (signature-verified, idempotent on the event id): subscriptions set the tier and quota cycle',
 }, async ({ rawBody, headers }) => {
-  const event = verifyStripeEvent(rawBody, headers['stripe-signature'], webhookSecrets());
+  const event = verifyStripeEvent(rawBody, headers['stripe-signature'], await webhookSecrets());
   const [logged] = await asService(db(), (tx) => tx`
     SELECT is_new, status FROM log_stripe_webhook_event(${event.id}, ${event.type}, ${tx.json(event as never)})`);
   if (!logged!.is_new) return { received: true as const, duplicate: true, status: logged!.status as string };
