@@ -80,6 +80,24 @@ export interface StageConfig {
     deletionProtection: boolean;
     /** Cognito's Plus feature plan with threat protection enforced (paid per MAU). */
     threatProtection: boolean;
+    /**
+     * TOTP MFA for every user (`required`), or for those who turn it on (`optional`). Cognito cannot require MFA for
+     * one group, so a stage whose admins matter requires it for the pool; admins are ordinary users plus a role.
+     */
+    mfa: 'required' | 'optional';
+    /**
+     * Mail (verification codes, password resets) through SES from this stage's verified identity; without it Cognito's
+     * own sender is used (a few dozen mails a day, fine for a stage without real users).
+     */
+    ses?: {
+      /** Sender address, in the verified domain. */
+      fromEmail: string;
+      fromName: string;
+      /** The SES identity (domain) verified in `region`. */
+      verifiedDomain: string;
+      /** The region of the verified identity (stacks are environment-agnostic, so it cannot be inferred). */
+      region: string;
+    };
   };
   alarms: {
     /** Messages in any dead-letter queue: one means a job failed for good. */
@@ -92,8 +110,10 @@ export interface StageConfig {
     /** Average Aurora writer CPU over 15 minutes. */
     auroraCpuPercent: number;
     auroraConnections: number;
-    /** Email subscribed to the alarm topic (optional; `-c alarmEmail=…` overrides). */
+    /** Email subscribed to the alarm topic (`-c alarmEmail=…` overrides). */
     email?: string;
+    /** Synth fails without `email`: an alarm nobody receives is no alarm (staging and prod). */
+    requireSubscriber: boolean;
   };
   /** Values of the extra environment variables manifest entries name; synth fails on a name without one. */
   functionEnvironment: Record<string, EnvSource>;
@@ -122,8 +142,8 @@ const configs: Record<Stage, StageConfig> = {
       publicRouteThrottle: { rateLimit: 20, burstLimit: 40 }, webhookRouteThrottle: { rateLimit: 10, burstLimit: 20 },
       corsAllowedOrigins: ['http://localhost:5173', 'https://dev.streamvibe.app'], domainName: 'api.dev.streamvibe.app',
     },
-    cognito: { deletionProtection: false, threatProtection: false },
-    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200 },
+    cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
+    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200, requireSubscriber: false },
     functionEnvironment: functionEnvironment('https://dev.streamvibe.app'),
   },
   staging: {
@@ -139,8 +159,11 @@ const configs: Record<Stage, StageConfig> = {
       publicRouteThrottle: { rateLimit: 50, burstLimit: 100 }, webhookRouteThrottle: { rateLimit: 25, burstLimit: 50 },
       corsAllowedOrigins: ['https://staging.streamvibe.app'], domainName: 'api.staging.streamvibe.app',
     },
-    cognito: { deletionProtection: false, threatProtection: false },
-    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400 },
+    cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
+    alarms: {
+      dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400,
+      email: 'ops@streamvibe.app', requireSubscriber: true,
+    },
     functionEnvironment: functionEnvironment('https://staging.streamvibe.app'),
   },
   prod: {
@@ -157,8 +180,14 @@ const configs: Record<Stage, StageConfig> = {
       publicRouteThrottle: { rateLimit: 200, burstLimit: 400 }, webhookRouteThrottle: { rateLimit: 50, burstLimit: 100 },
       corsAllowedOrigins: ['https://streamvibe.app', 'https://www.streamvibe.app'], domainName: 'api.streamvibe.app',
     },
-    cognito: { deletionProtection: true, threatProtection: true },
-    alarms: { dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000 },
+    cognito: {
+      deletionProtection: true, threatProtection: true, mfa: 'required',
+      ses: { fromEmail: 'no-reply@streamvibe.app', fromName: 'StreamVibe', verifiedDomain: 'streamvibe.app', region: 'us-east-1' },
+    },
+    alarms: {
+      dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000,
+      email: 'ops@streamvibe.app', requireSubscriber: true,
+    },
     functionEnvironment: functionEnvironment('https://streamvibe.app'),
   },
 };

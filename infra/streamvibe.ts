@@ -64,7 +64,7 @@ export function createStreamVibe(app: App, props: StreamVibeProps) {
   for (const stack of [jobs, auth, api]) stack.addStackDependency(secrets);
   const monitoring = new MonitoringStack(app, stackId('Monitoring'), {
     config, functions: [...jobs.functions, ...auth.functions, ...api.functions], queues: jobs.queues, api: api.api,
-    cluster: data.cluster, description: `StreamVibe ${config.stage}: alarms and dashboard`,
+    cluster: data.cluster, scheduleGroup: jobs.scheduleGroup, scheduleDeadLetterQueue: jobs.scheduleDeadLetterQueue, description: `StreamVibe ${config.stage}: alarms and dashboard`,
   });
 
   Tags.of(app).add('project', 'streamvibe');

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { CfnSecurityGroupIngress, Peer, Port, SecurityGroup, SubnetType, type IInterfaceVpcEndpoint, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnSecurityGroupEgress, CfnSecurityGroupIngress, Peer, Port, SecurityGroup, SubnetType, type IInterfaceVpcEndpoint, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { CfnApplication } from 'aws-cdk-lib/aws-sam';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
@@ -111,9 +112,17 @@ export class DataStack extends Stack {
     const rotationSecurityGroup = new SecurityGroup(this, 'MasterRotationSg', {
       vpc, description: 'Aurora master secret rotation: PostgreSQL to the cluster, HTTPS to the Secrets Manager endpoint', allowAllOutbound: false,
     });
-    this.cluster.addRotationSingleUser({
+    const rotation = this.cluster.addRotationSingleUser({
       automaticallyAfter: Duration.days(MASTER_SECRET_ROTATION_DAYS), endpoint: props.secretsManagerEndpoint, securityGroup: rotationSecurityGroup,
     });
+    // The rotation function (made by the SAR app, named by CDK) would log to a log group kept forever: make it first.
+    const rotationApp = rotation.node.findChild('Resource') as CfnApplication;
+    const rotationLogs = new LogGroup(this, 'MasterRotationLogs', {
+      logGroupName: `/aws/lambda/${(rotationApp.parameters as Record<string, string>).functionName}`,
+      retention: config.logRetention,
+      removalPolicy: removalPolicyOf(config),
+    });
+    rotationApp.node.addDependency(rotationLogs);
     // CDK opens the cluster to the rotation function, not the endpoint, whose security group admits the Lambdas only.
     // Both rules live here (the network stack cannot refer to this one: it would be a cycle).
     for (const [i, endpointGroup] of props.secretsManagerEndpoint.connections.securityGroups.entries()) {
@@ -129,6 +138,11 @@ export class DataStack extends Stack {
     });
     // RDS Proxy's connections refuse allowDefaultPortFrom(); name the port.
     proxySecurityGroup.addIngressRule(props.functionSecurityGroup, Port.tcp(POSTGRES_PORT), 'PostgreSQL from the Lambdas');
+    // The Lambdas' PostgreSQL egress, to this group and nowhere else (here: the network stack cannot refer to this one).
+    new CfnSecurityGroupEgress(this, 'FunctionsToProxy', {
+      groupId: props.functionSecurityGroup.securityGroupId, destinationSecurityGroupId: proxySecurityGroup.securityGroupId,
+      ipProtocol: 'tcp', fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, description: 'PostgreSQL to the RDS Proxy only',
+    });
     // ProxyTarget.fromCluster opens Aurora's security group to this one (and this one's egress to Aurora).
 
     const proxyRole = new Role(this, 'ProxyRole', {

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import {
   FlowLogDestination, FlowLogTrafficType, InterfaceVpcEndpointAwsService, type InterfaceVpcEndpoint, Peer, Port, SecurityGroup, SubnetType, Vpc,
   type ISecurityGroup, type IVpc,
@@ -20,7 +20,7 @@ export interface NetworkStackProps extends StackProps {
  */
 export class NetworkStack extends Stack {
   readonly vpc: IVpc;
-  /** Every app Lambda's security group: HTTPS out, PostgreSQL to the VPC (the proxy), nothing in. */
+  /** Every app Lambda's security group: HTTPS out, PostgreSQL to the proxy's group only (added by the data stack), nothing in. */
   readonly functionSecurityGroup: ISecurityGroup;
   /** The Secrets Manager interface endpoint (private DNS: inside the VPC the service's name resolves to it). */
   readonly secretsManagerEndpoint: InterfaceVpcEndpoint;
@@ -44,12 +44,20 @@ export class NetworkStack extends Stack {
       flowLogs: { all: { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL } },
     });
     this.vpc = vpc;
+    // CDK's provider that empties the default security group (@aws-cdk/aws-ec2:restrictDefaultSecurityGroup) would log
+    // to a log group Lambda creates on first use, kept forever: give it one with the stage's retention.
+    const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider')?.node.tryFindChild('Handler') as CfnResource | undefined;
+    if (restrictDefaultSg) {
+      const logs = new LogGroup(this, 'RestrictDefaultSgLogs', { retention: config.logRetention, removalPolicy: removalPolicyOf(config) });
+      restrictDefaultSg.addPropertyOverride('LoggingConfig', { LogGroup: logs.logGroupName });
+      restrictDefaultSg.node.addDependency(logs);
+    }
 
     const functions = new SecurityGroup(this, 'FunctionsSg', {
       vpc, description: 'StreamVibe Lambdas: HTTPS out, PostgreSQL to the proxy', allowAllOutbound: false,
     });
     functions.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'AWS endpoints and third-party APIs over HTTPS');
-    functions.addEgressRule(Peer.ipv4(vpc.vpcCidrBlock), Port.tcp(5432), 'RDS Proxy');
+    // PostgreSQL egress goes to the RDS Proxy's security group only: the data stack adds that rule (it owns the group).
     this.functionSecurityGroup = functions;
 
     const endpoints = new SecurityGroup(this, 'EndpointsSg', {

@@ -123,7 +123,8 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     const sqs = Object.entries(jobs).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
     const withRedrive = sqs.filter(([, r]) => r.Properties?.RedrivePolicy);
     expect(withRedrive).toHaveLength(Object.keys(queues).length);
-    expect(sqs).toHaveLength(2 * Object.keys(queues).length);
+    // Plus the schedules' dead-letter queue (EventBridge Scheduler's, see operations.test.ts).
+    expect(sqs).toHaveLength(2 * Object.keys(queues).length + 1);
     for (const [name, spec] of Object.entries(queues)) {
       const [, queue] = withRedrive.find(([id]) => id.startsWith(`${name}queue`))!;
       const dlqId = queue.Properties!.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
@@ -279,7 +280,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     const alarms = Object.values(resources('Monitoring')).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     const metricOf = (a: Resource) => a.Properties!.MetricName ?? a.Properties!.Metrics?.[0]?.MetricStat?.Metric?.MetricName;
     const count = (metric: string) => alarms.filter((a) => metricOf(a) === metric).length;
-    expect(count('ApproximateNumberOfMessagesVisible')).toBe(Object.keys(queues).length);
+    expect(count('ApproximateNumberOfMessagesVisible')).toBe(Object.keys(queues).length + 1);
     expect(count('Errors')).toBe(functions.length);
     expect(count('Throttles')).toBe(functions.length);
     expect(count('5xx')).toBe(1);
