@@ -182,7 +182,10 @@ export class DataStack extends Stack {
     Validations.of(this.cluster).acknowledge(
       ...(config.aurora.deletionProtection ? [] : [{
         id: 'AwsSolutions-RDS10',
-        reason: `Deletion protection is on in prod only; ${config.stage} is torn down and rebuilt freely (its data is disposable).`,
+        reason: config.aurora.removal === 'destroy'
+          ? `Deletion protection is on in prod only; ${config.stage} is torn down and rebuilt freely: its data is disposable (removal: destroy).`
+          : `Deletion protection is on in prod only; deleting ${config.stage}'s stack keeps its data all the same (removal: ${config.aurora.removal}` +
+            `${config.aurora.removal === 'snapshot' ? ', a final snapshot' : ''}; ${config.aurora.backupRetentionDays} days of automated backups until then).`,
       }]),
     );
   }

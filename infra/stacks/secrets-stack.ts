@@ -69,8 +69,8 @@ export class SecretsStack extends Stack {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason: source.secret === 'generated'
-          ? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put a new value, redeploy).`
-          : `${name} is issued by a third party and rolled there (the variable takes old and new during a roll); Secrets Manager rotation cannot do that.`,
+          ? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put-secret-value: warm functions read it within 5 minutes).`
+          : `${name} is issued by a third party and rolled there (the secret holds old and new, comma-separated, during a roll); Secrets Manager rotation cannot do that.`,
       });
       this.environmentSecrets[name] = secret;
     }
