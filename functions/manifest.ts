@@ -38,10 +38,28 @@ export type SecretFamily = 'oauth';
 /** Cognito user-pool triggers (the local identity calls the same handler). */
 export type CognitoEvent = 'PostConfirmation' | 'PreTokenGeneration';
 
-/** Size and time limits of one Lambda. */
+/** Size, time and concurrency limits of one Lambda. */
 interface Limits {
   timeoutSeconds: number;
   memoryMb: number;
+  /**
+   * Concurrent executions set aside for this Lambda and no more (Lambda's reserved concurrency): what must keep
+   * answering however busy the public routes are (the Stripe webhook). AWS keeps 100 of an account's executions
+   * unreserved, so the account needs a concurrency quota above 100 + the sum of these.
+   */
+  reservedConcurrency?: number;
+}
+
+/** A worker's queue: how it is fed. */
+interface WorkerSpec extends Limits {
+  queue: QueueName;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  /**
+   * Most concurrent invocations the SQS event source makes (2–1000): a backlog cannot take the account's
+   * concurrency or more database connections (one per container) than this.
+   */
+  maxConcurrency: number;
 }
 
 export interface FeatureSpec {
@@ -50,7 +68,7 @@ export interface FeatureSpec {
   description: string;
   http?: Limits & { routes: readonly RouteSpec[] };
   /** The queues this feature owns: one worker Lambda each (an SQS event source, reportBatchItemFailures on). */
-  workers?: (Limits & { queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number })[];
+  workers?: WorkerSpec[];
   /** EventBridge Scheduler in AWS, the local scheduler under npm start: one schedule per task, all on one Lambda. */
   schedules?: Limits & { tasks: readonly TaskSpec[] };
   cognito?: Limits & { events: CognitoEvent[] };
@@ -77,14 +95,15 @@ export const features: FeatureSpec[] = [
   {
     name: 'jobs', description: 'Job status for users, admins’ maintenance runs, the maintenance worker and the job system’s schedules',
     http: { ...API, routes: jobsRoutes },
-    workers: [{ queue: 'maintenance', batchSize: 5, maxBatchingWindowSeconds: 1, timeoutSeconds: 300, memoryMb: 512 }],
+    workers: [{ queue: 'maintenance', batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 5, timeoutSeconds: 300, memoryMb: 512 }],
     schedules: { ...SCHEDULED, tasks: jobsTasks },
     // The outbox sweep sends any category's pending jobs.
     uses: { sendsTo: ALL_QUEUES },
   },
   {
     name: 'billing', description: 'Stripe webhooks and their retries',
-    http: { ...API, routes: billingRoutes }, schedules: { ...SCHEDULED, tasks: billingTasks },
+    // Reserved: Stripe's deliveries are served however busy the public routes keep the account.
+    http: { ...API, reservedConcurrency: 5, routes: billingRoutes }, schedules: { ...SCHEDULED, tasks: billingTasks },
     uses: { env: ['STRIPE_WEBHOOK_SECRETS'] },
   },
   {
@@ -103,6 +122,7 @@ export interface QueueTrigger {
   queue: QueueName;
   batchSize: number;
   maxBatchingWindowSeconds: number;
+  maxConcurrency: number;
 }
 export interface ScheduleTrigger {
   kind: 'schedule';
@@ -134,7 +154,8 @@ export function lambdasOf(list: readonly FeatureSpec[] = features): FunctionSpec
     const folder = `functions/${feature.name}`;
     const lambda = (suffix: string, file: string, description: string, trigger: Trigger, limits: Limits): FunctionSpec => ({
       name: `${feature.name}-${suffix}`, feature: feature.name, entry: `${folder}/${file}`, description, trigger,
-      timeoutSeconds: limits.timeoutSeconds, memoryMb: limits.memoryMb, ...feature.uses,
+      timeoutSeconds: limits.timeoutSeconds, memoryMb: limits.memoryMb,
+      ...(limits.reservedConcurrency === undefined ? {} : { reservedConcurrency: limits.reservedConcurrency }), ...feature.uses,
     });
     const { http, workers = [], schedules, cognito } = feature;
     return [
@@ -142,7 +163,7 @@ export function lambdasOf(list: readonly FeatureSpec[] = features): FunctionSpec
         { kind: 'cognito', events: cognito.events }, cognito)] : []),
       ...(http ? [lambda('http', 'http.ts', `${feature.description}: ${http.routes.length} routes`, { kind: 'http', routes: http.routes }, http)] : []),
       ...workers.map((w) => lambda(`worker-${w.queue}`, `worker-${w.queue}.ts`, `Runs the ${w.queue} queue's jobs`,
-        { kind: 'queue', queue: w.queue, batchSize: w.batchSize, maxBatchingWindowSeconds: w.maxBatchingWindowSeconds }, w)),
+        { kind: 'queue', queue: w.queue, batchSize: w.batchSize, maxBatchingWindowSeconds: w.maxBatchingWindowSeconds, maxConcurrency: w.maxConcurrency }, w)),
       ...(schedules ? [lambda('scheduled', 'scheduled.ts', `${feature.name} schedules: ${schedules.tasks.map((t) => t.name).join(', ')}`,
         { kind: 'schedule', tasks: schedules.tasks }, schedules)] : []),
     ];

@@ -5,9 +5,12 @@
 import { App } from 'aws-cdk-lib';
 import { loadMigrations } from '../db/migrate.ts';
 import { stageConfig } from './config.ts';
+import { checkWithCdkNag } from './nag.ts';
 import { createStreamVibe } from './streamvibe.ts';
 
 const app = new App();
+// cdk-nag on every synth and deploy: an open finding fails the command.
+checkWithCdkNag(app);
 const config = stageConfig(app.node.tryGetContext('stage') ?? 'dev');
 const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
 if (alarmEmail) config.alarms.email = alarmEmail;

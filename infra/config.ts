@@ -13,11 +13,18 @@ export type EnvSource =
   /** A plain value, visible in the template. */
   | { value: string }
   /**
-   * A Secrets Manager secret `streamvibe/<stage>/env/<NAME>`, resolved by CloudFormation at deploy: `generated`
-   * is a random string made at creation; `operator` starts as the placeholder `unset` (the function then fails its
-   * cold start naming the variable) until someone puts the real value.
+   * A Secrets Manager secret `streamvibe/<stage>/env/<NAME>`: the function gets its ARN in `<NAME>_SECRET_ARN` and
+   * GetSecretValue on it, and reads the value at cold start (cached 5 minutes), so the value is never in the
+   * function's configuration. `generated` is a random string made at creation; `operator` starts as the placeholder
+   * `unset` (the function then fails its cold start naming the setting) until someone puts the real value.
    */
   | { secret: 'generated' | 'operator' };
+
+/** API Gateway throttle: steady requests per second, and burst (token bucket size). */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
 
 export interface StageConfig {
   stage: Stage;
@@ -44,9 +51,23 @@ export interface StageConfig {
   logRetention: RetentionDays;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   api: {
-    /** Steady-state requests per second and burst for the whole stage. */
+    /** Default throttle of each route (requests per second, burst): what a signed-in user's route may take. */
     throttleRateLimit: number;
     throttleBurstLimit: number;
+    /**
+     * Throttle of each public (anonymous) route, lower than the default: together the public routes stay well under
+     * the account's API Gateway quota (10,000 rps per region) and leave room for signed-in users' routes.
+     */
+    publicRouteThrottle: Throttle;
+    /** Throttle of each webhook route: above any rate its sender delivers at; excess is 429, which senders retry. */
+    webhookRouteThrottle: Throttle;
+    /**
+     * A WAF rate-based rule (requests per 5 minutes per IP). Not applicable today: WAFv2 cannot be associated with an
+     * API Gateway HTTP API, only with a REST API stage, CloudFront, an ALB, AppSync or Cognito. It takes a CloudFront
+     * distribution in front of the API first (with the API reachable only through it); until then setting this
+     * fails synth rather than deploy something that does not protect anything.
+     */
+    wafRateLimitPer5Minutes?: number;
     /** Browser origins allowed by CORS. */
     corsAllowedOrigins: string[];
     /**
@@ -59,6 +80,24 @@ export interface StageConfig {
     deletionProtection: boolean;
     /** Cognito's Plus feature plan with threat protection enforced (paid per MAU). */
     threatProtection: boolean;
+    /**
+     * TOTP MFA for every user (`required`), or for those who turn it on (`optional`). Cognito cannot require MFA for
+     * one group, so a stage whose admins matter requires it for the pool; admins are ordinary users plus a role.
+     */
+    mfa: 'required' | 'optional';
+    /**
+     * Mail (verification codes, password resets) through SES from this stage's verified identity; without it Cognito's
+     * own sender is used (a few dozen mails a day, fine for a stage without real users).
+     */
+    ses?: {
+      /** Sender address, in the verified domain. */
+      fromEmail: string;
+      fromName: string;
+      /** The SES identity (domain) verified in `region`. */
+      verifiedDomain: string;
+      /** The region of the verified identity (stacks are environment-agnostic, so it cannot be inferred). */
+      region: string;
+    };
   };
   alarms: {
     /** Messages in any dead-letter queue: one means a job failed for good. */
@@ -71,8 +110,10 @@ export interface StageConfig {
     /** Average Aurora writer CPU over 15 minutes. */
     auroraCpuPercent: number;
     auroraConnections: number;
-    /** Email subscribed to the alarm topic (optional; `-c alarmEmail=…` overrides). */
+    /** Email subscribed to the alarm topic (`-c alarmEmail=…` overrides). */
     email?: string;
+    /** Synth fails without `email`: an alarm nobody receives is no alarm (staging and prod). */
+    requireSubscriber: boolean;
   };
   /** Values of the extra environment variables manifest entries name; synth fails on a name without one. */
   functionEnvironment: Record<string, EnvSource>;
@@ -98,10 +139,11 @@ const configs: Record<Stage, StageConfig> = {
     logLevel: 'DEBUG',
     api: {
       throttleRateLimit: 50, throttleBurstLimit: 100,
+      publicRouteThrottle: { rateLimit: 20, burstLimit: 40 }, webhookRouteThrottle: { rateLimit: 10, burstLimit: 20 },
       corsAllowedOrigins: ['http://localhost:5173', 'https://dev.streamvibe.app'], domainName: 'api.dev.streamvibe.app',
     },
-    cognito: { deletionProtection: false, threatProtection: false },
-    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200 },
+    cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
+    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200, requireSubscriber: false },
     functionEnvironment: functionEnvironment('https://dev.streamvibe.app'),
   },
   staging: {
@@ -114,10 +156,14 @@ const configs: Record<Stage, StageConfig> = {
     logLevel: 'INFO',
     api: {
       throttleRateLimit: 200, throttleBurstLimit: 400,
+      publicRouteThrottle: { rateLimit: 50, burstLimit: 100 }, webhookRouteThrottle: { rateLimit: 25, burstLimit: 50 },
       corsAllowedOrigins: ['https://staging.streamvibe.app'], domainName: 'api.staging.streamvibe.app',
     },
-    cognito: { deletionProtection: false, threatProtection: false },
-    alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400 },
+    cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
+    alarms: {
+      dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400,
+      email: 'ops@streamvibe.app', requireSubscriber: true,
+    },
     functionEnvironment: functionEnvironment('https://staging.streamvibe.app'),
   },
   prod: {
@@ -131,10 +177,17 @@ const configs: Record<Stage, StageConfig> = {
     logLevel: 'INFO',
     api: {
       throttleRateLimit: 1000, throttleBurstLimit: 2000,
+      publicRouteThrottle: { rateLimit: 200, burstLimit: 400 }, webhookRouteThrottle: { rateLimit: 50, burstLimit: 100 },
       corsAllowedOrigins: ['https://streamvibe.app', 'https://www.streamvibe.app'], domainName: 'api.streamvibe.app',
     },
-    cognito: { deletionProtection: true, threatProtection: true },
-    alarms: { dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000 },
+    cognito: {
+      deletionProtection: true, threatProtection: true, mfa: 'required',
+      ses: { fromEmail: 'no-reply@streamvibe.app', fromName: 'StreamVibe', verifiedDomain: 'streamvibe.app', region: 'us-east-1' },
+    },
+    alarms: {
+      dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000,
+      email: 'ops@streamvibe.app', requireSubscriber: true,
+    },
     functionEnvironment: functionEnvironment('https://streamvibe.app'),
   },
 };

@@ -3,8 +3,17 @@
  * IAM4/IAM5 findings are acknowledged by their exact id (rule plus the policy or resource in brackets), so a new
  * managed policy or wildcard elsewhere still fails the check.
  */
-import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { Stack, Validations, type App, type CfnResource } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+
+/**
+ * cdk-nag's AwsSolutions pack as a validation plugin of the app: every `cdk synth` and `cdk deploy` runs it after
+ * synthesis, and any open (unacknowledged) finding fails the command with its rule, construct path and fix.
+ */
+export function checkWithCdkNag(app: App) {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+}
 
 const managedPolicy = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${name}]`;
 

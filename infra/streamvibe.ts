@@ -40,7 +40,8 @@ export function createStreamVibe(app: App, props: StreamVibeProps) {
 
   const network = new NetworkStack(app, stackId('Network'), { config, description: `StreamVibe ${config.stage}: VPC, endpoints, flow logs` });
   const data = new DataStack(app, stackId('Data'), {
-    config, vpc: network.vpc, functionSecurityGroup: network.functionSecurityGroup, migrations: props.migrations,
+    config, vpc: network.vpc, functionSecurityGroup: network.functionSecurityGroup,
+    secretsManagerEndpoint: network.secretsManagerEndpoint, migrations: props.migrations,
     description: `StreamVibe ${config.stage}: Aurora PostgreSQL 17, RDS Proxy, deploy-time migrations`,
   });
   const secrets = new SecretsStack(app, stackId('Secrets'), { config, description: `StreamVibe ${config.stage}: OAuth token key, app config secret` });
@@ -59,11 +60,11 @@ export function createStreamVibe(app: App, props: StreamVibeProps) {
     platform: withQueues, functions: byKind('http'), userPool: auth.userPool, userPoolClient: auth.client,
     certificateArn: props.apiCertificateArn, description: `StreamVibe ${config.stage}: HTTP API`,
   });
-  // Functions read their secret environment from the app-config secret by name: deploy it first.
+  // Functions read their secret settings by the secrets' ARNs: deploy those first.
   for (const stack of [jobs, auth, api]) stack.addStackDependency(secrets);
   const monitoring = new MonitoringStack(app, stackId('Monitoring'), {
     config, functions: [...jobs.functions, ...auth.functions, ...api.functions], queues: jobs.queues, api: api.api,
-    cluster: data.cluster, description: `StreamVibe ${config.stage}: alarms and dashboard`,
+    cluster: data.cluster, scheduleGroup: jobs.scheduleGroup, scheduleDeadLetterQueue: jobs.scheduleDeadLetterQueue, description: `StreamVibe ${config.stage}: alarms and dashboard`,
   });
 
   Tags.of(app).add('project', 'streamvibe');

@@ -13,8 +13,8 @@ type QueueFunction = FunctionSpec & { trigger: QueueTrigger };
  */
 export function startPoller(queues: LocalQueues, functions: QueueFunction[], options: { waitTimeSeconds?: number; concurrency?: number } = {}) {
   let running = true;
-  // Several concurrent invocations per worker, as Lambda scales an SQS event source.
-  const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? 4 }, () => fn));
+  // Concurrent invocations per worker up to the manifest's maxConcurrency, as Lambda scales an SQS event source.
+  const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? fn.trigger.maxConcurrency }, () => fn));
   const loops = pollers.map(async (fn) => {
     const queueUrl = queues.urls[fn.trigger.queue];
     while (running) {

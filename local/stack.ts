@@ -8,8 +8,20 @@ import { invokeLambda } from './invoke.ts';
 import { startPoller } from './poller.ts';
 import { queueEnvironment, startLocalQueues } from './queues.ts';
 import { startScheduler } from './scheduler.ts';
+import { seedLocalSecrets } from './secrets.ts';
 
 export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_streamvibe_local';
+/**
+ * The local values of the secret settings (infra/config.ts: the `secret` entries of functionEnvironment), put in the
+ * local Secrets Manager; functions get only `<NAME>_SECRET_ARN`, as in AWS.
+ */
+export const LOCAL_SECRET_SETTINGS = {
+  // Sign test events with it (functions/billing/signature.ts signStripePayload).
+  STRIPE_WEBHOOK_SECRETS: LOCAL_STRIPE_WEBHOOK_SECRET,
+  // The key of click visitor hashes.
+  CLICK_HASH_SECRET: 'local-only-click-hash-secret-never-deployed',
+};
+export type SecretSettingName = keyof typeof LOCAL_SECRET_SETTINGS;
 
 export interface LocalStackOptions {
   databaseUrl: string;
@@ -21,7 +33,9 @@ export interface LocalStackOptions {
   /** Shorter visibility timeouts make redelivery observable in tests. */
   visibilityTimeoutSeconds?: number;
   pollWaitSeconds?: number;
-  /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default 4. */
+  /** Values of secret settings other than LOCAL_SECRET_SETTINGS' (a test rolling the Stripe secret, say). */
+  secrets?: Partial<Record<SecretSettingName, string>>;
+  /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default the manifest's maxConcurrency. */
   pollerConcurrency?: number;
 }
 
@@ -31,14 +45,13 @@ export interface LocalStackOptions {
  * when first imported, so the environment is set before anything is mounted.
  */
 export async function startLocalStack(options: LocalStackOptions) {
+  // Secrets first: their endpoint is LocalStack only when AWS_ENDPOINT_URL was set before the queues set it.
+  const secrets = await seedLocalSecrets({ ...LOCAL_SECRET_SETTINGS, ...options.secrets });
   const queues = await startLocalQueues({ port: options.sqsPort, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
-  Object.assign(process.env, queueEnvironment(queues), { DATABASE_URL: options.databaseUrl });
+  Object.assign(process.env, queueEnvironment(queues), secrets.environment, { DATABASE_URL: options.databaseUrl });
   process.env.DB_POOL_MAX ??= '10';
-  // The local webhook signing secret; sign test events with it (functions/billing/signature.ts signStripePayload).
-  process.env.STRIPE_WEBHOOK_SECRETS ??= LOCAL_STRIPE_WEBHOOK_SECRET;
-  // Discovery: the public site that sitemaps and canonical URLs point at, and the local key of click visitor hashes.
+  // Discovery: the public site that sitemaps and canonical URLs point at.
   process.env.PUBLIC_SITE_URL ??= 'http://localhost:3000';
-  process.env.CLICK_HASH_SECRET ??= 'local-only-click-hash-secret-never-deployed';
   // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
   const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
   if (!authTriggers) throw new Error('the manifest has no Cognito trigger Lambda');
@@ -57,6 +70,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     url: gateway.url,
     identity,
     queues,
+    secretsEndpoint: secrets.endpoint,
     scheduler,
     async stop() {
       await scheduler.stop();

@@ -54,6 +54,7 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
         `sign up:  curl -X POST ${stack.url}/auth/sign-up -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a long password"}'`,
         `sign in:  POST ${stack.url}/auth/sign-in (same body) → id_token; send it as Authorization: Bearer <id_token>`,
         `SQS:      ${stack.queues.endpoint} (queues: ${Object.keys(stack.queues.urls).join(', ')}, each with a DLQ)`,
+        `secrets:  ${stack.secretsEndpoint} (Secrets Manager: streamvibe/local/env/*; aws secretsmanager --endpoint-url …)`,
         `schedules: ${stack.scheduler.tasks.map((t) => `${t.name} every ${t.everyMinutes} min`).join(', ')}`,
       ],
       status: `API on :${API_PORT}, SQS emulator on :${SQS_PORT}, workers and schedules running`,

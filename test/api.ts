@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { changeRole, type GrantableRole } from '../db/admin-roles.ts';
 import { postgresMigrationDatabase } from '../db/postgres-adapter.ts';
-import { startLocalStack } from '../local/stack.ts';
+import { startLocalStack, type LocalStackOptions } from '../local/stack.ts';
 import { responseContract } from './contract.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -41,7 +41,7 @@ const PASSWORD = 'correct horse battery staple';
 const checkResponse = responseContract();
 
 /** The local stack (queues, identity, gateway, poller, manual scheduler) on random ports, over a fresh database clone. */
-export async function startTestApi(label: string, options: { visibilityTimeoutSeconds?: number } = {}): Promise<TestApi> {
+export async function startTestApi(label: string, options: Pick<LocalStackOptions, 'visibilityTimeoutSeconds' | 'secrets'> = {}): Promise<TestApi> {
   const db = await createTestDatabase(label);
   const api = await startLocalStack({ databaseUrl: db.url.app, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: 1, ...options });
   const signIn = async (email: string) => (await api.identity.signIn(email, PASSWORD)).id_token;

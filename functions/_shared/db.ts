@@ -1,5 +1,6 @@
 import postgres, { type Sql } from 'postgres';
 import * as z from 'zod/mini';
+import { statementTimeoutFromEnv } from '../../db/context.ts';
 import { readEnv } from './env.ts';
 import { rdsIamToken } from './rds-iam-token.ts';
 import { intParam } from './schemas.ts';
@@ -59,6 +60,8 @@ function iamAuthConnection() {
 function connect(): Sql {
   const env = readDbEnv();
   const prepare = env.DB_PREPARE ? env.DB_PREPARE === 'true' : Boolean(env.DATABASE_URL);
+  // Validated here so a bad value fails the cold start; withCaller applies it to every transaction.
+  statementTimeoutFromEnv();
   return env.DATABASE_URL ? postgres(env.DATABASE_URL, options(env.DB_POOL_MAX, prepare))
     : postgres({ ...options(env.DB_POOL_MAX, prepare), ...iamAuthConnection() });
 }

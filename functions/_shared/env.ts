@@ -24,3 +24,6 @@ export function once<T>(read: () => T): () => T {
   let value: { read: T } | undefined;
   return () => (value ??= { read: read() }).read;
 }
+
+/** The variable that names a secret setting's Secrets Manager secret (its ARN in AWS; name or ARN locally). */
+export const secretArnVariable = (setting: string) => `${setting}_SECRET_ARN`;

@@ -2,11 +2,10 @@ import { createHmac } from 'node:crypto';
 import type { Sql } from 'postgres';
 import * as z from 'zod/mini';
 import { asService } from '../../db/context.ts';
-import { once, readEnv } from '../_shared/env.ts';
+import { secretSetting } from '../_shared/secrets.ts';
 
-/** CLICK_HASH_SECRET: the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */
-export const clickHashSecret = once(() =>
-  readEnv({ CLICK_HASH_SECRET: z.string().check(z.minLength(32, 'must be at least 32 characters')) }).CLICK_HASH_SECRET);
+/** CLICK_HASH_SECRET (Secrets Manager, by CLICK_HASH_SECRET_SECRET_ARN): the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */
+export const clickHashSecret = secretSetting('CLICK_HASH_SECRET', z.string().check(z.minLength(32, 'must be at least 32 characters')));
 
 /**
  * Who clicked, as a keyed hash of what the server saw (source IP as API Gateway reports it, and user agent): stable

@@ -8,7 +8,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueName } from '../../functions/_shared/queues.ts';
 import type { FunctionSpec } from '../../functions/manifest.ts';
-import { removalPolicyOf, type StageConfig } from '../config.ts';
+import { secretArnVariable } from '../../functions/_shared/env.ts';
+import { removalPolicyOf, type EnvSource, type StageConfig } from '../config.ts';
 import type { DatabaseAccess } from '../stacks/data-stack.ts';
 import type { SecretsAccess } from '../stacks/secrets-stack.ts';
 import { acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
@@ -43,7 +44,8 @@ export class ManifestConfigError extends Error {
  * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
  * retention, private subnets behind the functions' security group — and exactly the access its feature names:
  * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
- * also gets its own queue's dead-letter queue in JOB_DLQ_URLS), the secret families, and its extra environment variables.
+ * also gets its own queue's dead-letter queue in JOB_DLQ_URLS), the secret families, and its extra environment variables
+ * (plain values as they are; secret settings as `<NAME>_SECRET_ARN` plus GetSecretValue on that secret).
  */
 export class AppFunction extends Construct {
   readonly function: NodejsFunction;
@@ -62,6 +64,11 @@ export class AppFunction extends Construct {
     const deadLetterQueue = ownQueue ? platform.queues[ownQueue]?.deadLetterQueue : undefined;
     if (ownQueue && !deadLetterQueue) throw new ManifestConfigError(`${spec.name} works queue ${ownQueue}, which the jobs stack did not create (yet)`);
 
+    // A connection the proxy cannot lend in time must fail the request, not outlive the function.
+    if (platform.database.borrowTimeoutSeconds >= spec.timeoutSeconds) {
+      throw new ManifestConfigError(`${spec.name}: its timeout (${spec.timeoutSeconds} s) must exceed RDS Proxy's borrow timeout (${platform.database.borrowTimeoutSeconds} s)`);
+    }
+
     const stack = Stack.of(this);
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'streamvibe',
@@ -72,10 +79,11 @@ export class AppFunction extends Construct {
       ...platform.database.environment,
       // No named prepared statements through RDS Proxy: they would pin each Lambda's connection (functions/_shared/db.ts).
       DB_PREPARE: 'false',
+      // Half the function's time: a runaway statement fails (57014) while there is time to roll back and report it.
+      DB_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs(spec)),
       ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
       ...(ownQueue && deadLetterQueue ? { JOB_DLQ_URLS: stack.toJsonString({ [ownQueue]: deadLetterQueue.queueUrl }) } : {}),
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
-      ...Object.fromEntries((spec.env ?? []).map((name) => [name, extraEnvironmentValue(spec, name, platform)])),
     };
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -88,6 +96,7 @@ export class AppFunction extends Construct {
       description: spec.description,
       timeout: Duration.seconds(spec.timeoutSeconds),
       memorySize: spec.memoryMb,
+      ...(spec.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: spec.reservedConcurrency }),
       tracing: Tracing.ACTIVE,
       environment,
       logGroup: new LogGroup(this, 'Logs', {
@@ -100,6 +109,11 @@ export class AppFunction extends Construct {
       bundling: nodejsBundling(),
     });
     Tags.of(this.function).add(FUNCTION_TAG, spec.name);
+    for (const name of spec.env ?? []) {
+      const source = extraEnvironmentSource(spec, name, platform);
+      if ('value' in source) this.function.addEnvironment(name, source.value);
+      else this.function.addEnvironment(secretArnVariable(name), platform.secrets.bindEnvironmentSecret(name, this.function));
+    }
 
     platform.database.grantConnect(this.function);
     for (const [, queue] of queues) queue.queue.grantSendMessages(this.function);
@@ -111,11 +125,14 @@ export class AppFunction extends Construct {
   }
 }
 
-function extraEnvironmentValue(spec: FunctionSpec, name: string, platform: FunctionPlatform): string {
+/** A transaction's statement_timeout for a function: half its timeout (db/context.ts withCaller applies it). */
+export const statementTimeoutMs = (spec: Pick<FunctionSpec, 'timeoutSeconds'>) => spec.timeoutSeconds * 500;
+
+function extraEnvironmentSource(spec: FunctionSpec, name: string, platform: FunctionPlatform): EnvSource {
   const source = platform.config.functionEnvironment[name];
   if (!source) {
     throw new ManifestConfigError(
       `${spec.name} reads ${name}, which infra/config.ts (functionEnvironment) gives no value for stage ${platform.config.stage}`);
   }
-  return 'value' in source ? source.value : platform.secrets.environmentSecret(name);
+  return source;
 }

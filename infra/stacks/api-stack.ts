@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  CorsHttpMethod, DomainName, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination,
+  CfnStage, CorsHttpMethod, DomainName, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination,
   type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -12,7 +12,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { AuthMode } from '../../functions/_shared/route.ts';
 import type { FunctionSpec, HttpTrigger } from '../../functions/manifest.ts';
-import { removalPolicyOf } from '../config.ts';
+import { removalPolicyOf, type StageConfig, type Throttle } from '../config.ts';
 import { AppFunction, ManifestConfigError, type FunctionPlatform } from '../constructs/app-function.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -28,6 +28,17 @@ export interface ApiStackProps extends StackProps {
 /** Routes API Gateway verifies a Cognito JWT for; public routes are open and webhooks verify their own signatures. */
 export const JWT_AUTH_MODES: readonly AuthMode[] = ['user', 'admin'];
 
+export class WafNotApplicableError extends Error {
+  override name = 'WafNotApplicableError';
+}
+
+/** The throttle of a route other than the stage default: public and webhook routes get their own, lower ones. */
+export function routeThrottle(config: StageConfig, auth: AuthMode): Throttle | undefined {
+  if (auth === 'public') return config.api.publicRouteThrottle;
+  if (auth === 'webhook') return config.api.webhookRouteThrottle;
+  return undefined;
+}
+
 /** $context fields of an HTTP API access log line, as JSON. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
   requestId: '$context.requestId', ip: '$context.identity.sourceIp', requestTime: '$context.requestTime',
@@ -40,7 +51,9 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
 /**
  * The HTTP API (payload 2.0): one Lambda per feature, every route of the feature integrated with it; a JWT
  * authorizer (the user pool as issuer, the app client as audience) on user and admin routes, none on public and
- * webhook routes. Stage-wide throttling, JSON access logs and CORS for the stage's web origins.
+ * webhook routes. Throttling per route (the stage default for signed-in routes, lower limits for each public and
+ * webhook route, so anonymous traffic cannot use up what signed-in users and Stripe need), JSON access logs and
+ * CORS for the stage's web origins.
  */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
@@ -50,6 +63,10 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config } = props.platform;
+    if (config.api.wafRateLimitPer5Minutes !== undefined) {
+      throw new WafNotApplicableError(`${config.stage}: api.wafRateLimitPer5Minutes is set, but WAFv2 cannot be associated with an HTTP API; ` +
+        'put a CloudFront distribution (with the WAF web ACL) in front of the API first');
+    }
 
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${config.prefix}-api`,
@@ -85,6 +102,7 @@ export class ApiStack extends Stack {
       `https://cognito-idp.${this.region}.amazonaws.com/${props.userPool.userPoolId}`,
       { jwtAudience: [props.userPoolClient.userPoolClientId], identitySource: ['$request.header.Authorization'] });
     const none = new HttpNoneAuthorizer();
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
     for (const spec of props.functions) {
       if (spec.trigger.kind !== 'http') throw new ManifestConfigError(`${spec.name}: the API stack builds HTTP functions only`);
@@ -94,17 +112,28 @@ export class ApiStack extends Stack {
       for (const route of (spec as FunctionSpec & { trigger: HttpTrigger }).trigger.routes) {
         const authorizer: IHttpRouteAuthorizer = JWT_AUTH_MODES.includes(route.auth) ? jwt : none;
         const [created] = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration, authorizer });
+        const throttle = routeThrottle(config, route.auth);
+        if (throttle) {
+          routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+          // API Gateway rejects settings for a route key it does not have yet.
+          this.stage.node.addDependency(created!);
+        }
         if (authorizer === none) {
+          const limit = `API Gateway throttles it per route (${throttle!.rateLimit} rps, burst ${throttle!.burstLimit})`;
           Validations.of(created!).acknowledge({
             id: 'AwsSolutions-APIG4',
             reason: route.auth === 'webhook'
-              ? `${route.method} ${route.path} is a third-party webhook: the handler verifies the sender's signature.`
-              : `${route.method} ${route.path} is public by design (the discovery platform); the database serves it as anon under RLS.`,
+              ? `${route.method} ${route.path} is a third-party webhook: the handler verifies the sender's signature; ${limit}.`
+              // Not "as anon" for all: POST /track-click counts through track_content_click as service_role.
+              : `${route.method} ${route.path} is public by design (the ${spec.feature} feature's anonymous readers): no caller identity ` +
+                `exists to verify, the handler acts as no user, and ${limit}.`,
           });
         }
       }
       this.functions.push(fn);
     }
+
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     if (domainName) new CfnOutput(this, 'ApiDomainTarget', { value: domainName.regionalDomainName, description: `CNAME target for ${config.api.domainName}` });

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
-  AccountRecovery, FeaturePlan, LambdaVersion, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolOperation,
+  AccountRecovery, FeaturePlan, LambdaVersion, Mfa, StandardThreatProtectionMode, UserPool, UserPoolClient, UserPoolEmail, UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { CognitoEvent, FunctionSpec } from '../../functions/manifest.ts';
@@ -28,8 +28,9 @@ const TRIGGER_OPERATIONS: Record<CognitoEvent, { operation: UserPoolOperation; v
 };
 
 /**
- * The identity: a Cognito user pool (email sign-in, strong passwords, optional TOTP) and a public app client
- * (SRP, no secret), the user/admin/moderator groups, and the manifest's triggers: post-confirmation creates
+ * The identity: a Cognito user pool (email sign-in, strong passwords, TOTP MFA required or optional per stage, mail
+ * through SES where the stage has a verified identity) and a public app client (SRP, no secret, no OAuth flows), the
+ * user/admin/moderator groups, and the manifest's triggers: post-confirmation creates
  * the `users` row, pre-token-generation puts the user's roles into `cognito:groups`. API Gateway verifies the pool's
  * tokens (issuer + audience = this client).
  */
@@ -52,8 +53,14 @@ export class AuthStack extends Stack {
         minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true,
         tempPasswordValidity: Duration.days(3),
       },
-      mfa: Mfa.OPTIONAL,
+      mfa: config.cognito.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
+      ...(config.cognito.ses ? {
+        email: UserPoolEmail.withSES({
+          fromEmail: config.cognito.ses.fromEmail, fromName: config.cognito.ses.fromName,
+          sesVerifiedDomain: config.cognito.ses.verifiedDomain, sesRegion: config.cognito.ses.region,
+        }),
+      } : {}),
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       ...(config.cognito.threatProtection
         ? { featurePlan: FeaturePlan.PLUS, standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION }
@@ -67,6 +74,9 @@ export class AuthStack extends Stack {
     this.client = this.userPool.addClient('App', {
       userPoolClientName: `${config.prefix}-app`,
       authFlows: { userSrp: true },
+      // Sign-in is SRP against the pool's API; there is no hosted UI or domain. Without this CDK would turn on the
+      // authorization-code and implicit OAuth flows with https://example.com as the callback.
+      disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
@@ -89,7 +99,10 @@ export class AuthStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId, description: 'Cognito app client id (public, SRP)' });
 
     Validations.of(this.userPool).acknowledge(
-      { id: 'AwsSolutions-COG2', reason: 'MFA is optional (TOTP) for a consumer sign-up flow; creators can turn it on, and admin actions are guarded by group membership.' },
+      ...(config.cognito.mfa === 'required' ? [] : [{
+        id: 'AwsSolutions-COG2',
+        reason: `MFA (TOTP) is optional on ${config.stage}, which has no real users; prod requires it for every user, admins included (Cognito cannot require it for one group).`,
+      }]),
       ...(config.cognito.threatProtection ? [] : [{
         id: 'AwsSolutions-COG8',
         reason: `Cognito's Plus plan (threat protection, billed per MAU) is used in prod; ${config.stage} has no real users.`,

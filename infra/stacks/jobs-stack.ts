@@ -1,6 +1,6 @@
-import { Duration, Stack, type CfnResource, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -25,14 +25,28 @@ const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 /**
  * The job system's AWS half: one SQS queue and dead-letter queue per job category (redrive after the manifest's
  * maxReceiveCount), each worker fed by an SQS event source that reports partial batch failures, and each feature's
- * tasks as EventBridge Scheduler `rate(...)` schedules invoking the feature's scheduled Lambda with the task's input.
+ * tasks as EventBridge Scheduler `rate(...)` schedules (in one group per stage) invoking the feature's scheduled Lambda
+ * with the task's input; an invocation the Scheduler gives up on lands in the schedules' dead-letter queue.
  */
 export class JobsStack extends Stack {
   readonly queues: Record<QueueName, JobQueue>;
   readonly functions: AppFunction[] = [];
+  /** Every schedule of the stage: the group's metrics count their failed and dropped invocations. */
+  readonly scheduleGroup: ScheduleGroup;
+  /** Where the Scheduler puts an invocation it gave up on (retries exhausted, or older than its maximum age). */
+  readonly scheduleDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
+    const { config } = props.platform;
+    this.scheduleGroup = new ScheduleGroup(this, 'Schedules', { scheduleGroupName: `${config.prefix}-schedules` });
+    this.scheduleDeadLetterQueue = new Queue(this, 'schedules-dlq', {
+      retentionPeriod: DLQ_RETENTION, encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true,
+    });
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the EventBridge Scheduler targets\' dead-letter queue (the target\'s DeadLetterConfig, which cdk-nag does not see); a DLQ has no DLQ.',
+    });
     const entries = Object.entries(props.queues) as [QueueName, QueueSpec][];
     this.queues = Object.fromEntries(entries.map(([name, spec]) => [name, this.jobQueue(name, spec)])) as Record<QueueName, JobQueue>;
     const platform: FunctionPlatform = { ...props.platform, queues: { ...props.platform.queues, ...this.queues } };
@@ -59,7 +73,7 @@ export class JobsStack extends Stack {
   }
 
   private worker(spec: FunctionSpec & { trigger: QueueTrigger }, platform: FunctionPlatform, queueSpecs: Record<QueueName, QueueSpec>) {
-    const { queue: name, batchSize, maxBatchingWindowSeconds } = spec.trigger;
+    const { queue: name, batchSize, maxBatchingWindowSeconds, maxConcurrency } = spec.trigger;
     const visibility = queueSpecs[name].visibilityTimeoutSeconds;
     if (visibility < VISIBILITY_TO_TIMEOUT_RATIO * spec.timeoutSeconds) {
       throw new ManifestConfigError(`${spec.name}: queue ${name}'s visibility timeout (${visibility} s) must be at least ` +
@@ -69,6 +83,7 @@ export class JobsStack extends Stack {
     fn.function.addEventSource(new SqsEventSource(this.queues[name].queue, {
       batchSize,
       maxBatchingWindow: Duration.seconds(maxBatchingWindowSeconds),
+      maxConcurrency,
       reportBatchItemFailures: true,
     }));
     this.functions.push(fn);
@@ -78,16 +93,20 @@ export class JobsStack extends Stack {
   private scheduled(spec: FunctionSpec & { trigger: ScheduleTrigger }, platform: FunctionPlatform) {
     const fn = new AppFunction(this, spec, platform);
     for (const task of spec.trigger.tasks) {
-      new Schedule(this, `${task.name}-schedule`, {
+      const schedule = new Schedule(this, `${task.name}-schedule`, {
         description: task.description,
+        scheduleGroup: this.scheduleGroup,
         schedule: ScheduleExpression.rate(Duration.minutes(task.everyMinutes)),
         target: new LambdaInvoke(fn.function, {
           input: ScheduleTargetInput.fromObject(scheduleInput(task)),
           retryAttempts: 2,
+          deadLetterQueue: this.scheduleDeadLetterQueue,
           // A run older than the period is superseded by the next one.
           maxEventAge: Duration.minutes(Math.min(Math.max(task.everyMinutes, 1), 60)),
         }),
       });
+      // The schedule names its group (no reference), so CloudFormation must be told to create the group first.
+      schedule.node.addDependency(this.scheduleGroup);
     }
     // The Scheduler's invoke role lives at stack level (one per target), so the acknowledgement does too.
     acknowledgeInvokeVersions(this, fn.function.node.defaultChild as CfnResource, `EventBridge Scheduler (${spec.name})`);

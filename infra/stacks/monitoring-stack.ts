@@ -1,12 +1,14 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm, ComparisonOperator, Dashboard, GraphWidget, TextWidget, TreatMissingData, type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { DatabaseCluster } from 'aws-cdk-lib/aws-rds';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -20,13 +22,20 @@ export interface MonitoringStackProps extends StackProps {
   queues: Record<QueueName, JobQueue>;
   api: IHttpApi;
   cluster: DatabaseCluster;
+  scheduleGroup: IScheduleGroup;
+  scheduleDeadLetterQueue: IQueue;
+}
+
+export class MissingAlarmSubscriberError extends Error {
+  override name = 'MissingAlarmSubscriberError';
 }
 
 const PERIOD = Duration.minutes(5);
 
 /**
- * Alarms (to an SNS topic, optionally mailed) on what needs a human: a message in any DLQ, a function's errors or
- * throttles, API 5xx, Aurora CPU and connections; and one dashboard with the same signals plus traffic.
+ * Alarms (to an SNS topic, mailed to the stage's subscriber, which staging and prod must have) on what needs a human:
+ * a message in any DLQ, a function's errors or throttles, failed or dropped scheduled invocations, API 5xx, Aurora CPU
+ * and connections; and one dashboard with the same signals plus traffic.
  */
 export class MonitoringStack extends Stack {
   readonly topic: Topic;
@@ -37,9 +46,23 @@ export class MonitoringStack extends Stack {
     const { config } = props;
     const thresholds = config.alarms;
 
-    // CloudWatch may publish to an encrypted topic only with a customer-managed key that lets it.
+    if (thresholds.requireSubscriber && !thresholds.email) {
+      throw new MissingAlarmSubscriberError(`${config.stage}: alarms.email is required (infra/config.ts, or -c alarmEmail=…): nobody would receive the alarms`);
+    }
+
+    // CloudWatch may publish to an encrypted topic only with a customer-managed key that lets it: this account's
+    // alarms only (the confused-deputy conditions), for nothing but the data keys of SNS messages.
     const key = new Key(this, 'AlarmTopicKey', { description: `StreamVibe ${config.stage}: alarm topic`, enableKeyRotation: true });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    key.addToResourcePolicy(new PolicyStatement({
+      sid: 'CloudWatchAlarmsOfThisAccount',
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': this.account },
+        ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }));
     this.topic = new Topic(this, 'Alarms', { displayName: `StreamVibe ${config.stage} alarms`, masterKey: key, enforceSSL: true });
     if (thresholds.email) this.topic.addSubscription(new EmailSubscription(thresholds.email));
     const action = new SnsAction(this.topic);
@@ -67,6 +90,17 @@ export class MonitoringStack extends Stack {
         `${spec.name} is throttled: account concurrency exhausted or a reserved limit too low`);
       return metric;
     });
+    // Schedules: an invocation that failed (after the target's retries), was dropped (too old, or the target gone),
+    // reached the schedules' DLQ, or could not even be put there.
+    const scheduleFailures = props.scheduleGroup.metricTargetErrors({ period: PERIOD, statistic: 'Sum' });
+    alarm('Schedules-TargetErrors', scheduleFailures, 1, 'A scheduled task\'s invocation failed: see the scheduled Lambda\'s logs');
+    alarm('Schedules-Dropped', props.scheduleGroup.metricDropped({ period: PERIOD, statistic: 'Sum' }), 1,
+      'EventBridge Scheduler dropped a scheduled task\'s invocation (retries or maximum age exhausted): the task did not run');
+    alarm('Schedules-FailedToDlq', props.scheduleGroup.metricFailedToBeSentToDLQ(undefined, { period: PERIOD, statistic: 'Sum' }), 1,
+      'EventBridge Scheduler could not put a failed invocation in the schedules\' DLQ');
+    const scheduleDlq = props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'schedules DLQ' });
+    alarm('Dlq-schedules', scheduleDlq, thresholds.dlqMessages, 'A scheduled task\'s invocation was given up on: inspect the schedules DLQ (the message is the task\'s input)');
+
     const api5xx = props.api.metricServerError({ period: PERIOD, statistic: 'Sum' });
     alarm('Api5xx', api5xx, thresholds.api5xx, `API: ${thresholds.api5xx}+ server errors in 5 minutes`);
     const cpu = props.cluster.metricCPUUtilization({ period: PERIOD, statistic: 'Average' });
@@ -94,7 +128,7 @@ export class MonitoringStack extends Stack {
         title: 'Queue depth and DLQs',
         left: Object.entries(props.queues).map(([name, { queue }]) =>
           queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: name })),
-        right: dlqDepth, width: 12,
+        right: [...dlqDepth, scheduleDlq], width: 12,
       }),
     );
     dashboard.addWidgets(

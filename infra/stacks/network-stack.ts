@@ -1,6 +1,6 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import {
-  FlowLogDestination, FlowLogTrafficType, InterfaceVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc,
+  FlowLogDestination, FlowLogTrafficType, InterfaceVpcEndpointAwsService, type InterfaceVpcEndpoint, Peer, Port, SecurityGroup, SubnetType, Vpc,
   type ISecurityGroup, type IVpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -20,8 +20,10 @@ export interface NetworkStackProps extends StackProps {
  */
 export class NetworkStack extends Stack {
   readonly vpc: IVpc;
-  /** Every app Lambda's security group: HTTPS out, PostgreSQL to the VPC (the proxy), nothing in. */
+  /** Every app Lambda's security group: HTTPS out, PostgreSQL to the proxy's group only (added by the data stack), nothing in. */
   readonly functionSecurityGroup: ISecurityGroup;
+  /** The Secrets Manager interface endpoint (private DNS: inside the VPC the service's name resolves to it). */
+  readonly secretsManagerEndpoint: InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -42,23 +44,31 @@ export class NetworkStack extends Stack {
       flowLogs: { all: { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL } },
     });
     this.vpc = vpc;
+    // CDK's provider that empties the default security group (@aws-cdk/aws-ec2:restrictDefaultSecurityGroup) would log
+    // to a log group Lambda creates on first use, kept forever: give it one with the stage's retention.
+    const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider')?.node.tryFindChild('Handler') as CfnResource | undefined;
+    if (restrictDefaultSg) {
+      const logs = new LogGroup(this, 'RestrictDefaultSgLogs', { retention: config.logRetention, removalPolicy: removalPolicyOf(config) });
+      restrictDefaultSg.addPropertyOverride('LoggingConfig', { LogGroup: logs.logGroupName });
+      restrictDefaultSg.node.addDependency(logs);
+    }
 
     const functions = new SecurityGroup(this, 'FunctionsSg', {
       vpc, description: 'StreamVibe Lambdas: HTTPS out, PostgreSQL to the proxy', allowAllOutbound: false,
     });
     functions.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'AWS endpoints and third-party APIs over HTTPS');
-    functions.addEgressRule(Peer.ipv4(vpc.vpcCidrBlock), Port.tcp(5432), 'RDS Proxy');
+    // PostgreSQL egress goes to the RDS Proxy's security group only: the data stack adds that rule (it owns the group).
     this.functionSecurityGroup = functions;
 
     const endpoints = new SecurityGroup(this, 'EndpointsSg', {
       vpc, description: 'Interface endpoints: HTTPS from the StreamVibe Lambdas only', allowAllOutbound: false,
     });
     endpoints.addIngressRule(functions, Port.tcp(443), 'HTTPS from the Lambdas');
-    for (const [name, service] of [['Sqs', InterfaceVpcEndpointAwsService.SQS], ['SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER]] as const) {
-      vpc.addInterfaceEndpoint(name, {
-        service, privateDnsEnabled: true, open: false, securityGroups: [endpoints],
-        subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      });
-    }
+    const endpoint = (name: string, service: InterfaceVpcEndpointAwsService) => vpc.addInterfaceEndpoint(name, {
+      service, privateDnsEnabled: true, open: false, securityGroups: [endpoints],
+      subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    endpoint('Sqs', InterfaceVpcEndpointAwsService.SQS);
+    this.secretsManagerEndpoint = endpoint('SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
   }
 }

@@ -14,8 +14,11 @@ export interface SecretsStackProps extends StackProps {
 export interface SecretsAccess {
   environment(family: SecretFamily): Record<string, string>;
   grant(family: SecretFamily, grantee: IGrantable): void;
-  /** The value of a secret environment variable, as a CloudFormation dynamic reference resolved at deploy. */
-  environmentSecret(name: string): string;
+  /**
+   * A secret setting for a function: the secret's ARN, to put in `<NAME>_SECRET_ARN` (the function reads the value
+   * at cold start), after granting the function secretsmanager:GetSecretValue on that one secret.
+   */
+  bindEnvironmentSecret(name: string, grantee: IGrantable): string;
 }
 
 /** Actions of the token vault on its own secrets: create one per connection, read, refresh, revoke. */
@@ -28,8 +31,10 @@ const OAUTH_TOKEN_ACTIONS = [
 /**
  * OAuth token secrets live under `streamvibe/<stage>/oauth/` (one per connected account, created at run time by
  * the token vault; the database keeps only the name), encrypted with this stack's key. A function gets access
- * only when its manifest entry names the family, and only to that prefix. Secret environment variables
- * (infra/config.ts) get one secret each, `streamvibe/<stage>/env/<NAME>`, generated or set by an operator.
+ * only when its manifest entry names the family, and only to that prefix. Secret settings (infra/config.ts) get one
+ * secret each, `streamvibe/<stage>/env/<NAME>`, generated or set by an operator; a function that reads one gets its
+ * ARN in `<NAME>_SECRET_ARN` and GetSecretValue on it alone, and fetches the value at cold start (Powertools
+ * Parameters), so no value is ever in a function's configuration.
  */
 export class SecretsStack extends Stack {
   readonly access: SecretsAccess;
@@ -64,8 +69,8 @@ export class SecretsStack extends Stack {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason: source.secret === 'generated'
-          ? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put a new value, redeploy).`
-          : `${name} is issued by a third party and rolled there (the variable takes old and new during a roll); Secrets Manager rotation cannot do that.`,
+          ? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put-secret-value: warm functions read it within 5 minutes).`
+          : `${name} is issued by a third party and rolled there (the secret holds old and new, comma-separated, during a roll); Secrets Manager rotation cannot do that.`,
       });
       this.environmentSecrets[name] = secret;
     }
@@ -96,13 +101,16 @@ export class SecretsStack extends Stack {
             return;
         }
       },
-      environmentSecret: (name) => {
-        if (!this.environmentSecrets[name]) throw new Error(`${name} is not a secret environment variable of ${config.stage}`);
-        return SecretValue.secretsManager(environmentSecretName(config.stage, name)).unsafeUnwrap();
+      bindEnvironmentSecret: (name, grantee) => {
+        const secret = this.environmentSecrets[name];
+        if (!secret) throw new Error(`${name} is not a secret environment variable of ${config.stage}`);
+        // Read only, this secret only (no DescribeSecret, no prefix); it is encrypted with aws/secretsmanager.
+        grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+        return secret.secretArn;
       },
     };
   }
 }
 
-/** Secret environment variables are read by name (a dynamic reference), so the name is fixed per stage. */
+/** The name of a secret setting's secret: fixed per stage, so an operator can find it (`put-secret-value`). */
 export const environmentSecretName = (stage: string, variable: string) => `streamvibe/${stage}/env/${variable}`;

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asService } from '../../db/context.ts';
 import { buildSitemap } from '../../functions/discovery/sitemap.ts';
+import { LOCAL_SECRET_SETTINGS } from '../../local/stack.ts';
 import { startTestApi, type TestApi } from '../api.ts';
 import { buildDiscoveryWorld, type DiscoveryWorld } from './discovery-world.ts';
 
@@ -201,8 +202,8 @@ describe('POST /track-click', () => {
     expect((await click(id, { 'x-forwarded-for': '203.0.113.9' })).body).toEqual({ counted: false });
     expect(await total(id)).toBe(before + 2);
     const hashes = (await service((tx) => tx`SELECT visitor_hash, user_agent FROM content_click WHERE content_id = ${id} AND user_agent = 'ClickTest/1.0'`));
-    const expected = createHmac('sha256', process.env.CLICK_HASH_SECRET!).update('127.0.0.1\nClickTest/1.0').digest('base64url');
-    const expectedV6 = createHmac('sha256', process.env.CLICK_HASH_SECRET!).update('::ffff:127.0.0.1\nClickTest/1.0').digest('base64url');
+    const expected = createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update('127.0.0.1\nClickTest/1.0').digest('base64url');
+    const expectedV6 = createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update('::ffff:127.0.0.1\nClickTest/1.0').digest('base64url');
     expect([expected, expectedV6]).toContain(hashes[0]!.visitor_hash);
     expect(hashes).toHaveLength(1);
   });

@@ -6,8 +6,8 @@ import { startTestApi, type TestApi } from '../api.ts';
 
 let api: TestApi;
 beforeAll(async () => {
-  process.env.STRIPE_WEBHOOK_SECRETS = `whsec_old_secret_being_rolled,${LOCAL_STRIPE_WEBHOOK_SECRET}`;
-  api = await startTestApi('api_stripe');
+  // Put in the local Secrets Manager, where the billing Lambda reads it (it has only STRIPE_WEBHOOK_SECRETS_SECRET_ARN).
+  api = await startTestApi('api_stripe', { secrets: { STRIPE_WEBHOOK_SECRETS: `whsec_old_secret_being_rolled,${LOCAL_STRIPE_WEBHOOK_SECRET}` } });
   await asService(api.db.app, (tx) => tx`UPDATE subscription_tier SET stripe_price_id = 'price_' || slug || '_monthly' WHERE slug <> 'free'`);
 });
 afterAll(async () => { await api?.stop(); });

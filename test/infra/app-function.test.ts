@@ -1,3 +1,4 @@
+import type { CfnResource } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { functions, queues, type FunctionSpec } from '../../functions/manifest.ts';
@@ -39,8 +40,10 @@ describe('AppFunction: least privilege and environment from the feature', () => 
     expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
     expect(env).toMatchObject({ OAUTH_SECRET_PREFIX: 'streamvibe/staging/oauth/', OAUTH_SECRET_KMS_KEY_ARN: expect.anything() });
     for (const other of functions) {
-      const actions = lambda(templates, other.name).statements.flatMap((s) => [s.Action].flat());
-      expect(actions.filter((a) => a.startsWith('secretsmanager:') || a.startsWith('kms:')), other.name).toEqual([]);
+      const statements = lambda(templates, other.name).statements.filter((s) => [s.Action].flat().some((a) => /^(secretsmanager|kms):/.test(a)));
+      // Only GetSecretValue on the secret settings its feature reads (see the next test), nothing on the OAuth prefix.
+      expect(statements.flatMap((s) => [s.Action].flat()), other.name).toEqual((other.env ?? []).filter((n) => n.endsWith('SECRET') || n.endsWith('SECRETS')).map(() => 'secretsmanager:GetSecretValue'));
+      expect(JSON.stringify(statements), other.name).not.toMatch(/oauth/);
     }
   });
 
@@ -67,12 +70,26 @@ describe('AppFunction: least privilege and environment from the feature', () => 
     expect(dlqTargets[0]).toMatch(/maintenancedlq/);
   });
 
-  it('resolves secret environment variables from streamvibe/<stage>/env/<NAME> at deploy, and plain ones from the stage config', async () => {
-    const { templates } = await synthStage('prod');
+  it('gives a secret setting to its readers as <NAME>_SECRET_ARN with GetSecretValue on that one secret, never its value; plain settings as values', async () => {
+    const { templates, stacks } = await synthStage('prod');
+    const secrets = stacks.secrets.environmentSecrets;
+    // The Secrets stack's output of the secret's Ref (its ARN).
+    const arnOf = (name: string) => ({ 'Fn::GetStackOutput': expect.objectContaining({
+      StackName: 'StreamVibe-prod-Secrets', OutputName: expect.stringContaining(`PublishOutputRef${stacks.secrets.resolve((secrets[name]!.node.defaultChild as CfnResource).logicalId)}`),
+    }) });
 
-    expect(lambda(templates, 'discovery-http').env.CLICK_HASH_SECRET).toBe('{{resolve:secretsmanager:streamvibe/prod/env/CLICK_HASH_SECRET:SecretString:::}}');
-    expect(lambda(templates, 'billing-http').env.STRIPE_WEBHOOK_SECRETS).toBe('{{resolve:secretsmanager:streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS:SecretString:::}}');
+    for (const [fn, setting] of [['discovery-http', 'CLICK_HASH_SECRET'], ['billing-http', 'STRIPE_WEBHOOK_SECRETS']] as const) {
+      const { env, statements } = lambda(templates, fn);
+      expect(env[setting], fn).toBeUndefined();
+      expect(env[`${setting}_SECRET_ARN`], fn).toEqual(arnOf(setting));
+      const reads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+      expect(reads, fn).toEqual([expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: arnOf(setting) })]);
+    }
+    const lambdaConfigs = Object.values(templates).flatMap((t) => Object.values(t.findResources('AWS::Lambda::Function')));
+    expect(JSON.stringify(lambdaConfigs)).not.toMatch(/\{\{resolve:secretsmanager/);
     expect(lambda(templates, 'discovery-http').env.PUBLIC_SITE_URL).toBe('https://streamvibe.app');
+    expect(Object.keys(secrets).sort()).toEqual(['CLICK_HASH_SECRET', 'STRIPE_WEBHOOK_SECRETS']);
+    templates['StreamVibe-prod-Secrets']!.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS' });
   });
 
   it('refuses to synthesize a Lambda that reads a variable the stage config has no value for, naming both', async () => {
@@ -85,7 +102,7 @@ describe('AppFunction: least privilege and environment from the feature', () => 
   it('refuses a worker whose queue\'s visibility timeout is under 6× its timeout (SQS would redeliver running jobs)', async () => {
     const slowWorker: FunctionSpec = {
       name: 'slow-worker', feature: 'probe', entry: 'functions/jobs/worker-maintenance.ts', description: 'too slow for its queue',
-      trigger: { kind: 'queue', queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0 },
+      trigger: { kind: 'queue', queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 2 },
       timeoutSeconds: queues.seo.visibilityTimeoutSeconds / 6 + 1, memoryMb: 256, sendsTo: ['seo'],
     };
 

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageConfig } from '../../infra/config.ts';
 import { JWT_AUTH_MODES } from '../../infra/stacks/api-stack.ts';
 import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
 import { scheduleInput } from '../../functions/_shared/task.ts';
@@ -22,6 +23,8 @@ const NON_MANIFEST_FUNCTIONS: Record<string, string> = {
 };
 
 const STAGE = 'dev';
+/** Settings the stage config keeps in Secrets Manager: functions get `<NAME>_SECRET_ARN`, not the value. */
+const SECRET_SETTINGS = Object.entries(stageConfig(STAGE).functionEnvironment).filter(([, s]) => 'secret' in s).map(([n]) => n);
 let templates: Record<string, Template>;
 let all: { stack: string; id: string; resource: Resource }[];
 const resources = (stack: string): Resources => templates[`StreamVibe-${STAGE}-${stack}`]!.toJSON().Resources as Resources;
@@ -67,7 +70,8 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
       expect(queueKeys('JOB_QUEUE_URLS'), spec.name).toEqual([...(spec.sendsTo ?? [])].sort());
       expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []);
       expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
-        .toEqual([...(spec.env ?? []), ...(spec.secrets?.includes('oauth') ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
+        .toEqual([...(spec.env ?? []).map((n) => (SECRET_SETTINGS.includes(n) ? `${n}_SECRET_ARN` : n)),
+          ...(spec.secrets?.includes('oauth') ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
     }
   });
 
@@ -119,7 +123,8 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     const sqs = Object.entries(jobs).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
     const withRedrive = sqs.filter(([, r]) => r.Properties?.RedrivePolicy);
     expect(withRedrive).toHaveLength(Object.keys(queues).length);
-    expect(sqs).toHaveLength(2 * Object.keys(queues).length);
+    // Plus the schedules' dead-letter queue (EventBridge Scheduler's, see operations.test.ts).
+    expect(sqs).toHaveLength(2 * Object.keys(queues).length + 1);
     for (const [name, spec] of Object.entries(queues)) {
       const [, queue] = withRedrive.find(([id]) => id.startsWith(`${name}queue`))!;
       const dlqId = queue.Properties!.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
@@ -236,12 +241,15 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
-  it('holds each feature to what it uses: discovery sends to no queue and reads no secret, only enqueueing features send, only a queue\'s owner receives', () => {
+  it('holds each feature to what it uses: discovery sends to no queue and reads one secret (its click-hash key), only enqueueing features send, only a queue\'s owner receives', () => {
     const discovery = functions.filter((f) => f.feature === 'discovery');
     expect(discovery.length).toBeGreaterThan(0);
     for (const fn of discovery) {
-      const actions = policyStatementsOf(functionId(fn.name)).flatMap((s) => [s.Action].flat() as string[]);
-      expect(actions.filter((a) => a.startsWith('sqs:') || a.startsWith('secretsmanager:') || a.startsWith('kms:')), fn.name).toEqual([]);
+      const statements = policyStatementsOf(functionId(fn.name));
+      const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
+      expect(actions.filter((a) => a.startsWith('sqs:') || a.startsWith('secretsmanager:') || a.startsWith('kms:')), fn.name).toEqual(['secretsmanager:GetSecretValue']);
+      const read = statements.find((s) => s.Action === 'secretsmanager:GetSecretValue');
+      expect(JSON.stringify(read.Resource), fn.name).toMatch(/EnvCLICKHASHSECRET/);
     }
     const senders = functions.filter((f) => sqsTargets(f.name, 'sqs:SendMessage').some((t) => /queue/.test(t))).map((f) => f.feature);
     expect([...new Set(senders)].sort()).toEqual(features.filter((f) => f.uses?.sendsTo?.length).map((f) => f.name).sort());
@@ -272,7 +280,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     const alarms = Object.values(resources('Monitoring')).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     const metricOf = (a: Resource) => a.Properties!.MetricName ?? a.Properties!.Metrics?.[0]?.MetricStat?.Metric?.MetricName;
     const count = (metric: string) => alarms.filter((a) => metricOf(a) === metric).length;
-    expect(count('ApproximateNumberOfMessagesVisible')).toBe(Object.keys(queues).length);
+    expect(count('ApproximateNumberOfMessagesVisible')).toBe(Object.keys(queues).length + 1);
     expect(count('Errors')).toBe(functions.length);
     expect(count('Throttles')).toBe(functions.length);
     expect(count('5xx')).toBe(1);

@@ -3,11 +3,11 @@
  * validation off, and cdk.json's feature flags passed in (a `new App()` outside the CLI does not read cdk.json).
  */
 import { readFileSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadMigrations, type Migration } from '../../db/migrate.ts';
 import { stageConfig, type Stage, type StageConfig } from '../../infra/config.ts';
+import { checkWithCdkNag } from '../../infra/nag.ts';
 import { createStreamVibe, type StreamVibeProps } from '../../infra/streamvibe.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
@@ -34,7 +34,7 @@ export interface SynthOptions extends Partial<Omit<StreamVibeProps, 'config'>> {
 /** Builds the whole app for a stage in a fresh App; returns the App and the stacks. */
 export async function buildStage(stage: Stage, options: SynthOptions = {}) {
   const app = new App({ context: testContext(stage), builtinCloudFormationValidation: false, outdir: options.outdir });
-  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag) checkWithCdkNag(app);
   const config = stageConfig(stage);
   options.configure?.(config);
   const { configure: _configure, nag: _nag, outdir: _outdir, ...props } = options;

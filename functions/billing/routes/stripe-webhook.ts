@@ -1,18 +1,19 @@
 import * as z from 'zod/mini';
 import { asService, db } from '../../_shared/db.ts';
-import { once, readEnv } from '../../_shared/env.ts';
 import { BadRequestError } from '../../_shared/errors.ts';
 import { logger } from '../../_shared/logger.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { nulPath } from '../../_shared/schemas.ts';
+import { secretSetting } from '../../_shared/secrets.ts';
 import { processLoggedEvent } from '../process.ts';
 import { StripeEvent, StripeSignatureHeaders, verifyStripeEvent } from '../signature.ts';
 
-/** STRIPE_WEBHOOK_SECRETS: the endpoint's signing secrets, comma-separated while a secret is being rolled. */
-export const webhookSecrets = once(() => readEnv({
-  STRIPE_WEBHOOK_SECRETS: z.pipe(z.string().check(z.regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated')),
-    z.transform((s) => s.split(','))),
-}).STRIPE_WEBHOOK_SECRETS);
+/**
+ * STRIPE_WEBHOOK_SECRETS (Secrets Manager, named by STRIPE_WEBHOOK_SECRETS_SECRET_ARN): the endpoint's signing
+ * secrets, comma-separated while a secret is being rolled.
+ */
+export const webhookSecrets = secretSetting('STRIPE_WEBHOOK_SECRETS',
+  z.pipe(z.string().check(z.regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated')), z.transform((s) => s.split(','))));
 
 const StripeWebhookResponse = z.object({ received: z.literal(true), duplicate: z.boolean(), status: z.string() });
 
@@ -22,7 +23,7 @@ export const stripeWebhookRoute = defineRoute({
   headers: StripeSignatureHeaders, signedBody: StripeEvent,
   summary: 'Stripe events (signature-verified, idempotent on the event id): subscriptions set the tier and quota cycle',
 }, async ({ rawBody, headers }) => {
-  const event = verifyStripeEvent(rawBody, headers['stripe-signature'], webhookSecrets());
+  const event = verifyStripeEvent(rawBody, headers['stripe-signature'], await webhookSecrets());
   // jsonb cannot store NUL: logging the event would fail on every retry Stripe makes, so it is refused, once, here.
   const nulAt = nulPath(event);
   if (nulAt !== undefined) {

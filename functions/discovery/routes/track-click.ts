@@ -10,6 +10,6 @@ export const TrackClickBody = z.strictObject({ content_id: uuid });
 
 export const trackClickRoute = defineRoute({ method: 'POST', path: '/track-click', auth: 'public', tags, response: ClickResponse,
   summary: 'Count a click on an item (once per visitor per item per hour)', body: TrackClickBody },
-({ body, sourceIp, userAgent, headers }) => trackClick(db(), {
-  contentId: body.content_id, visitorHash: visitorHash(clickHashSecret(), sourceIp, userAgent), referrer: headers.referer, userAgent,
+async ({ body, sourceIp, userAgent, headers }) => trackClick(db(), {
+  contentId: body.content_id, visitorHash: visitorHash(await clickHashSecret(), sourceIp, userAgent), referrer: headers.referer, userAgent,
 }));
