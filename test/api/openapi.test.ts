@@ -33,6 +33,20 @@ describe('the OpenAPI document', () => {
     expect(limit?.schema.maximum).toBe(50);
   });
 
+  it('documents the original API’s parameter names beside ours: query (= q) and sort_by (= sort)', () => {
+    const params = (path: string) => Object.fromEntries(((openApiDocument(functions).paths[path]!.get as { parameters: { name: string; required: boolean;
+      schema: { description?: string; enum?: string[] } }[] }).parameters).map((p) => [p.name, p]));
+    for (const path of ['/search-content', '/search-creators']) {
+      const { q, query } = params(path);
+      expect([q?.required, query?.required], path).toEqual([false, false]);
+      expect(query?.schema.description, path).toMatch(/same as q/);
+      expect(q?.schema.description, path).toMatch(/q or query/);
+    }
+    const { sort, sort_by } = params('/browse-content');
+    expect(sort_by?.schema.enum).toEqual(sort?.schema.enum);
+    expect(sort_by?.schema.description).toMatch(/same as sort/);
+  });
+
   it('is served at /openapi.json and browsable at /docs (offline: Swagger UI from npm)', async () => {
     const doc = await api.request('GET', '/openapi.json');
     expect(doc.status).toBe(200);
