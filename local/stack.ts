@@ -36,8 +36,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   process.env.DB_POOL_MAX ??= '10';
   // The local webhook signing secret; sign test events with it (functions/billing/signature.ts signStripePayload).
   process.env.STRIPE_WEBHOOK_SECRETS ??= LOCAL_STRIPE_WEBHOOK_SECRET;
-  // Discovery: the public site that sitemaps and canonical URLs point at, and the local key of click visitor hashes.
-  process.env.PUBLIC_SITE_URL ??= 'http://localhost:3000';
+  // Discovery: the local key of click visitor hashes (the public site's URL is set below, once the port is known).
   process.env.CLICK_HASH_SECRET ??= 'local-only-click-hash-secret-never-deployed';
   // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
   const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
@@ -51,6 +50,9 @@ export async function startLocalStack(options: LocalStackOptions) {
   const gateway = await startGateway({
     port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes()],
   });
+  // The public site that sitemaps, robots.txt and canonical URLs point at: locally, this gateway on its actual port
+  // (PORT, or the one the OS picked). Handlers read it at their cold start, on their first request.
+  process.env.PUBLIC_SITE_URL ??= gateway.url;
   const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds, concurrency: options.pollerConcurrency });
   const scheduler = startScheduler(scheduledFunctions(), { autoStart: options.schedules !== 'manual', log: (l) => process.stderr.write(`${l}\n`) });
   return {
