@@ -129,7 +129,11 @@ async function main(): Promise<void> {
   // without passing it on, and we are left orphaned (re-parented) with every port held. So a change of parent is a
   // stop too. (package.json starts us as `node --import tsx`, not through tsx's CLI, so our parent is that shell.)
   const parentPid = process.ppid;
-  setInterval(() => { if (process.ppid !== parentPid) stop('the process that started npm start exited'); }, PARENT_CHECK_INTERVAL_MS).unref();
+  const parentCheck = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(parentCheck); // once: a second stop() a second later would force the exit mid-stop
+    stop('the process that started npm start exited');
+  }, PARENT_CHECK_INTERVAL_MS).unref();
 
   try {
     const options: StackOptions = { reset: values.reset };
