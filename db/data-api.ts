@@ -3,8 +3,8 @@ import {
   type BeginTransactionCommandOutput, type CommitTransactionCommandOutput, type ExecuteStatementCommandOutput,
   type RollbackTransactionCommandOutput, type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import type { MigrationDatabase, SqlExecutor } from './migrate.ts';
-import { splitStatements, toNamedParameters } from './sql-statements.ts';
+import type { Migration, MigrationDatabase, SqlExecutor } from './migrate.ts';
+import { splitStatements, toNamedParameters, UnsupportedSqlError } from './sql-statements.ts';
 
 /** The four RDS Data API calls the adapter makes: `RDSDataClient` satisfies it, and so does the test's fake. */
 export interface DataApiClient {
@@ -24,17 +24,19 @@ export interface DataApiTarget {
 /**
  * The migration port over the RDS Data API: a transaction is BeginTransaction … CommitTransaction (or
  * RollbackTransaction when the work throws). The Data API runs one statement per ExecuteStatement, so a script
- * is split into its statements and sent one by one, in order, inside the transaction; positional parameters
- * become named ones. Rows come back as JSON objects keyed by column name, like postgres.js rows.
+ * is split into its statements and sent one by one, in order, inside the transaction, without parameters;
+ * positional parameters of a single statement become named ones. Rows come back as JSON objects keyed by column name, like postgres.js rows.
  */
 export function dataApiMigrationDatabase(client: DataApiClient, target: DataApiTarget): MigrationDatabase {
   const { resourceArn, secretArn, database } = target;
   return {
     async transaction(work) {
       const { transactionId } = await client.send(new BeginTransactionCommand({ resourceArn, secretArn, database }));
-      const execute = async (sql: string, parameters: SqlParameter[] = []) => {
+      // A statement without values is sent without `parameters`, so that no `:name` in it (a URL or
+      // `[[:alpha:]]` in a literal, `discovery:category_counts` in a function body) is taken for a placeholder.
+      const execute = async (sql: string, parameters?: SqlParameter[]) => {
         const output = await client.send(new ExecuteStatementCommand({
-          resourceArn, secretArn, database, transactionId, sql, parameters, formatRecordsAs: 'JSON',
+          resourceArn, secretArn, database, transactionId, sql, ...(parameters ? { parameters } : {}), formatRecordsAs: 'JSON',
         }));
         return output.formattedRecords ? JSON.parse(output.formattedRecords) as Record<string, unknown>[] : [];
       };
@@ -55,6 +57,21 @@ export function dataApiMigrationDatabase(client: DataApiClient, target: DataApiT
       }
     },
   };
+}
+
+/**
+ * Refuses, before anything runs, a migration the adapter could not send statement by statement (COPY … FROM
+ * STDIN, a multi-action rule, a psql meta-command, …), naming the file and the statement.
+ */
+export function assertSendableOverDataApi(migrations: Migration[]): void {
+  for (const migration of migrations) {
+    try {
+      splitStatements(migration.sql);
+    } catch (error) {
+      if (!(error instanceof UnsupportedSqlError)) throw error;
+      throw new UnsupportedSqlError(`${migration.name}.sql cannot be sent over the RDS Data API: ${error.message}`, { cause: error });
+    }
+  }
 }
 
 /** A JavaScript value as a Data API parameter; strings are sent as strings, and the SQL casts where it needs a type. */

@@ -58,6 +58,30 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   }));
 }
 
+/** One value that changes when any migration file is added, removed or edited (the deploy's custom resource property). */
+export const migrationsFingerprint = (migrations: Migration[]) =>
+  createHash('sha256').update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n')).digest('hex');
+
+export interface LedgerStatus {
+  /** Files not in the ledger yet. */
+  pending: string[];
+  /** Ledger rows with no file: the database is ahead of these files (or they were removed). */
+  unknown: string[];
+}
+
+/** Compares the files with the ledger, reading only (no lock, no DDL): what a run would apply, and what it would not know. */
+export async function ledgerStatus(db: MigrationDatabase, migrations: Migration[]): Promise<LedgerStatus> {
+  const names = await db.transaction(async (exec) => {
+    const [found] = await exec("SELECT to_regclass('meta.migrations') IS NOT NULL AS present");
+    return found?.present ? (await exec('SELECT name FROM meta.migrations')).map((row) => String(row.name)) : [];
+  });
+  const files = new Set(migrations.map((m) => m.name));
+  return {
+    pending: migrations.map((m) => m.name).filter((name) => !names.includes(name)),
+    unknown: names.filter((name) => !files.has(name)).sort(),
+  };
+}
+
 export interface MigrateResult {
   applied: string[];
   skipped: string[];

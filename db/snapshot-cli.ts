@@ -2,13 +2,12 @@
  * `npm run db:snapshot`: applies db/migrations to a fresh, throwaway embedded PostgreSQL (or to DATABASE_URL, as
  * given: point it at an empty database) and writes the schema to db/schema.sql.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import postgres from 'postgres';
 import { bootstrapDatabase, migrateDatabase, quiet } from './bootstrap.ts';
 import { SCHEMA_SNAPSHOT_PATH, snapshotSchema } from './snapshot.ts';
-import { findFreePort, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
+import { findFreePort, makeClusterTempDir, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
 
 async function snapshotOf(url: string): Promise<string> {
   await migrateDatabase(url);
@@ -21,7 +20,7 @@ async function snapshotOf(url: string): Promise<string> {
 }
 
 async function snapshotOfFreshCluster(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'sv-snapshot-'));
+  const dir = await makeClusterTempDir('sv-snapshot-');
   try {
     const cluster = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await findFreePort(), persistent: false });
     try {

@@ -18,45 +18,52 @@ const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
 
 /** Splits SQL text into code and the literal / comment segments that code must not be searched in. */
 export function lex(sql: string): Segment[] {
-  const segments: Segment[] = [];
+  return [...segmentsOf(sql)];
+}
+
+/**
+ * The segments one by one, so that a caller refusing a statement (splitStatements) does so before the lexer
+ * reaches what follows it (the data lines of a `COPY … FROM STDIN`, which are not SQL).
+ */
+function* segmentsOf(sql: string): Generator<Segment> {
   let code = '';
   let i = 0;
-  const flush = () => {
-    if (code) segments.push({ kind: 'code', text: code });
+  function* take(kind: SegmentKind, end: number): Generator<Segment> {
+    if (code) yield { kind: 'code', text: code };
     code = '';
-  };
-  const take = (kind: SegmentKind, end: number) => {
-    flush();
-    segments.push({ kind, text: sql.slice(i, end) });
+    yield { kind, text: sql.slice(i, end) };
     i = end;
-  };
+  }
   while (i < sql.length) {
     const c = sql[i]!;
     const next = sql[i + 1];
     const previous = i > 0 ? sql[i - 1]! : '';
     if (c === '-' && next === '-') {
       const end = sql.indexOf('\n', i);
-      take('comment', end === -1 ? sql.length : end);
+      yield* take('comment', end === -1 ? sql.length : end);
     } else if (c === '/' && next === '*') {
-      take('comment', blockCommentEnd(sql, i));
+      yield* take('comment', blockCommentEnd(sql, i));
     } else if (c === "'") {
       // E'…' (preceded by a lone E, not the end of a longer word) takes backslash escapes.
       const escapes = /[eE]/.test(previous) && !IDENT_CHAR.test(sql[i - 2] ?? '');
-      take('string', quotedEnd(sql, i, "'", escapes));
+      yield* take('string', quotedEnd(sql, i, "'", escapes));
     } else if (c === '"') {
-      take('identifier', quotedEnd(sql, i, '"', false));
+      yield* take('identifier', quotedEnd(sql, i, '"', false));
     } else if (c === '$' && !IDENT_CHAR.test(previous) && DOLLAR_TAG.test(sql.slice(i, i + 256))) {
       const tag = DOLLAR_TAG.exec(sql.slice(i, i + 256))![0];
       const close = sql.indexOf(tag, i + tag.length);
       if (close === -1) throw new UnsupportedSqlError(`unterminated dollar-quoted string ${tag} at offset ${i}`);
-      take('dollar', close + tag.length);
+      yield* take('dollar', close + tag.length);
     } else {
       code += c;
       i += 1;
+      if (c === ';') { // a statement's end: hand it over before lexing further
+        yield { kind: 'code', text: code };
+        code = '';
+      }
     }
   }
-  flush();
-  return segments;
+  if (code) yield { kind: 'code', text: code };
 }
 
 function blockCommentEnd(sql: string, start: number): number {
@@ -87,32 +94,58 @@ function quotedEnd(sql: string, start: number, quote: string, backslashEscapes: 
 
 /**
  * The statements of a script, in order, each without its terminating `;` and trimmed, comments inside kept.
- * Parts that hold only whitespace and comments are dropped. SQL-standard `BEGIN ATOMIC` bodies (whose inner `;`
- * do not end the statement) are refused: write the function body dollar-quoted.
+ * Parts that hold only whitespace and comments are dropped. What cannot be sent one statement per call is refused
+ * with the statement's number and beginning: SQL-standard `BEGIN ATOMIC` bodies (write the body dollar-quoted),
+ * a `;` inside parentheses (a multi-action `CREATE RULE … DO (…; …)`), `COPY … FROM STDIN` / `TO STDOUT` (no
+ * client streams the data) and psql meta-commands (`\i`, `\set`, …: a backslash outside any literal is not SQL).
  */
 export function splitStatements(sql: string): string[] {
   const statements: string[] = [];
   let current: Segment[] = [];
+  let depth = 0;
+  const text = () => current.map((s) => s.text).join('').trim();
+  const refuse = (why: string) => {
+    const start = text().replace(/\s+/g, ' ').slice(0, 80);
+    const quoted = start ? ` ("${start}${start.length === 80 ? '…' : ''}")` : '';
+    throw new UnsupportedSqlError(`statement ${statements.length + 1}${quoted}: ${why}`);
+  };
   const finish = () => {
     if (current.some((s) => s.kind !== 'comment' && s.text.trim() !== '')) {
-      const text = current.map((s) => s.text).join('').trim();
-      if (/\bBEGIN\s+ATOMIC\b/i.test(current.filter((s) => s.kind === 'code').map((s) => s.text).join(' '))) {
-        throw new UnsupportedSqlError(`BEGIN ATOMIC bodies cannot be split into statements: ${text.slice(0, 80)}…`);
+      const code = current.filter((s) => s.kind === 'code').map((s) => s.text).join(' ');
+      if (/\bBEGIN\s+ATOMIC\b/i.test(code)) refuse('a BEGIN ATOMIC body cannot be split into statements; write the function body dollar-quoted');
+      if (/^\s*COPY\b[\s\S]*\b(FROM\s+STDIN|TO\s+STDOUT)\b/i.test(code)) {
+        refuse('COPY … FROM STDIN / TO STDOUT needs a client streaming the data, which a statement-per-call API is not; use INSERT … VALUES or COPY from a file the server reads');
       }
-      statements.push(text);
+      statements.push(text());
     }
     current = [];
+    depth = 0;
   };
-  for (const segment of lex(sql)) {
+  for (const segment of segmentsOf(sql)) {
     if (segment.kind !== 'code') {
       current.push(segment);
       continue;
     }
-    const parts = segment.text.split(';');
-    parts.forEach((part, index) => {
-      if (index > 0) finish();
-      if (part) current.push({ kind: 'code', text: part });
-    });
+    let part = '';
+    for (let i = 0; i < segment.text.length; i += 1) {
+      const c = segment.text[i]!;
+      if (c === '\\') {
+        current.push({ kind: 'code', text: part });
+        const line = segment.text.slice(i).split('\n', 1)[0]!.trim();
+        refuse(`"${line}" is a psql meta-command (a backslash outside any literal is not SQL): only psql runs it; write it as SQL`);
+      }
+      if (c === '(') depth += 1;
+      else if (c === ')') depth -= 1;
+      else if (c === ';') {
+        current.push({ kind: 'code', text: part });
+        part = '';
+        if (depth > 0) refuse('a ";" inside parentheses (a multi-action CREATE RULE … DO (…; …)) would be split mid-statement; write one rule per action, or a trigger');
+        finish();
+        continue;
+      }
+      part += c;
+    }
+    if (part) current.push({ kind: 'code', text: part });
   }
   finish();
   return statements;

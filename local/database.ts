@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { APP_ROLE, OWNER_ROLE } from '../db/roles.ts';
 import { bootstrapDatabase, connectionUrl, migrateDatabase } from '../db/bootstrap.ts';
-import { assertPortFree, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { assertPortFree, removeClusterData, startEmbeddedPostgres } from './embedded-postgres.ts';
 
 /** Where the local stack keeps what survives restarts (LOCAL_STATE_DIR, default .local/); `npm start -- --reset` wipes it. */
 export const LOCAL_STATE_DIR = process.env.LOCAL_STATE_DIR || '.local';
@@ -19,7 +18,7 @@ export const LOCAL_OWNER_URL = `postgres://${OWNER_ROLE}:${LOCAL_OWNER_PASSWORD}
 export async function startLocalDatabase(options: { reset?: boolean } = {}) {
   await assertPortFree(LOCAL_PG_PORT, 'Is `npm start` already running? Use the owner URL it printed as DATABASE_URL, ' +
     'stop it, or set LOCAL_PG_PORT to another port.');
-  if (options.reset) await rm(LOCAL_DATA_DIR, { recursive: true, force: true });
+  if (options.reset) await removeClusterData(LOCAL_DATA_DIR);
   const cluster = await startEmbeddedPostgres({ dataDir: LOCAL_DATA_DIR, port: LOCAL_PG_PORT });
   const ownerUrl = await bootstrapDatabase(cluster.superuserUrl, LOCAL_DATABASE, LOCAL_OWNER_PASSWORD);
   const migrations = await migrateDatabase(ownerUrl, LOCAL_APP_PASSWORD);

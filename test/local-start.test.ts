@@ -3,12 +3,11 @@
  * `kill $!`), which is npm's, not the stack's. Spawns the real `npm start` on free ports with its own state directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertPortFree, findFreePort } from '../local/embedded-postgres.ts';
+import { assertPortFree, findFreePort, makeClusterTempDir } from '../local/embedded-postgres.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const READY_TIMEOUT_MS = 90_000;
@@ -54,7 +53,7 @@ afterEach(async () => {
 });
 
 async function freshSetup() {
-  const stateDir = await mkdtemp(join(tmpdir(), 'sv-start-'));
+  const stateDir = await makeClusterTempDir('sv-start-');  // PostgreSQL (as the OS user postgres, when root) may enter it
   cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
   const ports = { api: await findFreePort(), sqs: await findFreePort(), pg: await findFreePort() };
   const env = { PORT: String(ports.api), LOCAL_SQS_PORT: String(ports.sqs), LOCAL_PG_PORT: String(ports.pg), LOCAL_STATE_DIR: stateDir };

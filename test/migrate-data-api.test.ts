@@ -1,126 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BeginTransactionCommand, CommitTransactionCommand, DatabaseErrorException, ExecuteStatementCommand,
-  RollbackTransactionCommand, type SqlParameter,
-} from '@aws-sdk/client-rds-data';
-import postgres, { type ReservedSql, type Sql } from 'postgres';
-import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { bootstrapDatabase, quiet } from '#db/bootstrap.ts';
-import { dataApiMigrationDatabase, type DataApiClient } from '#db/data-api.ts';
+import { BeginTransactionCommand, ExecuteStatementCommand, RollbackTransactionCommand, type SqlParameter } from '@aws-sdk/client-rds-data';
+import type { Sql } from 'postgres';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { assertSendableOverDataApi } from '#db/data-api.ts';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from '#db/migrate.ts';
 import { postgresMigrationDatabase } from '#db/postgres-adapter.ts';
 import { snapshotSchema } from '#db/snapshot.ts';
 import { lex, splitStatements, toNamedParameters, UnsupportedSqlError } from '#db/sql-statements.ts';
-import { TEST_OWNER_PASSWORD } from '#test/constants.ts';
+import { dataApi, emptyOwnedDatabase, FakeDataApi, TARGET } from '#test/fake-data-api.ts';
 import { applyMigrations, grantIamLoginSql } from '../infra/migrations/handler.ts';
 
-type Call =
-  | { command: 'BeginTransaction'; transactionId: string }
-  | { command: 'ExecuteStatement'; transactionId: string; sql: string; parameters: SqlParameter[] }
-  | { command: 'CommitTransaction' | 'RollbackTransaction'; transactionId: string };
-
-const TARGET = { resourceArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:streamvibe-test', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:master', database: 'streamvibe' };
-
-/**
- * A stand-in for the RDS Data API, backed by a real PostgreSQL connection per transaction. Like the service, it
- * runs one statement per ExecuteStatement (extended protocol: PostgreSQL itself rejects a second statement),
- * binds `:name` parameters with the types the service gives them (a string is varchar, a long is bigint) and
- * returns rows as JSON. Every call is recorded.
- */
-class FakeDataApi {
-  readonly calls: Call[] = [];
-  private readonly open = new Map<string, ReservedSql>();
-  constructor(private readonly sql: Sql) {}
-
-  async send(command: unknown): Promise<unknown> {
-    if (command instanceof BeginTransactionCommand) {
-      expect(command.input).toEqual(TARGET);
-      const connection = await this.sql.reserve();
-      await connection.unsafe('BEGIN');
-      const transactionId = randomUUID();
-      this.open.set(transactionId, connection);
-      this.calls.push({ command: 'BeginTransaction', transactionId });
-      return { transactionId, $metadata: {} };
-    }
-    if (command instanceof ExecuteStatementCommand) {
-      const { sql: text, parameters = [], transactionId } = command.input;
-      expect(command.input).toMatchObject({ resourceArn: TARGET.resourceArn, secretArn: TARGET.secretArn, database: TARGET.database, formatRecordsAs: 'JSON' });
-      this.calls.push({ command: 'ExecuteStatement', transactionId: transactionId!, sql: text!, parameters });
-      const connection = this.connection(transactionId);
-      const { text: positional, values } = this.bind(connection, text!, parameters);
-      try {
-        const rows = await connection.unsafe(positional, values as never[], { prepare: false, simple: false } as never);
-        return { formattedRecords: JSON.stringify([...rows]), $metadata: {} };
-      } catch (error) {
-        throw new DatabaseErrorException({ message: `ERROR: ${(error as Error).message}`, $metadata: {} });
-      }
-    }
-    if (command instanceof CommitTransactionCommand || command instanceof RollbackTransactionCommand) {
-      const commit = command instanceof CommitTransactionCommand;
-      const { transactionId } = command.input;
-      this.calls.push({ command: commit ? 'CommitTransaction' : 'RollbackTransaction', transactionId: transactionId! });
-      const connection = this.connection(transactionId);
-      this.open.delete(transactionId!);
-      try {
-        await connection.unsafe(commit ? 'COMMIT' : 'ROLLBACK');
-      } finally {
-        connection.release();
-      }
-      return { transactionStatus: commit ? 'Transaction Committed' : 'Rollback Complete', $metadata: {} };
-    }
-    throw new Error(`the Data API fake does not implement ${(command as object).constructor.name}`);
-  }
-
-  /** The statements sent, in order, with the transaction each ran in. */
-  statements() {
-    return this.calls.filter((c): c is Extract<Call, { command: 'ExecuteStatement' }> => c.command === 'ExecuteStatement');
-  }
-
-  private connection(transactionId: string | undefined): ReservedSql {
-    const connection = transactionId ? this.open.get(transactionId) : undefined;
-    if (!connection) throw new Error(`unknown transaction ${transactionId}`);
-    return connection;
-  }
-
-  /** `:name` outside literals and comments becomes `$n`, bound with the type the Data API gives the value. */
-  private bind(connection: ReservedSql, text: string, parameters: SqlParameter[]) {
-    if (parameters.length === 0) return { text, values: [] };
-    const values: unknown[] = [];
-    const positional = lex(text).map((segment) => (segment.kind !== 'code' ? segment.text
-      : segment.text.replace(/(?<!:):([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
-        const parameter = parameters.find((p) => p.name === name);
-        if (!parameter) throw new Error(`no value for :${name}`);
-        const v = parameter.value!;
-        values.push(v.isNull ? null
-          : v.stringValue !== undefined ? connection.typed(v.stringValue, parameter.typeHint === 'JSON' ? 114 : 1043)
-            : v.longValue !== undefined ? connection.typed(String(v.longValue), 20)
-              : v.booleanValue !== undefined ? connection.typed(v.booleanValue, 16)
-                : connection.typed(v.doubleValue, 701));
-        return `$${values.length}`;
-      }))).join('');
-    return { text: positional, values };
-  }
-}
-
-/** A new, empty database owned by the Aurora-like owner role; dropped after the test unless it failed. */
-async function emptyOwnedDatabase(label: string): Promise<Sql> {
-  const name = `mig_${label}_${randomUUID().slice(0, 8)}`;
-  const url = await bootstrapDatabase(inject('superuserUrl'), name, TEST_OWNER_PASSWORD);
-  const sql = postgres(url, { max: 6, ...quiet });
-  onTestFinished(async ({ task }) => {
-    await sql.end({ timeout: 5 });
-    if (task.result?.state === 'fail') return console.warn(`kept database ${name} of failed test "${task.name}"`);
-    const admin = postgres(inject('templateOwnerUrl'), { max: 1, ...quiet });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
-  return sql;
-}
-
-const dataApi = (fake: FakeDataApi) => dataApiMigrationDatabase(fake as unknown as DataApiClient, TARGET);
 const ledger = (sql: Sql) => sql`SELECT name, checksum FROM meta.migrations ORDER BY name`;
 
 describe('migrations over the RDS Data API (db/data-api.ts) against the embedded PostgreSQL', () => {
@@ -138,7 +29,7 @@ describe('migrations over the RDS Data API (db/data-api.ts) against the embedded
     // Each file: lock, ledger check, ledger row, then exactly the file's statements, in order, in one transaction.
     for (const migration of migrations) {
       const insert = fake.statements().findIndex((s) => s.sql.startsWith('INSERT INTO meta.migrations')
-        && s.parameters[0]?.value?.stringValue === migration.name);
+        && s.parameters?.[0]?.value?.stringValue === migration.name);
       const { transactionId } = fake.statements()[insert]!;
       const inTransaction = fake.statements().filter((s) => s.transactionId === transactionId).map((s) => s.sql);
       expect(inTransaction, migration.name).toEqual([
@@ -198,6 +89,29 @@ describe('migrations over the RDS Data API (db/data-api.ts) against the embedded
     expect(markers).toEqual({ fine: true, broken: false });
     expect(fake.calls.at(-1)!.command).toBe('RollbackTransaction');
     expect(fake.statements().some((s) => s.sql.includes('after_marker'))).toBe(false);
+  });
+
+  it('sends migration statements without parameters, so `:name` text in literals and function bodies (migrations 004, 007) reaches PostgreSQL unchanged', async () => {
+    const sql = await emptyOwnedDatabase('dataapi_colons');
+    const migrations = (await loadMigrations()).filter((m) => m.name < '008');
+    const colonText = /:publish|\[\[:alpha:\]\]|discovery:category_counts/;
+    const fake = new FakeDataApi(sql);
+
+    await migrate(dataApi(fake), migrations);
+
+    const withColons = fake.statements().filter((s) => colonText.test(s.sql));
+    // 004's Google endpoint URL in a string literal; 007's regex bracket class and cache key inside function bodies.
+    expect(new Set(withColons.flatMap((s) => s.sql.match(new RegExp(colonText, 'g'))!))).toEqual(new Set([':publish', '[[:alpha:]]', 'discovery:category_counts']));
+    for (const statement of withColons) expect(statement.parameters, statement.sql.slice(0, 60)).toBeUndefined();
+    const [google] = await sql`SELECT api_endpoint FROM public.search_engine WHERE slug = 'google'`;
+    expect(google!.api_endpoint).toBe('https://indexing.googleapis.com/v3/urlNotifications:publish');
+    const [alpha] = await sql`SELECT count(*)::int AS n FROM pg_proc WHERE prosrc LIKE ${'%[[:alpha:]]%'} AND prosrc LIKE ${'%^[%'}`;
+    expect(alpha!.n).toBeGreaterThan(0);
+    // The same statement with an empty parameter list would be at the service's mercy: the fake takes :publish for a placeholder.
+    const { transactionId } = await fake.send(new BeginTransactionCommand(TARGET)) as { transactionId: string };
+    await expect(fake.send(new ExecuteStatementCommand({ ...TARGET, transactionId, sql: withColons.find((s) => s.sql.includes(':publish'))!.sql, parameters: [], formatRecordsAs: 'JSON' })))
+      .rejects.toThrow(/no value for parameter :publish/);
+    await fake.send(new RollbackTransactionCommand({ ...TARGET, transactionId }));
   });
 
   it('runs the custom resource\'s steps (infra/migrations/handler.ts): migrations, then rds_iam for the app role where that role exists', async () => {
@@ -267,6 +181,29 @@ describe('splitStatements / toNamedParameters (db/sql-statements.ts) on tricky S
     expect(() => splitStatements("SELECT 'open")).toThrow(UnsupportedSqlError);
     expect(() => splitStatements('SELECT $$ open')).toThrow(UnsupportedSqlError);
     expect(() => splitStatements('/* open /* nested */')).toThrow(UnsupportedSqlError);
+  });
+
+  it('refuses what it cannot send one statement per call, naming the statement: COPY … FROM STDIN, multi-action rules, psql meta-commands', () => {
+    const copy = "CREATE TABLE t (a text);\nCOPY t (a) FROM STDIN;\nit's data, not SQL\n\\.\n";
+    const rule = 'CREATE RULE log_insert AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));';
+    const meta = 'CREATE TABLE x (id int);\n\\set ON_ERROR_STOP on\nCREATE TABLE y (id int);';
+
+    expect(() => splitStatements(copy)).toThrow(/^statement 2 \("COPY t \(a\) FROM STDIN"\): COPY … FROM STDIN/);
+    expect(() => splitStatements('COPY (SELECT 1) TO STDOUT')).toThrow(/statement 1 .*TO STDOUT/);
+    expect(() => splitStatements(rule)).toThrow(/^statement 1 \("CREATE RULE log_insert .*"\): a ";" inside parentheses \(a multi-action CREATE RULE/);
+    expect(() => splitStatements(meta)).toThrow(/^statement 2: "\\set ON_ERROR_STOP on" is a psql meta-command/);
+    expect(() => splitStatements('SELECT 1 \\gset')).toThrow(/"\\gset" is a psql meta-command/);
+    // What looks alike but is SQL still splits: one-action rules, backslashes and parentheses inside literals.
+    expect(splitStatements("CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING; SELECT E'\\\\', '(;', $$ \\copy ( $$; COPY t FROM '/tmp/f'"))
+      .toEqual(['CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING', "SELECT E'\\\\', '(;', $$ \\copy ( $$", "COPY t FROM '/tmp/f'"]);
+  });
+
+  it('refuses a migration it cannot send before anything runs, naming the file and the statement (assertSendableOverDataApi)', () => {
+    const file = (name: string, sql: string) => ({ name, sql, checksum: '' });
+
+    expect(() => assertSendableOverDataApi([file('001_fine', 'SELECT 1;'), file('002_copy', 'SELECT 1;\nCOPY t FROM STDIN;\n1\n\\.\n')]))
+      .toThrow(/^002_copy\.sql cannot be sent over the RDS Data API: statement 2 \("COPY t FROM STDIN"\)/);
+    expect(() => assertSendableOverDataApi([file('003_meta', '\\i other.sql\n')])).toThrow(/^003_meta\.sql .*statement 1: "\\i other\.sql" is a psql meta-command/);
   });
 
   it('names positional parameters outside literals and comments, leaving casts alone', () => {

@@ -51,7 +51,7 @@ export async function measureLayers(options: {
   const layers: [string, (limits: LoadLimits) => Promise<Measurement>][] = [
     ['SQL only (builder, readAsAnon)', (limits) => measure(() => readAsAnon(options.app, async (tx) => browseContentQuery(tx, { ...input, sort })), limits)],
     ['+ domain function (cards, cursor)', (limits) => measure(() => browseContent(options.app, input), limits)],
-    ['+ feature Lambda in-process (routeKey, middy, zod, JSON)', (limits) => measure(async () => {
+    ['+ feature Lambda in-process (router, middy, zod, JSON)', (limits) => measure(async () => {
       const result = await handler(getEvent('/browse-content', options.query), context());
       if (result.statusCode !== 200) throw new Error(`handler → ${result.statusCode} ${result.body?.slice(0, 200)}`);
     }, limits)],

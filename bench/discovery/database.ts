@@ -1,9 +1,8 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { APP_ROLE } from '../../db/roles.ts';
 import { bootstrapDatabase, connectionUrl, migrateDatabase } from '../../db/bootstrap.ts';
-import { findFreePort, startEmbeddedPostgres } from '../../local/embedded-postgres.ts';
+import { findFreePort, makeClusterTempDir, startEmbeddedPostgres } from '../../local/embedded-postgres.ts';
 
 export const BENCH_DATABASE = 'streamvibe_bench';
 const BENCH_OWNER_PASSWORD = 'bench_owner';
@@ -29,12 +28,11 @@ export async function startBenchDatabase(options: { superuserUrl?: string; dataD
   let stopCluster = async () => {};
   let description = `DATABASE_URL ${new URL(superuserUrl ?? 'postgres://x').host}`;
   if (!superuserUrl) {
-    const tempDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'sv-bench-'));
+    const tempDir = options.dataDir ? undefined : await makeClusterTempDir('sv-bench-');
     const dataDir = options.dataDir ? resolve(options.dataDir) : join(tempDir!, 'pg');
-    const reused = await stat(join(dataDir, 'PG_VERSION')).then(() => true, () => false);
     const cluster = await startEmbeddedPostgres({ dataDir, port: await findFreePort(), persistent: Boolean(options.dataDir) });
     superuserUrl = cluster.superuserUrl;
-    description = `embedded PostgreSQL, ${tempDir ? 'temp dir (deleted afterwards)' : `${dataDir} (${reused ? 'reused' : 'new'}, kept)`}`;
+    description = `embedded PostgreSQL, ${tempDir ? 'temp dir (deleted afterwards)' : `${cluster.dataDir} (${cluster.reused ? 'reused' : 'new'}, kept)`}`;
     stopCluster = async () => {
       await cluster.stop();
       if (tempDir) await rm(tempDir, { recursive: true, force: true });

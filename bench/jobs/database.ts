@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { APP_ROLE } from '../../db/roles.ts';
 import { bootstrapDatabase, connectionUrl, migrateDatabase, quiet } from '../../db/bootstrap.ts';
-import { findFreePort, startEmbeddedPostgres } from '../../local/embedded-postgres.ts';
+import { findFreePort, makeClusterTempDir, startEmbeddedPostgres } from '../../local/embedded-postgres.ts';
 
 const OWNER_PASSWORD = process.env.BENCH_OWNER_PASSWORD ?? 'bench_owner';
 const APP_PASSWORD = process.env.BENCH_APP_PASSWORD ?? 'bench_app';
@@ -32,7 +31,7 @@ export async function startBenchDatabase(serverUrl: string | undefined): Promise
   let description = `DATABASE_URL server ${new URL(serverUrl ?? 'postgres://x').host}`;
   const database = `sv_bench_jobs_${randomUUID().slice(0, 8)}`;
   if (!superuserUrl) {
-    const tempDir = await mkdtemp(join(tmpdir(), 'sv-bench-jobs-'));
+    const tempDir = await makeClusterTempDir('sv-bench-jobs-');
     const port = await findFreePort();
     const cluster = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port, persistent: false }).catch(async (error) => {
       await rm(tempDir, { recursive: true, force: true });

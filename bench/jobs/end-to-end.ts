@@ -64,7 +64,7 @@ export async function e2eRun(options: {
   const { enqueueJob } = await import('../../functions/jobs/enqueue.ts');
   const { sqsJobDispatcher } = await import('../../functions/jobs/dispatcher.ts');
   const { queueUrls, sqsClient } = await import('../../functions/_shared/queues.ts');
-  const dispatcher = sqsJobDispatcher(sqsClient(), queueUrls());
+  const dispatcher = sqsJobDispatcher(sqsClient, queueUrls());
   const ids: string[] = [];
   let next = 0;
   const t0 = performance.now();

@@ -2,7 +2,7 @@ import postgres, { type Sql } from 'postgres';
 import * as z from 'zod/mini';
 import { readEnv } from './env.ts';
 import { rdsIamToken } from './rds-iam-token.ts';
-import { coercedNumber, intParam } from './schemas.ts';
+import { intParam } from './schemas.ts';
 
 export { asAnon, asService, asUser, withCaller, type Caller } from '../../db/context.ts';
 
@@ -11,10 +11,15 @@ const readDbEnv = () => readEnv({
   DATABASE_URL: z.optional(z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'))),
   // One connection per Lambda container (RDS Proxy multiplexes); the local gateway runs every handler in one process.
   DB_POOL_MAX: z._default(intParam(1, 100), 1),
+  // Named prepared statements are session state: RDS Proxy pins the client connection to one database connection for
+  // as long as it lives. The CDK app sets false for every Lambda; without it, AWS (no DATABASE_URL) means false and
+  // a DATABASE_URL true. Measured cost of false on a hot discovery read: see bench/README.md (bench:prepare).
+  DB_PREPARE: z.optional(z.enum(['true', 'false'])),
 });
 
-const options = (max: number) => ({
+const options = (max: number, prepare: boolean) => ({
   max,
+  prepare,
   idle_timeout: 20,            // seconds: let a frozen Lambda's connection go before the proxy drops it
   max_lifetime: 60 * 30,       // seconds: recycle connections so credential rotation takes effect
   connect_timeout: 10,
@@ -30,7 +35,7 @@ const options = (max: number) => ({
 function iamAuthConnection() {
   const aws = readEnv({
     DB_HOST: z.string().check(z.minLength(1)),
-    DB_PORT: z._default(coercedNumber().check(z.int(), z.positive()), 5432),
+    DB_PORT: z._default(intParam(1, 65_535), 5432),
     DB_NAME: z.string().check(z.minLength(1)),
     DB_USER: z.string().check(z.minLength(1)),
     AWS_REGION: z.string().check(z.minLength(1)),
@@ -53,8 +58,9 @@ function iamAuthConnection() {
 
 function connect(): Sql {
   const env = readDbEnv();
-  return env.DATABASE_URL ? postgres(env.DATABASE_URL, options(env.DB_POOL_MAX))
-    : postgres({ ...options(env.DB_POOL_MAX), ...iamAuthConnection() });
+  const prepare = env.DB_PREPARE ? env.DB_PREPARE === 'true' : Boolean(env.DATABASE_URL);
+  return env.DATABASE_URL ? postgres(env.DATABASE_URL, options(env.DB_POOL_MAX, prepare))
+    : postgres({ ...options(env.DB_POOL_MAX, prepare), ...iamAuthConnection() });
 }
 
 let client: Sql | undefined;

@@ -28,8 +28,25 @@ export const PayloadTooLargeError = errorKind('PayloadTooLargeError', 413, 'payl
 export const UnsupportedMediaTypeError = errorKind('UnsupportedMediaTypeError', 415, 'unsupported_media_type');
 export const RateLimitedError = errorKind('RateLimitedError', 429, 'rate_limited');
 
-/** SQLSTATEs that mean the request, not the server, was wrong (raised by our functions and constraints). */
-const POSTGRES_CLIENT_ERRORS: Record<string, (message: string) => AppError> = {
+interface PostgresError {
+  code?: unknown;
+  routine?: unknown;
+  constraint_name?: unknown;
+}
+
+/**
+ * Constraints whose violation says which field of the request was wrong: a 400 naming it, never the constraint's text.
+ * (A foreign key such as users.primary_category → category.code is an unknown value, not a missing resource.)
+ */
+const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
+  users_primary_category_fkey: () => new ValidationError('Invalid request body', [{ path: 'primary_category', message: 'Unknown category' }]),
+};
+
+/**
+ * SQLSTATEs that mean the request, not the server, was wrong, each with the fixed message a client gets (PostgreSQL's
+ * own text, which can quote input and name constraints and types, goes to the log only).
+ */
+const SQLSTATE_ERRORS: Record<string, (message: string) => AppError> = {
   '22023': (m) => new BadRequestError(m),       // invalid_parameter_value (our functions' argument checks)
   '22P02': (m) => new BadRequestError(m),       // invalid_text_representation (e.g. a malformed uuid)
   '22001': (m) => new BadRequestError(m),       // string_data_right_truncation
@@ -43,10 +60,29 @@ const POSTGRES_CLIENT_ERRORS: Record<string, (message: string) => AppError> = {
   '55000': (m) => new ConflictError(m),         // object_not_in_prerequisite_state (e.g. a disabled job type)
 };
 
-/** Turns a PostgreSQL error we raise on purpose into the matching AppError; anything else stays a 5xx. */
+const FIXED_MESSAGES: Record<string, string> = {
+  '22023': 'A value is not allowed here',
+  '22P02': 'A value has the wrong format',
+  '22001': 'A value is too long',
+  '23514': 'A value is not allowed here',
+  '23502': 'A required value is missing',
+  '23503': 'Something the request refers to does not exist',
+  '23505': 'This already exists',
+  '23001': 'This is still in use',
+  'SV429': 'Too many requests',
+  '55000': 'This cannot be done in the current state',
+};
+
+/**
+ * Turns a PostgreSQL error the client caused into the matching AppError; anything else stays a 5xx. The message is
+ * ours: a RAISE in one of our functions (PL/pgSQL's exec_stmt_raise) was written for clients and passes; anything
+ * PostgreSQL itself says is replaced by the fixed message of its SQLSTATE, or by the field its constraint names.
+ */
 export function fromPostgresError(error: unknown): AppError | undefined {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !(code in POSTGRES_CLIENT_ERRORS)) return undefined;
-  const mapped = POSTGRES_CLIENT_ERRORS[code]!((error as Error).message);
+  const { code, routine, constraint_name: constraint } = (error ?? {}) as PostgresError;
+  if (typeof code !== 'string' || !(code in SQLSTATE_ERRORS)) return undefined;
+  const byConstraint = typeof constraint === 'string' ? CONSTRAINT_ERRORS[constraint] : undefined;
+  const ours = routine === 'exec_stmt_raise';
+  const mapped = byConstraint ? byConstraint() : SQLSTATE_ERRORS[code]!(ours ? (error as Error).message : FIXED_MESSAGES[code] ?? 'Invalid request');
   return Object.assign(mapped, { cause: error });
 }

@@ -1,54 +1,156 @@
 import * as z from 'zod/mini';
 import type { FunctionSpec } from '../manifest.ts';
-import { operationId, type RouteSpec } from './route.ts';
+import { cacheControl, operationId, type RouteSpec } from './route.ts';
 
-const ERROR_RESPONSES: Record<string, string> = {
-  '400': 'Invalid input', '401': 'Missing or invalid access token', '403': 'Not allowed', '404': 'Not found',
-  '409': 'Conflict', '413': 'Payload too large', '429': 'Quota exceeded or rate limited', '500': 'Server fault (no details)',
+/** Every tag a route may carry, with what it groups (a route with another tag fails the generator). */
+const TAGS: Record<string, string> = {
+  Account: 'The signed-in caller’s profile, settings, subscription, quotas and notifications',
+  Jobs: 'The signed-in caller’s background jobs: list, status, logs, counts and cancellation',
+  Admin: 'Maintenance for administrators (`admin` in the token’s `cognito:groups`)',
+  Billing: 'Stripe webhooks (signed with the endpoint’s secret, no bearer token)',
+  Discovery: 'The public discovery platform: browse, search, trending, creator and content pages, SEO, sitemap (cacheable)',
 };
 
 const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }),
 });
+/** What API Gateway itself answers with (its JWT authorizer, its payload limit, a crashed or timed-out integration). */
+const GatewayMessage = z.object({ message: z.string() });
 
-const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') =>
-  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const errorBody = { $ref: '#/components/schemas/Error' };
+const gatewayBody = { $ref: '#/components/schemas/GatewayMessage' };
+const ref = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+/** The error answers, once: operations refer to those that can happen to them. */
+const RESPONSES = {
+  BadRequest: { description: 'Invalid input (query, headers or body), named in `details`', ...json(errorBody) },
+  Unauthorized: {
+    description: 'No valid bearer token: API Gateway’s JWT authorizer answers, the function never runs',
+    headers: { 'WWW-Authenticate': { required: true, description: 'The bearer challenge', schema: { type: 'string', pattern: '^Bearer\\b' } } },
+    ...json(gatewayBody),
+  },
+  Forbidden: { description: 'Not allowed for the caller', ...json(errorBody) },
+  NotFound: { description: 'What the request refers to does not exist or is not visible to the caller', ...json(errorBody) },
+  Conflict: { description: 'Conflicts with the current state (already exists, still in use, not in a state that allows it)', ...json(errorBody) },
+  PayloadTooLarge: {
+    description: 'A body over 64 KB is refused by the function (the error body); over 10 MB by API Gateway (its message)',
+    ...json({ anyOf: [errorBody, gatewayBody] }),
+  },
+  UnsupportedMediaType: { description: 'The body is not `application/json`', ...json(errorBody) },
+  TooManyRequests: { description: 'Quota exceeded or rate limited', ...json(errorBody) },
+  InternalError: {
+    description: 'Server fault: the function’s error body (no details, the request id) or, if it crashed, API Gateway’s message',
+    ...json({ anyOf: [errorBody, gatewayBody] }),
+  },
+  ServiceUnavailable: { description: 'The function did not answer within its timeout (API Gateway’s message)', ...json(gatewayBody) },
+};
+
+const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted' };
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _, ...emitted } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  // Inlined into the document, `#/$defs/…` would point at the document's root: a schema that needs them must be split.
+  if ('$defs' in emitted) throw new Error('A route schema that emits $defs cannot be inlined into the OpenAPI document');
+  return emitted;
+}
+
+/** `stripe-signature` → `Stripe-Signature`: header names as their specifications spell them (HTTP ignores case). */
+const headerName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+
+/** The query and header parameters of a route, from the zod schemas of its input. */
+function parameters(route: RouteSpec) {
+  const fromSchema = (schema: z.ZodMiniType | undefined, where: 'query' | 'header') => {
+    if (!schema) return [];
+    const { properties = {}, required = [] } = jsonSchema(schema, 'input');
+    return Object.entries(properties).map(([name, { description, ...property }]) => ({
+      name: where === 'header' ? headerName(name) : name, in: where, required: required.includes(name),
+      ...(typeof description === 'string' ? { description } : {}), schema: property,
+    }));
+  };
+  return [...fromSchema(route.query, 'query'), ...fromSchema(route.headers, 'header')];
+}
+
+function requestBody(route: RouteSpec) {
+  const schema = route.body ?? route.signedBody;
+  if (!schema) return {};
+  const description = route.body ? 'JSON' : 'The raw JSON the signature covers (read as sent, verified, then parsed)';
+  return { requestBody: { required: true, description, ...json(jsonSchema(schema, 'input')) } };
+}
+
+/** What an operation can answer: its success, and the errors its auth mode and input make possible. */
+function responses(route: RouteSpec) {
+  const status = route.successStatus ?? 200;
+  const secured = route.auth === 'user' || route.auth === 'admin';
+  const hasBody = Boolean(route.body ?? route.signedBody);
+  const content = route.responseMediaType
+    ? { [route.responseMediaType]: { schema: { type: 'string' } } }
+    : { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } };
+  return {
+    [String(status)]: {
+      description: SUCCESS_DESCRIPTIONS[status] ?? 'Success',
+      headers: { 'Cache-Control': { required: true, schema: { type: 'string', const: cacheControl(route) } } },
+      content,
+    },
+    '400': ref('BadRequest'),
+    ...(secured ? { '401': ref('Unauthorized') } : {}),
+    '403': ref('Forbidden'),
+    '404': ref('NotFound'),
+    '409': ref('Conflict'),
+    ...(hasBody ? { '413': ref('PayloadTooLarge') } : {}),
+    ...(route.body ? { '415': ref('UnsupportedMediaType') } : {}),
+    '429': ref('TooManyRequests'),
+    '500': ref('InternalError'),
+    '503': ref('ServiceUnavailable'),
+  };
+}
+
+function operation(route: RouteSpec) {
+  for (const tag of route.tags) if (!(tag in TAGS)) throw new Error(`${route.method} ${route.path}: tag ${tag} is not declared in openapi.ts`);
+  const secured = route.auth === 'user' || route.auth === 'admin';
+  const description = {
+    public: 'Public: no token.', user: 'Needs a signed-in user’s bearer token.',
+    admin: 'Needs the bearer token of a user in the admin group (403 otherwise).',
+    webhook: 'No bearer token: the `Stripe-Signature` header authenticates the delivery.',
+  }[route.auth];
+  return {
+    operationId: operationId(route),
+    summary: route.summary,
+    description,
+    tags: route.tags,
+    security: secured ? [{ bearerAuth: [] }] : [],
+    parameters: parameters(route),
+    ...requestBody(route),
+    responses: responses(route),
+  };
+}
 
 /** The OpenAPI 3.1 document of every route of the features' HTTP Lambdas, generated from the zod schemas they validate with. */
 export function openApiDocument(functions: FunctionSpec[], serverUrl = '/') {
-  const paths: Record<string, Record<string, unknown>> = {};
+  const paths: Record<string, Record<string, ReturnType<typeof operation>>> = {};
   const routes = functions.flatMap((fn): readonly RouteSpec[] => (fn.trigger.kind === 'http' ? fn.trigger.routes : []));
-  for (const route of routes) {
-    const query = route.query ? jsonSchema(route.query, 'input') as { properties?: Record<string, unknown>; required?: string[] } : undefined;
-    const success = route.responseMediaType
-      ? { description: 'OK', content: { [route.responseMediaType]: { schema: { type: 'string' } } } }
-      : { description: 'OK', content: { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } } };
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
-      operationId: operationId(route),
-      summary: route.summary,
-      tags: route.tags,
-      ...(route.auth === 'user' || route.auth === 'admin' ? { security: [{ bearerAuth: [] }] } : { security: [] }),
-      ...(route.auth === 'admin' ? { description: 'Requires the admin group.' } : {}),
-      parameters: Object.entries(query?.properties ?? {}).map(([name, schema]) => ({
-        name, in: 'query', required: query?.required?.includes(name) ?? false, schema,
-      })),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
-      responses: {
-        [String(route.successStatus ?? 200)]: success,
-        ...Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [status, {
-          description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        }])),
-      },
-    };
-  }
+  for (const route of routes) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
   return {
     openapi: '3.1.0',
-    info: { title: 'StreamVibe API', version: '1.0.0', description: 'Creators connect their platforms, sync content, get AI tags and SEO, and are discovered.' },
-    servers: [{ url: serverUrl }],
+    info: {
+      title: 'StreamVibe API', version: '1.0.0',
+      description: 'Creators connect their platforms, sync content, get AI tags and SEO, and are discovered.',
+      license: { name: 'Proprietary (all rights reserved)', identifier: 'LicenseRef-StreamVibe-Proprietary' },
+    },
+    servers: [{ url: serverUrl, description: 'This deployment' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Error: jsonSchema(ErrorBody, 'output') },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
+          description: 'A Cognito ID or access token (`Authorization: Bearer …`), verified by API Gateway’s JWT authorizer',
+        },
+      },
+      schemas: { Error: jsonSchema(ErrorBody, 'output'), GatewayMessage: jsonSchema(GatewayMessage, 'output') },
+      responses: RESPONSES,
     },
   };
 }

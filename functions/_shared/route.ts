@@ -16,7 +16,15 @@ export interface RouteSpec {
   /** The OpenAPI operationId; default: the path without its slash, dots as dashes (`/sitemap.xml` → `sitemap-xml`). */
   operationId?: string;
   query?: z.ZodMiniType;
+  /** Request headers the route needs (keys in lower case, as API Gateway passes them); validated like the query. */
+  headers?: z.ZodMiniObject;
+  /** A JSON body: 415 for another media type, 400 when malformed or invalid; the handler gets it parsed. */
   body?: z.ZodMiniType;
+  /**
+   * A body the route's code reads raw, verifies (a signature over its bytes) and then parses with this schema itself (a
+   * webhook): documented as the request body, never parsed by the middleware.
+   */
+  signedBody?: z.ZodMiniType;
   /** The success body, for the OpenAPI document (handlers do not parse their output). */
   response?: z.ZodMiniType;
   /** Non-JSON responses (sitemap, robots) declare their media type. */
@@ -62,3 +70,10 @@ export const defineRoute = <R extends RouteSpec>(spec: R, handle: (request: Requ
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
 export const operationId = (route: RouteSpec) => route.operationId ?? route.path.slice(1).replace(/\./g, '-');
+
+/** The Cache-Control of a route's successful answers: its `cache` lifetimes on public routes, else never stored. */
+export function cacheControl(route: Pick<RouteSpec, 'auth' | 'cache'>): string {
+  if (route.auth !== 'public' || !route.cache) return 'private, no-store';
+  const { maxAgeSeconds, sMaxAgeSeconds } = route.cache;
+  return `public, max-age=${maxAgeSeconds}, s-maxage=${sMaxAgeSeconds}, stale-while-revalidate=${sMaxAgeSeconds * 2}`;
+}

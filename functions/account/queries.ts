@@ -2,7 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { asUser } from '../_shared/db.ts';
-import { decodeCursor, encodeCursor } from '../_shared/cursor.ts';
+import { makeCursor, readCursor } from '../_shared/cursor.ts';
 import { NotFoundError } from '../_shared/errors.ts';
 import type { UpdateMeBody } from './routes/me.ts';
 import type { MarkReadBody, NotificationsQuery } from './routes/notifications.ts';
@@ -10,6 +10,7 @@ import type { ProfileSetupBody } from './routes/profile-setup.ts';
 
 const SLUG_ATTEMPTS = 5;
 const UNREAD_COUNT_CAP = 1000;
+const NOTIFICATIONS_ORDERING = 'notifications';
 
 /** The caller's account: profile, settings, roles, effective tier and quota usage, in one round trip. */
 export async function findMe(tx: TransactionSql, email: string | undefined) {
@@ -73,16 +74,16 @@ export function updateMe(sql: Sql, claims: Claims, input: z.output<typeof Update
 }
 
 export function listNotifications(sql: Sql, claims: Claims, query: z.output<typeof NotificationsQuery>) {
-  const after = query.cursor ? decodeCursor(query.cursor, 2) : undefined;
+  const after = query.cursor ? readCursor(query.cursor, NOTIFICATIONS_ORDERING, ['timestamp', 'uuid']) : undefined;
   return asUser(sql, claims, async (tx) => {
     const rows = await tx`
       SELECT id, type, title, message, data, action_url, read_at, created_at,
-             -- the exact key for the cursor: a JS Date would drop the microseconds and skip rows
+             -- the exact key for the cursor: a JS Date would drop the microseconds and skip rows (so it goes back ::text too)
              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
       FROM notification
       WHERE user_id = auth.uid()
         ${query.unread_only ? tx`AND read_at IS NULL` : tx``}
-        ${after ? tx`AND (created_at, id) < (${String(after[0])}::text::timestamptz, ${String(after[1])}::uuid)` : tx``}
+        ${after ? tx`AND (created_at, id) < (${after[0]!}::text::timestamptz, ${after[1]!}::uuid)` : tx``}
       ORDER BY created_at DESC, id DESC
       LIMIT ${query.limit + 1}`;
     const [unread] = await tx`SELECT count(*)::int AS n FROM (SELECT 1 FROM notification WHERE user_id = auth.uid() AND read_at IS NULL LIMIT ${UNREAD_COUNT_CAP}) u`;
@@ -92,7 +93,7 @@ export function listNotifications(sql: Sql, claims: Claims, query: z.output<type
     return {
       items,
       unread_count: unread!.n,
-      page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore && last ? encodeCursor([last.cursor_at, last.id]) : null },
+      page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore && last ? makeCursor(NOTIFICATIONS_ORDERING, [last.cursor_at, last.id]) : null },
     };
   });
 }

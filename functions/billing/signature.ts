@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import * as z from 'zod/mini';
 import { BadRequestError } from '../_shared/errors.ts';
 
 /** Stripe's default: events signed more than 5 minutes ago are replays. */
@@ -25,28 +26,40 @@ export function verifyStripeEvent(rawBody: string | undefined, header: string | 
   });
   if (!matches) throw new StripeSignatureError('No signature matches the payload');
   if (nowSeconds - timestamp > SIGNATURE_TOLERANCE_SECONDS) throw new StripeSignatureError('Timestamp outside the tolerance zone');
-  let event: unknown;
+  let json: unknown;
   try {
-    event = JSON.parse(rawBody);
+    json = JSON.parse(rawBody);
   } catch {
     throw new StripeSignatureError('The payload is not JSON');
   }
-  const e = event as Partial<StripeEvent>;
-  if (typeof e.id !== 'string' || typeof e.type !== 'string' || e.object !== 'event' || typeof e.data !== 'object') {
-    throw new StripeSignatureError('The payload is not a Stripe event');
-  }
-  return e as StripeEvent;
+  const event = StripeEvent.safeParse(json);
+  if (!event.success) throw new StripeSignatureError('The payload is not a Stripe event');
+  return event.data;
 }
 
-export interface StripeEvent {
-  id: string;
-  object: 'event';
-  type: string;
-  created: number;
-  api_version?: string;
-  livemode?: boolean;
-  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
-}
+/**
+ * A Stripe event as this endpoint reads it (and the OpenAPI document shows it): the envelope is checked, the object is
+ * whatever the event type carries, and fields Stripe adds later pass through.
+ */
+export const StripeEvent = z.looseObject({
+  id: z.string().check(z.minLength(1)),
+  object: z.literal('event'),
+  type: z.string().check(z.minLength(1)).check(z.describe('e.g. checkout.session.completed, customer.subscription.updated')),
+  created: z.number().check(z.int()),
+  api_version: z.optional(z.nullable(z.string())),
+  livemode: z.optional(z.boolean()),
+  data: z.looseObject({
+    object: z.record(z.string(), z.unknown()),
+    previous_attributes: z.optional(z.record(z.string(), z.unknown())),
+  }),
+});
+export type StripeEvent = z.output<typeof StripeEvent>;
+
+/** The header Stripe signs every delivery with: `t=<unix seconds>,v1=<hex HMAC-SHA256>[,v1=…]`. */
+export const StripeSignatureHeaders = z.object({
+  'stripe-signature': z.string('Missing Stripe-Signature header').check(z.minLength(1), z.maxLength(1024))
+    .check(z.describe('t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (several v1 while a secret rolls)')),
+});
 
 /** The header Stripe sends for `payload` signed with `secret` (like stripe-node's generateTestHeaderString). */
 export function signStripePayload(payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string {

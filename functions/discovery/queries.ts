@@ -5,7 +5,7 @@ import { asAnon } from '../../db/context.ts';
 import { NotFoundError } from '../_shared/errors.ts';
 import { browseContentQuery, correctWordsQuery, searchContentQuery, trendingQuery, type CardRow } from './content-sql.ts';
 import { browseCreatorsQuery, searchCreatorsQuery, type CreatorCardRow } from './creator-sql.ts';
-import { makeCursor, paginate, readCursor } from './keyset.ts';
+import { makeCursor, paginate, readCursor } from '../_shared/cursor.ts';
 import { contentDetailQuery, creatorPageQuery, creatorProfileQuery, relatedContentQuery, type DetailRow } from './page-sql.ts';
 import { contentMetadata, creatorMetadata } from './seo.ts';
 import { applyCorrections, correctableWords } from './spelling.ts';

@@ -26,6 +26,9 @@ const SocialAccount = z.object({ platform: z.string(), platform_name: z.string()
 
 export const ContentListResponse = z.object({ items: z.array(ContentCard), page: Page });
 export const TrendingResponse = z.object({ period: period(), items: z.array(TrendingCard), page: Page });
+/** browse-content answers as get-trending does when sort=trending: the period, and each item's rank and trend_score. */
+export const BrowseContentResponse = z.union([ContentListResponse, TrendingResponse])
+  .check(z.describe('sort=recent or popular: cards; sort=trending: the period, and cards with rank and trend_score'));
 export const SearchContentResponse = z.object({
   items: z.array(z.extend(ContentCard, { score: z.number() })), page: Page,
   did_you_mean: nullableString.check(z.describe('the corrected query when the given one matched nothing; items are its results')),
@@ -62,6 +65,6 @@ export const SeoMetadataResponse = z.object({
   title: z.string(), description: z.string(), canonical_url: z.string(),
   open_graph: z.record(z.string(), z.string()), twitter: z.record(z.string(), z.string()),
   json_ld: z.record(z.string(), z.unknown()),
-  json_ld_script: z.string().check(z.describe('json_ld serialized safely for a <script type="application/ld+json"> element')),
+  json_ld_script: z.string().check(z.describe('json_ld serialized safely for inlining in an application/ld+json script element of a page')),
 });
 export const ClickResponse = z.object({ counted: z.boolean() });

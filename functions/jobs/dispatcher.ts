@@ -1,7 +1,7 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { once } from '../_shared/env.ts';
 import { logger } from '../_shared/logger.ts';
-import { queueUrls, sqsClient, type QueueName } from '../_shared/queues.ts';
+import { queueUrls, sqsClient, sqsSdk, type QueueName } from '../_shared/queues.ts';
 
 export interface DispatchableJob {
   jobId: string;
@@ -18,8 +18,11 @@ export interface JobDispatcher {
 export const MAX_SQS_DELAY_SECONDS = 900;
 const SQS_BATCH_SIZE = 10;
 
-/** The SQS adapter: SendMessageBatch per queue, 10 at a time; a failed entry or batch just isn't returned. */
-export function sqsJobDispatcher(sqs: SQSClient, urls: Partial<Record<QueueName, string>>): JobDispatcher {
+/**
+ * The SQS adapter: SendMessageBatch per queue, 10 at a time; a failed entry or batch just isn't returned. The client
+ * comes from `sqs` when there is something to send (queues.ts: the SDK loads on first send).
+ */
+export function sqsJobDispatcher(sqs: () => Promise<SQSClient>, urls: Partial<Record<QueueName, string>>): JobDispatcher {
   return {
     async dispatch(jobs) {
       const sent: string[] = [];
@@ -32,7 +35,8 @@ export function sqsJobDispatcher(sqs: SQSClient, urls: Partial<Record<QueueName,
         const url = urls[batch[0]!.queue];
         if (!url) return;
         try {
-          const result = await sqs.send(new SendMessageBatchCommand({
+          const [client, { SendMessageBatchCommand }] = await Promise.all([sqs(), sqsSdk()]);
+          const result = await client.send(new SendMessageBatchCommand({
             QueueUrl: url,
             Entries: batch.map((job, i) => ({
               Id: String(i),
@@ -53,4 +57,4 @@ export function sqsJobDispatcher(sqs: SQSClient, urls: Partial<Record<QueueName,
 }
 
 /** The process-wide dispatcher over the queues this Lambda may send to (JOB_QUEUE_URLS), made on first use. */
-export const jobDispatcher = once(() => sqsJobDispatcher(sqsClient(), queueUrls()));
+export const jobDispatcher = once(() => sqsJobDispatcher(sqsClient, queueUrls()));

@@ -2,7 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { isAdmin } from '../_shared/claims.ts';
-import { decodeCursor, encodeCursor } from '../_shared/cursor.ts';
+import { makeCursor, readCursor } from '../_shared/cursor.ts';
 import { asService, asUser } from '../_shared/db.ts';
 import { ConflictError, NotFoundError } from '../_shared/errors.ts';
 import type { JobLogsQuery } from './routes/job-logs.ts';
@@ -32,17 +32,19 @@ export function listJobs(sql: Sql, claims: Claims, query: z.output<typeof JobsQu
   });
 }
 
+const JOB_LOGS_ORDERING = 'job-logs';
+
 export function listJobLogs(sql: Sql, claims: Claims, query: z.output<typeof JobLogsQuery>) {
-  const after = query.cursor ? Number(decodeCursor(query.cursor, 1)[0]) : 0;
+  const [after = '0'] = query.cursor ? readCursor(query.cursor, JOB_LOGS_ORDERING, ['integer']) : [];
   return asUser(sql, claims, async (tx) => {
     await findJob(tx, query.job_id);
     const rows = await tx`
       SELECT id::float8 AS id, level, message, data, created_at FROM job_log
-      WHERE job_id = ${query.job_id} AND id > ${after}
+      WHERE job_id = ${query.job_id} AND id > ${after}::bigint
       ORDER BY id LIMIT ${query.limit + 1}`;
     const items = rows.slice(0, query.limit);
     const hasMore = rows.length > query.limit;
-    return { items, page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore ? encodeCursor([items.at(-1)!.id]) : null } };
+    return { items, page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore ? makeCursor(JOB_LOGS_ORDERING, [items.at(-1)!.id]) : null } };
   });
 }
 

@@ -1,10 +1,9 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { asService, db } from '../_shared/db.ts';
 import { uuid } from '../_shared/schemas.ts';
 import { logger } from '../_shared/logger.ts';
-import { deadLetterQueueUrls, sqsClient, type QueueName } from '../_shared/queues.ts';
+import { deadLetterQueueUrls, sqsClient, sqsSdk, type QueueName } from '../_shared/queues.ts';
 import { JobCancelledError, PermanentJobError, type Executor, type JobContext, type RunningJob } from './executor.ts';
 
 const JobMessage = z.object({ job_id: uuid });
@@ -87,7 +86,8 @@ function jobContext(job: RunningJob, workerId: string): JobContext {
 
 /** A job that failed for good keeps its message: it goes to the queue's DLQ with the reason, for inspection and redrive. */
 async function deadLetter(queue: QueueName, record: SQSRecord, job: RunningJob, reason: string) {
-  await sqsClient().send(new SendMessageCommand({
+  const [client, { SendMessageCommand }] = await Promise.all([sqsClient(), sqsSdk()]);
+  await client.send(new SendMessageCommand({
     QueueUrl: deadLetterQueueUrls()[queue],
     MessageBody: record.body,
     MessageAttributes: {

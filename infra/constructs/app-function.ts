@@ -70,6 +70,8 @@ export class AppFunction extends Construct {
       // Stack traces through the bundle's source map point at the TypeScript.
       NODE_OPTIONS: '--enable-source-maps',
       ...platform.database.environment,
+      // No named prepared statements through RDS Proxy: they would pin each Lambda's connection (functions/_shared/db.ts).
+      DB_PREPARE: 'false',
       ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
       ...(ownQueue && deadLetterQueue ? { JOB_DLQ_URLS: stack.toJsonString({ [ownQueue]: deadLetterQueue.queueUrl }) } : {}),
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),

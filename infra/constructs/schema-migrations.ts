@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +6,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { DatabaseCluster } from 'aws-cdk-lib/aws-rds';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { Migration } from '../../db/migrate.ts';
+import { migrationsFingerprint, type Migration } from '../../db/migrate.ts';
 import type { MigrationsProperties } from '../migrations/handler.ts';
 import { acknowledgeInvokeVersions, acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
 import { nodejsBundling, REPO_ROOT } from './bundling.ts';
@@ -19,10 +18,6 @@ export interface SchemaMigrationsProps {
   migrations: Migration[];
   logRetention: RetentionDays;
 }
-
-/** One value that changes when any migration file is added, removed or edited. */
-export const migrationsFingerprint = (migrations: Migration[]) =>
-  createHash('sha256').update(migrations.map((m) => `${m.name}:${m.checksum}`).join('\n')).digest('hex');
 
 /**
  * Applies db/migrations at deploy time: a custom resource whose Lambda runs db/migrate.ts over the RDS Data API

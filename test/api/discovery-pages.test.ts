@@ -41,6 +41,11 @@ describe('GET /get-content-detail', () => {
     expect(res.body.related.slice(1).every((i: any) => i.category === 'gaming')).toBe(true);
   });
 
+  it('takes the id in upper case too, as the document’s pattern says', async () => {
+    const res = await get(`/get-content-detail?id=${world.items.minecraft!.toUpperCase()}`);
+    expect([res.status, res.body.item.id]).toEqual([200, world.items.minecraft]);
+  });
+
   it('answers 404 in the error format for missing, private, unlisted, deleted items and hidden creators’ items', async () => {
     for (const id of [...world.hidden, '00000000-0000-4000-8000-000000000000']) {
       const res = await get(`/get-content-detail?id=${id}`);

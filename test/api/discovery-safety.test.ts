@@ -101,6 +101,6 @@ describe('bad input is a 400 in the error format, never a 5xx', () => {
     expect((await get(`/browse-content?sort=popular&cursor=${recent}`)).status).toBe(400);
     expect((await get(`/search-content?q=highlights&cursor=${recent}`)).status).toBe(400);
     expect((await get(`/browse-creators?cursor=${recent}`)).status).toBe(400);
-    expect((await api.request('POST', '/browse-content')).status).toBe(404);
+    expect((await api.request('POST', '/browse-content', { outsideApi: true })).status).toBe(404);
   });
 });

@@ -59,11 +59,13 @@ describe('POST /stripe-webhook', () => {
     expect(rows.map((r) => r.status)).toEqual(['processed']);
   });
 
-  it('rejects unsigned, tampered, stale and wrongly signed deliveries with 400 and stores nothing', async () => {
+  it('rejects unsigned (naming the header), tampered, stale and wrongly signed deliveries with 400 and stores nothing', async () => {
     const body = event('customer.subscription.updated', subscription('cus_nobody', 'price_basic_monthly', 'active', now()));
     const payload = JSON.stringify(body);
+    const unsigned = await api.request('POST', '/stripe-webhook', { rawBody: payload });
+    expect([unsigned.status, unsigned.body.error.code]).toEqual([400, 'validation_failed']);
+    expect(unsigned.body.error.details).toEqual([{ path: 'stripe-signature', message: 'Missing Stripe-Signature header' }]);
     const cases = [
-      await api.request('POST', '/stripe-webhook', { rawBody: payload }),
       await deliver(body, { secret: 'whsec_attacker' }),
       await deliver(body, { timestamp: now() - 301 }),
       await deliver(body, { header: 't=123' }),

@@ -61,7 +61,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
         LoggingConfig: { LogGroup: expect.anything() },
       });
       const env = resource.Properties!.Environment.Variables as Record<string, unknown>;
-      expect(env, spec.name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'streamvibe', LOG_LEVEL: 'DEBUG', DB_NAME: 'streamvibe', DB_USER: 'streamvibe_app' });
+      expect(env, spec.name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'streamvibe', LOG_LEVEL: 'DEBUG', DB_NAME: 'streamvibe', DB_USER: 'streamvibe_app', DB_PREPARE: 'false' });
       // JOB_QUEUE_URLS names exactly the queues the feature sends to; only a worker gets a dead-letter queue, its own.
       const queueKeys = (name: string) => (env[name] ? [...JSON.stringify(env[name]).matchAll(/\\"(\w+)\\":\\"/g)].map((m) => m[1]).sort() : []);
       expect(queueKeys('JOB_QUEUE_URLS'), spec.name).toEqual([...(spec.sendsTo ?? [])].sort());

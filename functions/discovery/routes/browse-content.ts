@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { db } from '../../_shared/db.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { browseContent } from '../queries.ts';
-import { ContentListResponse } from '../responses.ts';
+import { BrowseContentResponse } from '../responses.ts';
 import { contentFilters, eitherName, exclusivePaging, LIST_CACHE, listParams, period, tags } from './common.ts';
 
 const sortOrder = () => z.enum(['recent', 'popular', 'trending']);
@@ -16,7 +16,7 @@ export const BrowseContentQuery = z.pipe(z.object({
 z.transform(({ sort_by, ...rest }) => ({ ...rest, sort: rest.sort ?? sort_by ?? 'recent' })));
 
 export const browseContentRoute = defineRoute({ method: 'GET', path: '/browse-content', auth: 'public', tags,
-  response: ContentListResponse, cache: LIST_CACHE,
+  response: BrowseContentResponse, cache: LIST_CACHE,
   summary: 'Discoverable content, newest, most viewed or trending first, with filters and keyset pages',
   query: BrowseContentQuery },
 ({ query }) => browseContent(db(), query));

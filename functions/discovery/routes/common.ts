@@ -14,7 +14,7 @@ export const period = () => z.enum(['today', 'week', 'month', 'all_time']);
 export const lookupSlug = () =>
   z.string().check(z.maxLength(40), z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a slug such as youtube or short_video'));
 export const searchText = () => z.string().check(z.trim(), z.minLength(1, 'must not be empty'),
-  z.maxLength(200, 'must be at most 200 characters'), z.regex(/^[^\u0000]*$/, 'must not contain NUL characters'));
+  z.maxLength(200, 'must be at most 200 characters'));
 
 /** limit, offset and cursor; pair with exclusivePaging(). */
 export const listParams = () => ({ limit: limitParam(20, 100), offset: z.optional(intParam(0, 10_000)), cursor: cursorParam });

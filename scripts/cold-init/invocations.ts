@@ -1,0 +1,91 @@
+/**
+ * What each Lambda's measured cold start serves: one realistic request that reaches the database, shaped as its
+ * trigger delivers it (API Gateway payload 2.0, SQS, EventBridge Scheduler's input, Cognito), and the outcome that
+ * shows it did (a 500 or a failed batch would mean the request never got as far as its query).
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, PostConfirmationTriggerEvent, SQSEvent } from 'aws-lambda';
+import { signStripePayload } from '../../functions/billing/signature.ts';
+import { queues } from '../../functions/manifest.ts';
+
+const STRIPE_WEBHOOK_SECRET = 'whsec_cold_init';
+const fakeQueueUrls = (host: string) => JSON.stringify(Object.fromEntries(Object.keys(queues)
+  .map((queue) => [queue, `https://${host}.us-east-1.amazonaws.com/000000000000/streamvibe-${queue}`])));
+
+/** The environment every measured Lambda gets: what the CDK app sets (fake queues, secrets), the local database. */
+export function lambdaEnv(databaseUrl: string, functionName: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl, DB_POOL_MAX: '1',
+    JOB_QUEUE_URLS: fakeQueueUrls('sqs'), JOB_DLQ_URLS: fakeQueueUrls('sqs-dlq'),
+    STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET, PUBLIC_SITE_URL: 'https://streamvibe.example',
+    CLICK_HASH_SECRET: 'cold-init-click-hash-secret-of-32-characters',
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,
+    // Errors only: a log line per request would be measured as much as the code.
+    LOG_LEVEL: 'ERROR', TZ: 'UTC',
+  };
+}
+
+function httpEvent(method: string, path: string, options: { sub?: string; body?: string; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+  const now = new Date();
+  const requestContext = {
+    accountId: '000000000000', apiId: 'cold-init', domainName: 'api.streamvibe.example', domainPrefix: 'api', requestId: randomUUID(),
+    routeKey: `${method} ${path}`, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
+    http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'cold-init' },
+    // As API Gateway's JWT authorizer passes them: every claim a string, scopes null.
+    ...(options.sub ? { authorizer: { jwt: { scopes: null, claims: {
+      sub: options.sub, email: `${options.sub}@example.com`, token_use: 'id', 'cognito:groups': '[]', iat: String(Math.floor(now.getTime() / 1000)),
+    } } } } : {}),
+  };
+  return {
+    version: '2.0', routeKey: `${method} ${path}`, rawPath: path, rawQueryString: '', isBase64Encoded: false,
+    headers: { host: 'api.streamvibe.example', 'user-agent': 'cold-init', ...options.headers }, body: options.body, requestContext,
+  } as APIGatewayProxyEventV2;
+}
+
+/** A Stripe event our webhook logs (one statement) and then ignores (invoice events carry no state we keep). */
+function stripeWebhookEvent(): APIGatewayProxyEventV2 {
+  const body = JSON.stringify({ id: `evt_${randomUUID().replaceAll('-', '')}`, object: 'event', type: 'invoice.paid',
+    created: Math.floor(Date.now() / 1000), data: { object: { object: 'invoice' } } });
+  return httpEvent('POST', '/stripe-webhook', { body, headers: {
+    'content-type': 'application/json', 'stripe-signature': signStripePayload(body, STRIPE_WEBHOOK_SECRET) } });
+}
+
+function sqsEvent(queue: string, body: string): SQSEvent {
+  return { Records: [{
+    messageId: randomUUID(), receiptHandle: 'cold-init', body, md5OfBody: '', messageAttributes: {}, eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:streamvibe-${queue}`, awsRegion: 'us-east-1',
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'cold-init', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+  }] };
+}
+
+function postConfirmationEvent(): PostConfirmationTriggerEvent {
+  const sub = randomUUID();
+  return {
+    version: '1', region: 'us-east-1', userPoolId: 'us-east-1_coldinit', userName: sub, triggerSource: 'PostConfirmation_ConfirmSignUp',
+    callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'cold-init' },
+    request: { userAttributes: { sub, email: `${sub}@example.com`, email_verified: 'true', 'cognito:user_status': 'CONFIRMED' } },
+    response: {},
+  };
+}
+
+export interface Invocation {
+  /** A fresh event per cold start (new ids, a current signature). */
+  event: () => unknown;
+  /** The outcome that proves the request reached its query. */
+  expected: string;
+}
+
+/** The invocation of each Lambda (by manifest name) and of the baseline; a Lambda missing here fails the measurement. */
+export const INVOCATIONS: Record<string, Invocation> = {
+  baseline: { event: () => httpEvent('GET', '/'), expected: '200' },
+  'auth-triggers': { event: postConfirmationEvent, expected: 'ok' },
+  // A signed-in user with no users row yet: the query runs and finds nothing.
+  'account-http': { event: () => httpEvent('GET', '/me', { sub: randomUUID() }), expected: '404' },
+  'jobs-http': { event: () => httpEvent('GET', '/jobs', { sub: randomUUID() }), expected: '200' },
+  'jobs-worker-maintenance': { event: () => sqsEvent('maintenance', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
+  'jobs-scheduled': { event: () => ({ task: 'detect-stuck-jobs' }), expected: 'ok' },
+  'billing-http': { event: stripeWebhookEvent, expected: '200' },
+  'billing-scheduled': { event: () => ({ task: 'stripe-webhook-retry' }), expected: 'ok' },
+  'discovery-http': { event: () => httpEvent('GET', '/browse-categories'), expected: '200' },
+  'discovery-scheduled': { event: () => ({ task: 'category-counts' }), expected: 'ok' },
+};
