@@ -1277,6 +1277,16 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO authenticated;
   GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at, last_active_at) ON TABLE public.users TO authenticated;
 
+TABLE search.click_rate OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN visitor_hash text NOT NULL;
+  COLUMN minute timestamp with time zone NOT NULL;
+  COLUMN clicks integer NOT NULL;
+  CONSTRAINT click_rate_clicks_check CHECK ((clicks > 0));
+  CONSTRAINT click_rate_pkey PRIMARY KEY (visitor_hash, minute);
+  CREATE UNIQUE INDEX click_rate_pkey ON search.click_rate USING btree (visitor_hash, minute);
+  POLICY click_rate_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.click_rate TO service_role;
+
 TABLE search.common_term OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN lexeme text NOT NULL;
   COLUMN ndoc integer NOT NULL;
@@ -2698,7 +2708,9 @@ CREATE OR REPLACE FUNCTION public.track_content_click(p_content_id uuid, p_visit
  SET search_path TO ''
 AS $function$
 DECLARE
+  max_clicks_per_minute constant integer := 60;
   click_id bigint;
+  clicks_this_minute integer;
 BEGIN
   IF p_visitor_hash IS NULL OR p_visitor_hash !~ '^[A-Za-z0-9_-]{16,128}$' THEN
     RAISE EXCEPTION 'visitor hash must be 16-128 url-safe characters' USING ERRCODE = '22023';
@@ -2712,6 +2724,15 @@ BEGIN
   RETURNING id INTO click_id;
   IF click_id IS NULL THEN
     RETURN false;
+  END IF;
+  -- The row lock of the upsert orders concurrent clicks of one visitor; one past the cap raises, which rolls back
+  -- its click and its increment, so the next one sees the count without it.
+  INSERT INTO search.click_rate AS r (visitor_hash, minute, clicks)
+  VALUES (p_visitor_hash, date_trunc('minute', now()), 1)
+  ON CONFLICT (visitor_hash, minute) DO UPDATE SET clicks = r.clicks + 1
+  RETURNING r.clicks INTO clicks_this_minute;
+  IF clicks_this_minute > max_clicks_per_minute THEN
+    RAISE EXCEPTION 'Too many clicks from this address: at most % a minute', max_clicks_per_minute USING ERRCODE = 'SV429';
   END IF;
   PERFORM public.increment_content_clicks(p_content_id);
   RETURN true;
@@ -2766,6 +2787,17 @@ BEGIN
   ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $function$;
+
+-- FUNCTION search.prune_click_rate() OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION search.prune_click_rate() TO service_role;
+CREATE OR REPLACE FUNCTION search.prune_click_rate()
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  WITH gone AS (DELETE FROM search.click_rate WHERE minute < date_trunc('minute', now()) RETURNING 1)
+  SELECT count(*)::integer FROM gone
+$function$;
 
 -- FUNCTION search.refresh_category_counts(p_ttl_seconds integer) OWNER streamvibe_definer SECURITY DEFINER SET enable_hashjoin=on, enable_mergejoin=on, search_path="", work_mem=32MB
 GRANT EXECUTE ON FUNCTION search.refresh_category_counts(p_ttl_seconds integer) TO service_role;

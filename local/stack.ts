@@ -50,8 +50,6 @@ export async function startLocalStack(options: LocalStackOptions) {
   const queues = await startLocalQueues({ port: options.sqsPort, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
   Object.assign(process.env, queueEnvironment(queues), secrets.environment, { DATABASE_URL: options.databaseUrl });
   process.env.DB_POOL_MAX ??= '10';
-  // Discovery: the public site that sitemaps and canonical URLs point at.
-  process.env.PUBLIC_SITE_URL ??= 'http://localhost:3000';
   // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
   const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
   if (!authTriggers) throw new Error('the manifest has no Cognito trigger Lambda');
@@ -64,6 +62,9 @@ export async function startLocalStack(options: LocalStackOptions) {
   const gateway = await startGateway({
     port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes()],
   });
+  // The public site that sitemaps, robots.txt and canonical URLs point at: locally, this gateway on its actual port
+  // (PORT, or the one the OS picked). Handlers read it at their cold start, on their first request.
+  process.env.PUBLIC_SITE_URL ??= gateway.url;
   const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds, concurrency: options.pollerConcurrency });
   const scheduler = startScheduler(scheduledFunctions(), { autoStart: options.schedules !== 'manual', log: (l) => process.stderr.write(`${l}\n`) });
   return {

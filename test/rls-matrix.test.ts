@@ -577,6 +577,8 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'search.sync_term_postings()': { exec: TRIGGER, definer: true, call: sql('SELECT search.sync_term_postings()') },
   'search.refresh_common_terms(integer, integer)': { exec: SERVICE, definer: true,
     call: sql('SELECT search.refresh_common_terms(NULL, 1000)') },
+  // 011: per-visitor click counters (search.click_rate), pruned by the daily cleanup.
+  'search.prune_click_rate()': { exec: SERVICE, call: sql('SELECT search.prune_click_rate()') },
 };
 
 // ---------------------------------------------------------------------------------------------------------

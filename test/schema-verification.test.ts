@@ -51,7 +51,7 @@ describe('schema after all migrations (the seed’s verification queries)', () =
     expect(open.map((r) => r.relname)).toEqual([]);
   });
 
-  it('loads the seed rows: tiers, statuses, platforms, content types, AI providers and models, engines, categories, job types', async () => {
+  it('loads the seed rows: tiers, statuses, platforms, content types, AI providers and models, engines, categories, job types (the seed’s 5, plus 011’s trending_refresh)', async () => {
     const tiers = await db.owner`SELECT slug, price_cents, max_social_accounts, max_syncs_per_month, max_ai_analyses_per_month,
                                         max_seo_submissions_per_month FROM subscription_tier ORDER BY sort_order`;
     expect(tiers.map((t) => ({ ...t }))).toEqual([
@@ -68,7 +68,7 @@ describe('schema after all migrations (the seed’s verification queries)', () =
     expect(await count('SELECT count(*) FROM search_engine')).toBe(4);
     expect(await count('SELECT count(*) FROM content_category')).toBe(15);
     expect((await db.owner`SELECT slug FROM job_type ORDER BY slug`).map((r) => r.slug))
-      .toEqual(['ai_analysis', 'platform_sync', 'quota_reset', 'seo_submission', 'token_refresh']);
+      .toEqual(['ai_analysis', 'platform_sync', 'quota_reset', 'seo_submission', 'token_refresh', 'trending_refresh']);
   });
 
   it('stores AI prices per 1k tokens (the original stored per-1M list prices in per-1k columns)', async () => {

@@ -125,6 +125,24 @@ describe('PATCH /me', () => {
   });
 });
 
+describe('settings.timezone', () => {
+  it('accepts IANA time zone names (canonical, UTC, Etc/GMT±N and the tz database’s aliases) and nothing else', async () => {
+    const { token } = await api.signUp();
+    const patch = (timezone: string) => api.request('PATCH', '/me', { token, body: { settings: { timezone } } });
+    for (const timezone of ['Europe/Paris', 'UTC', 'Etc/UTC', 'Asia/Kolkata', 'Asia/Calcutta', 'America/Argentina/Buenos_Aires',
+      'America/Port-au-Prince', 'Etc/GMT+5', 'US/Eastern']) {
+      const res = await patch(timezone);
+      expect(res.status, timezone).toBe(200);
+      expect(res.body.settings.timezone).toBe(timezone);
+    }
+    for (const timezone of ['Mars/Olympus_Mons', 'europe/paris', 'utc', '+01:00', '-0500', 'Europe/Paris ', '', 'Paris', 'x'.repeat(65)]) {
+      const res = await patch(timezone);
+      expect(res.status, timezone).toBe(400);
+      expect(res.body.error.details[0].path, timezone).toBe('settings.timezone');
+    }
+  });
+});
+
 describe('notifications', () => {
   it('lists the caller’s notifications newest first with keyset pages, and marks them read', async () => {
     const { token, userId } = await api.signUp();

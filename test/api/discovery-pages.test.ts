@@ -192,20 +192,30 @@ describe('POST /track-click', () => {
     api.request('POST', '/track-click', { body, headers: { 'user-agent': 'ClickTest/1.0', ...headers } });
   const total = async (id: string) => Number((await service((tx) => tx`SELECT total_clicks FROM content_item WHERE id = ${id}`))[0]!.total_clicks);
 
-  it('counts a visitor once per item per hour, with a visitor hash computed on the server from IP and user agent', async () => {
+  it('counts a visitor once per item per hour, with a visitor hash computed on the server from the source address only', async () => {
     const id = world.items.guitar!;
     const before = await total(id);
     expect((await click(id)).body).toEqual({ counted: true });
     expect((await click(id)).body).toEqual({ counted: false });
-    expect((await click(id, { 'user-agent': 'OtherBrowser/2.0' })).body).toEqual({ counted: true });
+    // Another user agent from the same address is the same visitor.
+    expect((await click(id, { 'user-agent': 'OtherBrowser/2.0' })).body).toEqual({ counted: false });
     // Headers a client could forge change nothing: API Gateway's source IP is what counts.
     expect((await click(id, { 'x-forwarded-for': '203.0.113.9' })).body).toEqual({ counted: false });
-    expect(await total(id)).toBe(before + 2);
+    expect(await total(id)).toBe(before + 1);
     const hashes = (await service((tx) => tx`SELECT visitor_hash, user_agent FROM content_click WHERE content_id = ${id} AND user_agent = 'ClickTest/1.0'`));
-    const expected = createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update('127.0.0.1\nClickTest/1.0').digest('base64url');
-    const expectedV6 = createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update('::ffff:127.0.0.1\nClickTest/1.0').digest('base64url');
-    expect([expected, expectedV6]).toContain(hashes[0]!.visitor_hash);
-    expect(hashes).toHaveLength(1);
+    // The gateway sees 127.0.0.1 (or ::ffff:127.0.0.1, the same IPv4 visitor): the HMAC of the address, no user agent in it.
+    const expected = createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update('127.0.0.1').digest('base64url');
+    expect(hashes.map((h) => h.visitor_hash)).toEqual([expected]);
+  });
+
+  it('counts 100 clicks on one item from one address with 100 different user agents once', async () => {
+    const id = world.discoverable[11]!;
+    const before = await total(id);
+    const results = [];
+    for (let i = 0; i < 100; i++) results.push(await click(id, { 'user-agent': `Rotating/${i} (bot; like Mozilla)` }));
+    expect(results.map((r) => r.status).every((s) => s === 200)).toBe(true);
+    expect(results.filter((r) => r.body.counted === true)).toHaveLength(1);
+    expect(await total(id)).toBe(before + 1);
   });
 
   it('counts each of 10 simultaneous identical clicks once', async () => {
@@ -226,5 +236,20 @@ describe('POST /track-click', () => {
     }
     expect((await api.request('POST', '/track-click', { rawBody: '{"content_id":' })).status).toBe(400);
     expect((await click(world.items.guitar!)).headers.get('cache-control')).toBe('private, no-store');
+  });
+
+  // Last in this file: it uses up this address's clicks for the minute.
+  it('answers 429 rate_limited once the address has added 60 clicks this minute, and counts nothing more', async () => {
+    const visitor = createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update('127.0.0.1').digest('base64url');
+    const [now] = await service((tx) => tx`SELECT extract(second FROM clock_timestamp())::float8 AS s`);
+    if (now!.s > 50) await new Promise((r) => setTimeout(r, (61 - now!.s) * 1000)); // the cap is per calendar minute
+    await service((tx) => tx`INSERT INTO search.click_rate (visitor_hash, minute, clicks) VALUES (${visitor}, date_trunc('minute', now()), 60)
+                             ON CONFLICT (visitor_hash, minute) DO UPDATE SET clicks = 60`);
+    const id = world.discoverable[12]!;
+    const before = await total(id);
+    const res = await click(id, { 'user-agent': 'Fresh/1.0' });
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ error: { code: 'rate_limited', message: 'Too many clicks from this address: at most 60 a minute' } });
+    expect(await total(id)).toBe(before);
   });
 });

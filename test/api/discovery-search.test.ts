@@ -150,3 +150,37 @@ describe('GET /search-creators', () => {
     expect((await get('/search-creators?q=beats&min_followers=60000')).body.items).toEqual([]);
   });
 });
+
+describe('the original StreamVibe API’s parameter names: query for q, sort_by for sort', () => {
+  const body = async (path: string) => {
+    const res = await get(path);
+    expect(res.status, `${path}: ${res.text}`).toBe(200);
+    return res.body;
+  };
+
+  it('answers /search-content and /search-creators with query= exactly as with q=', async () => {
+    expect(await body('/search-content?query=minecraft&limit=5')).toEqual(await body('/search-content?q=minecraft&limit=5'));
+    expect(await body('/search-content?query=vidoe&sort=recent')).toEqual(await body('/search-content?q=vidoe&sort=recent'));
+    expect(await body('/search-creators?query=alice')).toEqual(await body('/search-creators?q=alice'));
+    expect((await body('/search-creators?query=alice')).items.map((c: any) => c.profile_slug)).toEqual([world.users.alice.slug]);
+  });
+
+  it('answers /browse-content with sort_by= exactly as with sort=', async () => {
+    for (const sort of ['recent', 'popular', 'trending']) {
+      expect(await body(`/browse-content?sort_by=${sort}&limit=7`), sort).toEqual(await body(`/browse-content?sort=${sort}&limit=7`));
+    }
+  });
+
+  it('refuses both names at once, and a search with neither, with a 400 naming the two', async () => {
+    for (const path of ['/search-content?q=minecraft&query=minecraft', '/search-content', '/search-content?limit=5',
+      '/search-creators?q=alice&query=alice', '/search-creators', '/browse-content?sort=recent&sort_by=popular']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code, path).toBe('validation_failed');
+      const [name, alias] = path.startsWith('/browse') ? ['sort', 'sort_by'] : ['q', 'query'];
+      expect(res.body.error.details, path).toContainEqual({ path: name, message: `send exactly one of ${name} and ${alias} (${alias} is the original API's name for ${name})` });
+    }
+    expect((await get('/search-content?query=%20')).status).toBe(400); // the alias is validated as q is
+    expect((await get('/browse-content?sort_by=random')).status).toBe(400);
+  });
+});

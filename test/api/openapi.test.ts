@@ -128,6 +128,20 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the original API’s parameter names beside ours: query (= q) and sort_by (= sort)', () => {
+    const params = (path: string) => Object.fromEntries(((openApiDocument(functions).paths[path]!.get as { parameters: { name: string;
+      required: boolean; description?: string; schema: { enum?: string[] } }[] }).parameters).map((p) => [p.name, p]));
+    for (const path of ['/search-content', '/search-creators']) {
+      const { q, query } = params(path);
+      expect([q?.required, query?.required], path).toEqual([false, false]);
+      expect(query?.description, path).toMatch(/same as q/);
+      expect(q?.description, path).toMatch(/q or query/);
+    }
+    const { sort, sort_by } = params('/browse-content');
+    expect(sort_by?.schema.enum).toEqual(sort?.schema.enum);
+    expect(sort_by?.description).toMatch(/same as sort/);
+  });
+
   it('is served at /openapi.json and browsable at /docs (offline: Swagger UI from npm)', async () => {
     // The docs are the local stack's, beside the API, not in it.
     const served = await api.request('GET', '/openapi.json', { outsideApi: true });

@@ -21,6 +21,16 @@ export const listParams = () => ({ limit: limitParam(20, 100), offset: z.optiona
 export const exclusivePaging = () => z.refine<{ cursor?: string; offset?: number }>((q) => !(q.cursor !== undefined && q.offset !== undefined),
   { message: 'cursor and offset are exclusive: page with one or the other', path: ['cursor'] });
 
+/**
+ * A parameter that also goes by the original StreamVibe API's name (`query` for `q`, `sort_by` for `sort`), which
+ * existing clients send: at most one of the two (both: a 400 naming them), and with `required`, exactly one.
+ */
+export const eitherName = <N extends string, A extends string>(name: N, alias: A, required: boolean) =>
+  z.refine<Partial<Record<N | A, unknown>>>((q) => {
+    const given = Number(q[name] !== undefined) + Number(q[alias] !== undefined);
+    return required ? given === 1 : given <= 1;
+  }, { message: `send exactly one of ${name} and ${alias} (${alias} is the original API's name for ${name})`, path: [name] });
+
 export const contentFilters = () => ({
   category: z.optional(categoryCode),
   platform: z.optional(lookupSlug()),

@@ -9,7 +9,7 @@ import { tags } from './common.ts';
 export const TrackClickBody = z.strictObject({ content_id: uuid });
 
 export const trackClickRoute = defineRoute({ method: 'POST', path: '/track-click', auth: 'public', tags, response: ClickResponse,
-  summary: 'Count a click on an item (once per visitor per item per hour)', body: TrackClickBody },
+  summary: 'Count a click on an item (once per visitor address per item per hour; 429 past 60 new clicks a minute from one address)', body: TrackClickBody },
 async ({ body, sourceIp, userAgent, headers }) => trackClick(db(), {
-  contentId: body.content_id, visitorHash: visitorHash(await clickHashSecret(), sourceIp, userAgent), referrer: headers.referer, userAgent,
+  contentId: body.content_id, visitorHash: visitorHash(await clickHashSecret(), sourceIp), referrer: headers.referer, userAgent,
 }));
