@@ -1,7 +1,7 @@
 /**
  * Demo data: creators, their social accounts and content, generated inside PostgreSQL (generate_series over word
  * arrays) so a million items cost only the database's own insert and indexing work, not a million rows shipped from
- * Node. Everything is written as service_role on an app-role connection (asService), so RLS and every trigger apply
+ * Node. Everything is written as service_role on an app-role connection (asMaintenance), so RLS and every trigger apply
  * exactly as for the sync workers.
  *
  * Deterministic: every value is a pure function of (seed, ordinal) through hashint8extended(), and ids are
@@ -10,8 +10,7 @@
  * ones (`creatorStart`, `itemStart`) without colliding.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { asService } from '../db/context.ts';
-import { refreshDerivedData } from './refresh.ts';
+import { asMaintenance, refreshDerivedData } from './refresh.ts';
 import {
   CATEGORIES, TOPIC_COUNT, TOPICS, CHANNEL_NOUNS, BIO_LINES, FIRST_NAMES, LAST_NAMES, ADJECTIVES, FORMATS, HOOKS,
   VERBS, CTAS, LANGUAGES, PLATFORM_SLUGS, PLATFORM_TYPES, PLATFORM_URLS, PLATFORM_PROFILE_URLS, rareWords,
@@ -295,7 +294,7 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
   if (options.creators < 1 || options.items < 0) throw new Error('demo data: need at least one creator');
   const startedAt = performance.now();
 
-  const { platformIds, typeIds, activeStatus } = await asService(app, async (tx) => ({
+  const { platformIds, typeIds, activeStatus } = await asMaintenance(app, async (tx) => ({
     platformIds: await lookupIds(tx, 'platform', PLATFORM_SLUGS),
     typeIds: await lookupIds(tx, 'content_type', PLATFORM_TYPES.flat()),
     activeStatus: (await tx<{ id: string }[]>`SELECT id::text FROM public.account_status WHERE slug = 'active'`)[0]?.id,
@@ -306,14 +305,14 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
   const creatorMeter = progressMeter('creators', options.creators, options.onProgress);
   const accountMeter = progressMeter('accounts', options.creators, options.onProgress);
   for (const [from, to] of ranges(creatorStart, options.creators, CREATOR_BATCH_SIZE)) {
-    await asService(app, async (tx) => {
+    await asMaintenance(app, async (tx) => {
       await tx.unsafe(INSERT_CREATORS, [seed, from, to, FIRST_NAMES, LAST_NAMES, ADJECTIVES, [...CATEGORIES], CHANNEL_NOUNS,
         BIO_LINES, anchor]);
     });
     creatorMeter.add(to - from + 1, to === creatorStart + options.creators - 1);
   }
   for (const [from, to] of ranges(creatorStart, options.creators, CREATOR_BATCH_SIZE)) {
-    const result = await asService(app, (tx) =>
+    const result = await asMaintenance(app, (tx) =>
       tx.unsafe(INSERT_ACCOUNTS, [seed, from, to, platformIds, activeStatus, PLATFORM_PROFILE_URLS, anchor]));
     accounts += result.count;
     accountMeter.add(to - from + 1, to === creatorStart + options.creators - 1);
@@ -329,7 +328,7 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
   await Promise.all(Array.from({ length: parallel }, async () => {
     for (let next = queue.next(); !next.done; next = queue.next()) {
       const [from, to] = next.value;
-      const [row] = await asService(app, (tx) => tx.unsafe<{ items: number; tags: number; media: number }[]>(INSERT_ITEMS,
+      const [row] = await asMaintenance(app, (tx) => tx.unsafe<{ items: number; tags: number; media: number }[]>(INSERT_ITEMS,
         itemParams(from, to) as never[]));
       totals.items += row!.items;
       totals.tags += row!.tags;
@@ -341,7 +340,7 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
 
   const finishMeter = progressMeter('finish', UPDATE_TOTALS.length + 1, options.onProgress, 0);
   for (const statement of UPDATE_TOTALS) {
-    await asService(app, (tx) => tx.unsafe(statement));
+    await asMaintenance(app, (tx) => tx.unsafe(statement));
     finishMeter.add(1);
   }
   const refreshed = await refreshDerivedData(app);
@@ -362,7 +361,7 @@ export function formatProgress(p: DemoProgress): string {
 
 /** Where the next demo run starts (after the highest creator and item ordinals already in the database). */
 export async function nextDemoOrdinals(app: Sql): Promise<{ creators: number; items: number; creatorStart: number; itemStart: number }> {
-  return asService(app, async (tx) => {
+  return asMaintenance(app, async (tx) => {
     const [row] = await tx<{ creators: number; items: number; max_creator: number; max_item: number }[]>`
       SELECT (SELECT count(*) FROM public.users WHERE email LIKE ${'%@' + DEMO_EMAIL_DOMAIN})::int AS creators,
              (SELECT coalesce(max(substring(email::text FROM '^creator-([0-9]+)@')::bigint), 0) FROM public.users
@@ -376,7 +375,7 @@ export async function nextDemoOrdinals(app: Sql): Promise<{ creators: number; it
 
 /** A few public demo creators' slugs to try: the most followed, then a few from the long tail. */
 export async function sampleDemoSlugs(app: Sql, count = 5): Promise<{ slug: string; name: string; followers: number; items: number }[]> {
-  return asService(app, (tx) => tx<{ slug: string; name: string; followers: number; items: number }[]>`
+  return asMaintenance(app, (tx) => tx<{ slug: string; name: string; followers: number; items: number }[]>`
     (SELECT profile_slug AS slug, display_name AS name, total_followers::float8 AS followers, total_content::float8 AS items
      FROM public.users WHERE email LIKE ${'%@' + DEMO_EMAIL_DOMAIN} AND is_public AND deleted_at IS NULL AND total_content > 0
      ORDER BY total_followers DESC LIMIT ${Math.ceil(count / 2)})

@@ -1,5 +1,16 @@
-import type { Sql } from 'postgres';
-import { asService } from '../db/context.ts';
+import type { Sql, TransactionSql } from 'postgres';
+import { withCaller } from '../db/context.ts';
+
+/**
+ * The data tools' statements (demo data, the benchmark's 1M items, refreshing derived data at that size) may run for
+ * minutes; the request budget (DB_STATEMENT_TIMEOUT_MS, 5 s locally) is for Lambdas, whose schedules get theirs from
+ * the CDK app (half the function's timeout).
+ */
+const MAINTENANCE_STATEMENT_TIMEOUT_MS = 30 * 60_000;
+
+/** A service_role transaction for the local data tools, with the maintenance statement budget. */
+export const asMaintenance = <T>(app: Sql, work: (tx: TransactionSql) => Promise<T>) =>
+  withCaller(app, { role: 'service_role' }, work, { statementTimeoutMs: MAINTENANCE_STATEMENT_TIMEOUT_MS });
 
 /**
  * Refresh functions service_role may call with no arguments, in public and search: trending, and whatever the schema
@@ -14,7 +25,7 @@ ORDER BY p.proname <> 'refresh_trending_content', n.nspname, p.proname`;
 
 /** Calls every refresh function (trending, lexicon, counts, search terms…), as the schedules would; returns their names. */
 export function refreshDerivedData(app: Sql): Promise<string[]> {
-  return asService(app, async (tx) => {
+  return asMaintenance(app, async (tx) => {
     const found = await tx.unsafe<{ schema: string; name: string }[]>(FIND_REFRESH_FUNCTIONS);
     for (const { schema, name } of found) await tx`SELECT ${tx(schema)}.${tx(name)}()`;
     return found.map(({ schema, name }) => `${schema}.${name}`);
