@@ -26,9 +26,9 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   'account-http': 130, // 117.5 KB: 5 routes; profile and settings schemas (strict objects, partials, refinements)
   'jobs-http': 126, // 114.6 KB: 6 routes, the SQS dispatcher for admins' runs
   'billing-http': 133, // 121.2 KB: the Stripe webhook, its signature check, the Stripe event schema it validates (5 KB)
-  // and the Powertools Parameters client that reads its signing secrets from Secrets Manager (~4 KB)
+  // and the secret reader (the SDK client itself is external, imported on first use)
   'discovery-http': 162, // 147.4 KB: 12 routes; keyset cursors, search, sitemap and SEO pages (22 KB of domain code),
-  // the click-hash secret read through Powertools Parameters
+  // the click-hash secret's reader
   // Workers and scheduled Lambdas: the base (scheduled ones with middy's core, 3 KB) and their tasks' SQL.
   'jobs-worker-maintenance': 101, // 91.5 KB: claim, run, complete or fail, dead-letter
   'jobs-scheduled': 106, // 95.8 KB: seven tasks, the dispatcher and enqueueing

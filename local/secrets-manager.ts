@@ -1,7 +1,7 @@
 /**
  * A local Secrets Manager endpoint: a node:http server speaking the service's JSON protocol (POST /, `X-Amz-Target:
  * secretsmanager.<Operation>`, `application/x-amz-json-1.1`, errors as `{ "__type", "message" }` with status 400),
- * so the functions' real client (@aws-sdk/client-secrets-manager under Powertools Parameters) runs unchanged against
+ * so the functions' real client (@aws-sdk/client-secrets-manager) runs unchanged against
  * it through `AWS_ENDPOINT_URL_SECRETS_MANAGER`. It keeps secrets in memory and implements what the app and the
  * local stack use: GetSecretValue, CreateSecret, PutSecretValue and DescribeSecret. Requests are not authenticated.
  */

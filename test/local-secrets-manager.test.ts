@@ -48,7 +48,7 @@ describe('local Secrets Manager (local/secrets-manager.ts): the JSON protocol, d
   });
 });
 
-describe('secretSetting (functions/_shared/secrets.ts): a secret read by <NAME>_SECRET_ARN through Powertools Parameters', () => {
+describe('secretSetting (functions/_shared/secrets.ts): a secret read by <NAME>_SECRET_ARN with the SDK client, on first use', () => {
   it('fetches and validates the value through AWS_ENDPOINT_URL_SECRETS_MANAGER (a client with no endpoint configured)', async () => {
     const client = new SecretsManagerClient({});
     const { ARN } = await client.send(new CreateSecretCommand({ Name: 'streamvibe/test/env/GOOD_KEY', SecretString: 'k'.repeat(40) }));
@@ -67,6 +67,9 @@ describe('secretSetting (functions/_shared/secrets.ts): a secret read by <NAME>_
     const whsec = z.string().check(z.regex(/^whsec_/, 'must be whsec_… secrets'));
 
     await expect(secretSetting('NOT_CONFIGURED', whsec)()).rejects.toThrow(/NOT_CONFIGURED_SECRET_ARN: is not set/);
+    // What a Lambda entry checks at cold start, without fetching: the variable.
+    expect(() => secretSetting('NOT_CONFIGURED', whsec).configured()).toThrow(/NOT_CONFIGURED_SECRET_ARN: is not set/);
+    expect(secretSetting('GONE', whsec).configured()).toBe('streamvibe/test/env/GONE');
     await expect(secretSetting('GONE', whsec)()).rejects.toThrow(/^GONE: cannot read secret streamvibe\/test\/env\/GONE \(GONE_SECRET_ARN\)/);
     await expect(secretSetting('PLACEHOLDER', whsec)()).rejects.toThrow(/^PLACEHOLDER: the value of secret .* must be whsec_… secrets/);
   });

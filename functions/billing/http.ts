@@ -4,6 +4,6 @@ import { routes } from './routes.ts';
 import { webhookSecrets } from './routes/stripe-webhook.ts';
 
 db();
-await webhookSecrets();
+webhookSecrets.configured();
 /** The billing feature's Lambda: Stripe's webhook. */
 export const handler = httpRouter(routes);

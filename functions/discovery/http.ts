@@ -6,6 +6,6 @@ import { siteUrl } from './site.ts';
 
 db();
 siteUrl();
-await clickHashSecret();
+clickHashSecret.configured();
 /** The discovery feature's Lambda: browse, search, trending, detail and creator pages, SEO metadata, clicks, sitemap, robots. */
 export const handler = httpRouter(routes);

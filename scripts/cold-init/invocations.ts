@@ -8,17 +8,17 @@ import type { APIGatewayProxyEventV2, PostConfirmationTriggerEvent, SQSEvent } f
 import { signStripePayload } from '../../functions/billing/signature.ts';
 import { queues } from '../../functions/manifest.ts';
 
-const STRIPE_WEBHOOK_SECRET = 'whsec_cold_init';
+export const STRIPE_WEBHOOK_SECRET = 'whsec_cold_init';
 const fakeQueueUrls = (host: string) => JSON.stringify(Object.fromEntries(Object.keys(queues)
   .map((queue) => [queue, `https://${host}.us-east-1.amazonaws.com/000000000000/streamvibe-${queue}`])));
 
 /** The environment every measured Lambda gets: what the CDK app sets (fake queues, secrets), the local database. */
-export function lambdaEnv(databaseUrl: string, functionName: string): Record<string, string> {
+export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Record<string, string>): Record<string, string> {
   return {
+    ...secrets,
     DATABASE_URL: databaseUrl, DB_POOL_MAX: '1',
     JOB_QUEUE_URLS: fakeQueueUrls('sqs'), JOB_DLQ_URLS: fakeQueueUrls('sqs-dlq'),
-    STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET, PUBLIC_SITE_URL: 'https://streamvibe.example',
-    CLICK_HASH_SECRET: 'cold-init-click-hash-secret-of-32-characters',
+    PUBLIC_SITE_URL: 'https://streamvibe.example',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,
     // Errors only: a log line per request would be measured as much as the code.
     LOG_LEVEL: 'ERROR', TZ: 'UTC',

@@ -12,7 +12,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bootstrapDatabase, connectionUrl, migrateDatabase } from '../../db/bootstrap.ts';
 import { APP_ROLE } from '../../db/roles.ts';
 import { findFreePort, startEmbeddedPostgres } from '../../local/embedded-postgres.ts';
-import { INVOCATIONS, lambdaEnv } from './invocations.ts';
+import { LOCAL_SECRET_SETTINGS } from '../../local/stack.ts';
+import { seedLocalSecrets } from '../../local/secrets.ts';
+import { INVOCATIONS, lambdaEnv, STRIPE_WEBHOOK_SECRET } from './invocations.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 /** A cold start takes well under a second here; one that takes this long is stuck (a query that never answers). */
@@ -67,11 +69,11 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
 /** One cold start of a bundle: a fresh Node process (no inherited NODE_OPTIONS or compile cache), killed when stuck. */
-function coldStart(name: string, file: string, databaseUrl: string): Promise<ColdStart> {
+function coldStart(name: string, file: string, databaseUrl: string, secrets: Record<string, string>): Promise<ColdStart> {
   const invocation = INVOCATIONS[name];
   if (!invocation) return Promise.reject(new Error(`no cold-start invocation for ${name} in scripts/cold-init/invocations.ts`));
   const child = spawn(process.execPath, [CHILD, pathToFileURL(file).href, JSON.stringify(invocation.event()), name], {
-    env: lambdaEnv(databaseUrl, name), stdio: ['ignore', 'pipe', 'pipe'],
+    env: lambdaEnv(databaseUrl, name, secrets), stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   let stdout = '';
@@ -107,13 +109,15 @@ const median = (values: number[]) => {
  */
 export async function measureColdInits(baseline: Bundle, bundles: Bundle[], runs: number): Promise<ColdInit[]> {
   const database = await startDatabase();
+  // Secret settings come from Secrets Manager at cold start, as in AWS: here the local endpoint, seeded in this process.
+  const { environment: secrets } = await seedLocalSecrets({ ...LOCAL_SECRET_SETTINGS, STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET });
   try {
     const samples = new Map([baseline, ...bundles].map((b) => [b.name, [] as ColdStart[]]));
     for (let round = 0; round <= runs; round += 1) {
       for (let i = 0; i < bundles.length; i += 1) {
         const bundle = bundles[(i + round) % bundles.length]!;
         for (const { name, file } of round % 2 ? [bundle, baseline] : [baseline, bundle]) {
-          const sample = await coldStart(name, file, database.appUrl);
+          const sample = await coldStart(name, file, database.appUrl, secrets);
           if (round > 0) samples.get(name)!.push(sample);
         }
       }
