@@ -33,9 +33,7 @@ export async function createTestDatabase(label: string, options: { max?: number 
     url: { owner: ownerUrl, app: appUrl },
     async drop() {
       await Promise.all([owner.end(), app.end()]);
-      const dropper = postgres(templateOwnerUrl, { max: 1, ...quiet });
-      await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await dropDatabase(templateOwnerUrl, name);
     },
   };
 }
@@ -47,3 +45,28 @@ export const claimsFor = (sub: string, email = `${sub.slice(0, 8)}@example.com`,
   'cognito:groups': groups,
   token_use: 'id',
 });
+
+const DROP_ATTEMPTS = 20;
+const DROP_RETRY_MS = 250;
+
+/**
+ * Drops a scratch database as the (non-superuser) owner. FORCE ends the other sessions, but a non-superuser may not end
+ * an autovacuum worker that happens to be analyzing the new database (42501 "permission denied to terminate process"):
+ * it finishes within moments, so the drop is retried.
+ */
+export async function dropDatabase(ownerUrl: string, name: string): Promise<void> {
+  const dropper = postgres(ownerUrl, { max: 1, ...quiet });
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42501' || attempt === DROP_ATTEMPTS) throw error;
+        await new Promise((done) => setTimeout(done, DROP_RETRY_MS));
+      }
+    }
+  } finally {
+    await dropper.end();
+  }
+}

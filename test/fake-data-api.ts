@@ -4,6 +4,7 @@ import {
   RollbackTransactionCommand, type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import postgres, { type ReservedSql, type Sql } from 'postgres';
+import { dropDatabase } from './db.ts';
 import { expect, inject, onTestFinished } from 'vitest';
 import { bootstrapDatabase, quiet } from '#db/bootstrap.ts';
 import { dataApiMigrationDatabase, type DataApiClient } from '#db/data-api.ts';
@@ -107,9 +108,7 @@ export async function emptyOwnedDatabase(label: string): Promise<Sql> {
   onTestFinished(async ({ task }) => {
     await sql.end({ timeout: 5 });
     if (task.result?.state === 'fail') return console.warn(`kept database ${name} of failed test "${task.name}"`);
-    const admin = postgres(inject('templateOwnerUrl'), { max: 1, ...quiet });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabase(inject('templateOwnerUrl'), name);
   });
   return sql;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres, { type Sql } from 'postgres';
+import { dropDatabase } from './db.ts';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { bootstrapDatabase, quiet } from '#db/bootstrap.ts';
 import {
@@ -30,9 +31,7 @@ async function emptyOwnedDatabase(label: string): Promise<{ url: string; sql: Sq
   onTestFinished(async ({ task }) => {
     await sql.end();
     if (task.result?.state === 'fail') return console.warn(`kept database ${name} of failed test "${task.name}"`);
-    const admin = postgres(inject('templateOwnerUrl'), { max: 1, ...quiet });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabase(inject('templateOwnerUrl'), name);
   });
   return { url, sql };
 }
