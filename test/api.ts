@@ -78,3 +78,14 @@ export async function startTestApi(label: string, options: Pick<LocalStackOption
     },
   };
 }
+
+/** Polls `probe` every 100 ms until it returns something truthy, which it returns; fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,4 +1,4 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { ConfigError, once, readEnv, secretArnVariable } from './env.ts';
 
@@ -9,18 +9,17 @@ import { ConfigError, once, readEnv, secretArnVariable } from './env.ts';
  */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
-let client: Promise<SecretsManagerClient> | undefined;
+let sdk: Promise<{ client: SecretsManagerClient; GetSecretValueCommand: typeof GetSecretValueCommand }> | undefined;
 /**
  * The Secrets Manager client, imported and made on first use. Loading the SDK client costs 30–50 ms of a cold start
  * (measured by `npm run bundle:sizes`); Powertools Parameters imports it statically, so every cold start of
  * discovery-http paid it although only /track-click reads a secret: 4.6× the minimal handler's init, 1.9× without.
  * AWS_ENDPOINT_URL_SECRETS_MANAGER (the local endpoint under npm start) is honoured by the SDK itself.
  */
-const secretsClient = () => (client ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient: Client }) => new Client({})));
-
 async function fetchSecret(secretId: string): Promise<string | undefined> {
-  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  return (await (await secretsClient()).send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  sdk ??= import('@aws-sdk/client-secrets-manager').then((m) => ({ client: new m.SecretsManagerClient({}), GetSecretValueCommand: m.GetSecretValueCommand }));
+  const { client, GetSecretValueCommand: Command } = await sdk;
+  return (await client.send(new Command({ SecretId: secretId }))).SecretString;
 }
 
 /**

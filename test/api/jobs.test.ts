@@ -2,7 +2,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asService } from '../../db/context.ts';
 import { queues, scheduledFunctions } from '../../functions/manifest.ts';
-import { startTestApi, type TestApi } from '../api.ts';
+import { startTestApi, type TestApi, waitFor } from '../api.ts';
 
 let api: TestApi;
 // Short visibility timeouts make SQS redelivery observable within a test.
@@ -12,15 +12,6 @@ afterAll(async () => { await api?.stop(); });
 const service = <T>(work: Parameters<typeof asService<T>>[1]) => asService(api.db.app, work);
 const job = async (id: string) => (await service((tx) => tx`SELECT * FROM job_queue WHERE id = ${id}`))[0]!;
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const waitForStatus = (id: string, status: string) =>
   waitFor(async () => { const row = await job(id); return row.status === status && row; });
 

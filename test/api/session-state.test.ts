@@ -5,7 +5,7 @@ import { signStripePayload } from '../../functions/billing/signature.ts';
 import { db } from '../../functions/_shared/db.ts';
 import { httpRoutes } from '../../functions/manifest.ts';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '../../local/stack.ts';
-import { startTestApi, type ApiResponse, type TestApi } from '../api.ts';
+import { startTestApi, type ApiResponse, type TestApi, waitFor } from '../api.ts';
 import { buildDiscoveryWorld, type DiscoveryWorld } from './discovery-world.ts';
 
 // The app's client as the CDK app configures it for Lambdas (no named prepared statements), with exactly one
@@ -42,15 +42,6 @@ async function sessionState(sql: Sql) {
 }
 const CLEAN = { prepared: [], advisory_locks: [], listening: [], session_settings: [], role: 'none', own_role: true, temp_relations: 0, cursors: 0 };
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const unfinishedJobs = () => asService(api.db.app, (tx) => tx`SELECT id FROM job_queue WHERE status IN ('pending', 'processing')`);
 
 describe('RDS Proxy can multiplex what the Lambdas send: no session state is left on the app client\'s connection', () => {
@@ -74,7 +65,7 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       'POST /admin-run-job': async () => {
         const res = await api.request('POST', '/admin-run-job', { token, body: { job_type: 'trending_refresh' } });
         jobId = res.body.job_id;
-        await waitFor(async () => (await api.request('GET', `/job-status?job_id=${jobId}`, { token })).body.status === 'completed');
+        await waitFor(async () => (await api.request('GET', `/job-status?job_id=${jobId}`, { token })).body.status === 'completed', 30_000);
         return res;
       },
       'GET /job-status': () => api.request('GET', `/job-status?job_id=${jobId}`, { token }),
@@ -108,7 +99,7 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       expect(res.status, `${route}: ${res.text.slice(0, 200)}`).toBeLessThan(300);
     }
     for (const task of api.stack.scheduler.tasks) await api.stack.scheduler.run(task.name);
-    await waitFor(async () => (await unfinishedJobs()).length === 0); // the jobs the tasks started, through the worker
+    await waitFor(async () => (await unfinishedJobs()).length === 0, 30_000); // the jobs the tasks started, through the worker
     const after = await sessionState(db());
 
     expect(after.pid, 'one connection served everything (DB_POOL_MAX=1), never replaced').toBe(before.pid);
