@@ -45,6 +45,9 @@ GRANT USAGE ON SCHEMA meta TO authenticated;
 GRANT USAGE ON SCHEMA meta TO service_role;
 GRANT USAGE ON SCHEMA meta TO streamvibe_definer;
 
+SCHEMA oauth OWNER <owner>;
+GRANT USAGE ON SCHEMA oauth TO service_role;
+
 SCHEMA public OWNER pg_database_owner;
 COMMENT ON SCHEMA public IS 'standard public schema';
 GRANT USAGE ON SCHEMA public TO anon;
@@ -113,6 +116,28 @@ TABLE meta.migrations OWNER <owner>;
   COLUMN applied_at timestamp with time zone NOT NULL DEFAULT now();
   CONSTRAINT migrations_pkey PRIMARY KEY (name);
   CREATE UNIQUE INDEX migrations_pkey ON meta.migrations USING btree (name);
+
+TABLE oauth.pending_authorization OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN state_hash bytea NOT NULL;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN platform_slug text NOT NULL;
+  COLUMN browser_hash bytea NOT NULL;
+  COLUMN code_verifier text NOT NULL;
+  COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN expires_at timestamp with time zone NOT NULL;
+  COLUMN used_at timestamp with time zone;
+  CONSTRAINT pending_authorization_browser_hash_check CHECK ((octet_length(browser_hash) = 32));
+  CONSTRAINT pending_authorization_check CHECK ((expires_at > created_at));
+  CONSTRAINT pending_authorization_code_verifier_check CHECK ((code_verifier ~ '^[A-Za-z0-9._~-]{43,128}$'::text));
+  CONSTRAINT pending_authorization_pkey PRIMARY KEY (state_hash);
+  CONSTRAINT pending_authorization_platform_slug_fkey FOREIGN KEY (platform_slug) REFERENCES public.platform(slug);
+  CONSTRAINT pending_authorization_state_hash_check CHECK ((octet_length(state_hash) = 32));
+  CONSTRAINT pending_authorization_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE INDEX pending_authorization_created_idx ON oauth.pending_authorization USING btree (created_at);
+  CREATE UNIQUE INDEX pending_authorization_pkey ON oauth.pending_authorization USING btree (state_hash);
+  CREATE INDEX pending_authorization_user_idx ON oauth.pending_authorization USING btree (user_id);
+  POLICY pending_authorization_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE oauth.pending_authorization TO service_role;
 
 TABLE public.account_status OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN id uuid NOT NULL DEFAULT gen_random_uuid();
@@ -954,6 +979,8 @@ TABLE public.social_account OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX social_account_sync_due_idx ON public.social_account USING btree (last_synced_at NULLS FIRST) WHERE (sync_enabled AND (deleted_at IS NULL));
   CREATE INDEX social_account_user_idx ON public.social_account USING btree (user_id, platform_id) WHERE (deleted_at IS NULL);
   CREATE TRIGGER social_account_follower_total AFTER INSERT OR DELETE OR UPDATE OF follower_count, deleted_at, user_id ON public.social_account FOR EACH ROW EXECUTE FUNCTION public.apply_follower_delta();
+  CREATE TRIGGER social_account_limit_insert BEFORE INSERT ON public.social_account FOR EACH ROW WHEN ((new.deleted_at IS NULL)) EXECUTE FUNCTION public.enforce_social_account_limit();
+  CREATE TRIGGER social_account_limit_revive BEFORE UPDATE OF deleted_at, user_id ON public.social_account FOR EACH ROW WHEN (((new.deleted_at IS NULL) AND ((old.deleted_at IS NOT NULL) OR (old.user_id <> new.user_id)))) EXECUTE FUNCTION public.enforce_social_account_limit();
   CREATE TRIGGER social_account_protect_content BEFORE DELETE ON public.social_account FOR EACH ROW EXECUTE FUNCTION public.prevent_social_account_delete_with_content();
   CREATE TRIGGER social_account_updated_at BEFORE UPDATE ON public.social_account FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY social_account_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
@@ -1768,6 +1795,29 @@ AS $function$
     ON t.id = CASE WHEN st.is_entitled THEN s.tier_id END
     OR (NOT coalesce(st.is_entitled, false) AND t.slug = 'free')
 $function$;
+
+-- FUNCTION public.enforce_social_account_limit() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.enforce_social_account_limit()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  max_accounts integer;
+  live_accounts integer;
+BEGIN
+  -- One user's connections queue here; each statement below then sees what the ones before committed.
+  PERFORM pg_advisory_xact_lock(hashtextextended('streamvibe.social_account_limit:' || NEW.user_id::text, 0));
+  SELECT q.max_social_accounts INTO max_accounts FROM public.effective_quota(NEW.user_id) q;
+  SELECT count(*) INTO live_accounts FROM public.social_account a
+  WHERE a.user_id = NEW.user_id AND a.deleted_at IS NULL AND a.id <> NEW.id;
+  IF live_accounts >= coalesce(max_accounts, 0) THEN
+    RAISE EXCEPTION 'Your plan allows % connected accounts; disconnect one or upgrade to connect another', coalesce(max_accounts, 0)
+      USING ERRCODE = 'SVLIM';
+  END IF;
+  RETURN NEW;
+END $function$;
 
 -- FUNCTION public.expire_stale_jobs(p_max_age interval) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.expire_stale_jobs(p_max_age interval) TO service_role;

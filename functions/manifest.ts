@@ -13,6 +13,8 @@ import { tasks as discoveryTasks } from './discovery/tasks.ts';
 import { routes as discoveryRoutes } from './discovery/routes.ts';
 import { tasks as jobsTasks } from './jobs/tasks.ts';
 import { routes as jobsRoutes } from './jobs/routes.ts';
+import { routes as oauthRoutes } from './oauth/routes.ts';
+import { tasks as oauthTasks } from './oauth/tasks.ts';
 
 export interface QueueSpec {
   /** Must exceed the worker's timeout several times over (AWS: at least 6×), or SQS redelivers running jobs. */
@@ -105,6 +107,13 @@ export const features: FeatureSpec[] = [
     // Reserved: Stripe's deliveries are served however busy the public routes keep the account.
     http: { ...API, reservedConcurrency: 5, routes: billingRoutes }, schedules: { ...SCHEDULED, tasks: billingTasks },
     uses: { env: ['STRIPE_WEBHOOK_SECRETS'] },
+  },
+  {
+    name: 'oauth', description: 'Connecting platform accounts (OAuth), their tokens in Secrets Manager, refresh and disconnect',
+    http: { ...API, routes: oauthRoutes },
+    workers: [{ queue: 'tokens', batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 5, timeoutSeconds: 60, memoryMb: 512 }],
+    schedules: { ...SCHEDULED, tasks: oauthTasks },
+    uses: { sendsTo: ['tokens'], env: ['OAUTH_REDIRECT_BASE_URL', 'APP_URL', 'OAUTH_CLIENTS'], secrets: ['oauth'] },
   },
   {
     name: 'discovery', description: 'The public discovery platform and its refreshes',

@@ -29,10 +29,14 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   // and the secret reader (the SDK client itself is external, imported on first use)
   'discovery-http': 162, // 147.4 KB: 12 routes; keyset cursors, search, sitemap and SEO pages (22 KB of domain code),
   // the click-hash secret's reader
+  'oauth-http': 162, // 147.8 KB: 12 routes; five provider adapters with their answer schemas (24 KB), state and PKCE, the
+  // token vault and the credentials' secret reader (the Secrets Manager client is external, imported on first use)
   // Workers and scheduled Lambdas: the base (scheduled ones with middy's core, 3 KB) and their tasks' SQL.
   'jobs-worker-maintenance': 101, // 91.5 KB: claim, run, complete or fail, dead-letter
   'jobs-scheduled': 106, // 95.8 KB: seven tasks, the dispatcher and enqueueing
   'billing-scheduled': 101, // 91.6 KB: Stripe event retries
+  'oauth-worker-tokens': 134, // 122.1 KB: the worker base, the five provider adapters and the token vault
+  'oauth-scheduled': 105, // 95.9 KB: the expiring-token query, the dispatcher and enqueueing, the state purge
   'discovery-scheduled': 97, // 88.1 KB: three refreshes
   // The runner, the statement splitter with its refusals, the Data API adapter and the CloudFormation event handling
   // (create, update, no-op update, rollback, delete: 9.0 KB); the SQL files are assets beside it.

@@ -119,9 +119,15 @@ export interface StageConfig {
   functionEnvironment: Record<string, EnvSource>;
 }
 
-/** Extra variables the manifest's functions read, for a stage whose public site is at `siteUrl`. */
-const functionEnvironment = (siteUrl: string): Record<string, EnvSource> => ({
+/** Extra variables the manifest's functions read, for a stage whose public site is at `siteUrl` and API at `apiUrl`. */
+const functionEnvironment = (siteUrl: string, apiUrl: string): Record<string, EnvSource> => ({
   PUBLIC_SITE_URL: { value: siteUrl },
+  // Providers send users back to <API>/oauth-<slug>-callback (the redirect URIs registered with each provider)…
+  OAUTH_REDIRECT_BASE_URL: { value: apiUrl },
+  // …which then lands them on the web app's connections page with ?connected= or ?error=.
+  APP_URL: { value: `${siteUrl}/settings/connections` },
+  // The stage's app credentials per provider, JSON { "<slug>": { "client_id", "client_secret" } } (README, "Connecting platforms").
+  OAUTH_CLIENTS: { secret: 'operator' },
   // HMAC key of visitor hashes (click dedupe): random, never needs to be known by anyone.
   CLICK_HASH_SECRET: { secret: 'generated' },
   // Stripe's webhook signing secrets (comma-separated while rolling), copied from the Stripe dashboard.
@@ -144,7 +150,7 @@ const configs: Record<Stage, StageConfig> = {
     },
     cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
     alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200, requireSubscriber: false },
-    functionEnvironment: functionEnvironment('https://dev.streamvibe.app'),
+    functionEnvironment: functionEnvironment('https://dev.streamvibe.app', 'https://api.dev.streamvibe.app'),
   },
   staging: {
     stage: 'staging',
@@ -164,7 +170,7 @@ const configs: Record<Stage, StageConfig> = {
       dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400,
       email: 'ops@streamvibe.app', requireSubscriber: true,
     },
-    functionEnvironment: functionEnvironment('https://staging.streamvibe.app'),
+    functionEnvironment: functionEnvironment('https://staging.streamvibe.app', 'https://api.staging.streamvibe.app'),
   },
   prod: {
     stage: 'prod',
@@ -188,7 +194,7 @@ const configs: Record<Stage, StageConfig> = {
       dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000,
       email: 'ops@streamvibe.app', requireSubscriber: true,
     },
-    functionEnvironment: functionEnvironment('https://streamvibe.app'),
+    functionEnvironment: functionEnvironment('https://streamvibe.app', 'https://api.streamvibe.app'),
   },
 };
 

@@ -3,7 +3,7 @@
  * secretsmanager.<Operation>`, `application/x-amz-json-1.1`, errors as `{ "__type", "message" }` with status 400),
  * so the functions' real client (@aws-sdk/client-secrets-manager) runs unchanged against
  * it through `AWS_ENDPOINT_URL_SECRETS_MANAGER`. It keeps secrets in memory and implements what the app and the
- * local stack use: GetSecretValue, CreateSecret, PutSecretValue and DescribeSecret. Requests are not authenticated.
+ * local stack use: GetSecretValue, CreateSecret, PutSecretValue, DeleteSecret, DescribeSecret and ListSecrets (name filter). Requests are not authenticated.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -18,6 +18,8 @@ interface StoredSecret {
   createdSeconds: number;
   changedSeconds: number;
   versions: { id: string; value: string }[];
+  /** Set by DeleteSecret with a recovery window: the secret is kept but unusable (AWS: until the window ends). */
+  deletedSeconds?: number;
 }
 
 /** A Secrets Manager error, in the wire shape the SDK turns into its exception classes. */
@@ -41,6 +43,9 @@ export async function startLocalSecretsManager(options: { port?: number; region:
     if (typeof secretId !== 'string' || !secretId) throw new ServiceError('InvalidParameterException', 'SecretId is required.');
     const found = secrets.get(secretId) ?? [...secrets.values()].find((s) => s.arn === secretId);
     if (!found) throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (found.deletedSeconds !== undefined) {
+      throw new ServiceError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+    }
     return found;
   };
   const current = (secret: StoredSecret) => secret.versions.at(-1)!;
@@ -78,6 +83,24 @@ export async function startLocalSecretsManager(options: { port?: number; region:
       return { ARN: created.ARN, Name: created.Name, VersionId: created.VersionId };
     },
     PutSecretValue: ({ SecretId, SecretString, ClientRequestToken }) => addVersion(find(SecretId), SecretString, ClientRequestToken),
+    DeleteSecret: ({ SecretId, ForceDeleteWithoutRecovery, RecoveryWindowInDays }) => {
+      const secret = find(SecretId);
+      if (ForceDeleteWithoutRecovery === true && RecoveryWindowInDays !== undefined) {
+        throw new ServiceError('InvalidParameterException', 'You can\'t use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.');
+      }
+      const now = epochSeconds();
+      if (ForceDeleteWithoutRecovery === true) secrets.delete(secret.name);
+      else secret.deletedSeconds = now;
+      const days = ForceDeleteWithoutRecovery === true ? 0 : typeof RecoveryWindowInDays === 'number' ? RecoveryWindowInDays : 30;
+      return { ARN: secret.arn, Name: secret.name, DeletionDate: now + days * 86_400 };
+    },
+    // The name filter (a prefix, as AWS matches it) and the first 100: what the tests' leftover checks need.
+    ListSecrets: ({ Filters }) => {
+      const filters = Array.isArray(Filters) ? Filters as { Key?: string; Values?: string[] }[] : [];
+      const prefixes = filters.filter((f) => f.Key === 'name').flatMap((f) => f.Values ?? []);
+      const list = [...secrets.values()].filter((s) => s.deletedSeconds === undefined && (prefixes.length === 0 || prefixes.some((p) => s.name.startsWith(p))));
+      return { SecretList: list.slice(0, 100).map((s) => ({ ARN: s.arn, Name: s.name, CreatedDate: s.createdSeconds, LastChangedDate: s.changedSeconds })) };
+    },
     DescribeSecret: ({ SecretId }) => {
       const secret = find(SecretId);
       return {

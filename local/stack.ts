@@ -8,6 +8,8 @@ import { invokeLambda } from './invoke.ts';
 import { startPoller } from './poller.ts';
 import { queueEnvironment, startLocalQueues } from './queues.ts';
 import { startScheduler } from './scheduler.ts';
+import { appRoutes } from './app-routes.ts';
+import { SANDBOX_CLIENTS, startPlatformSandbox } from './sandboxes/platforms/index.ts';
 import { seedLocalSecrets } from './secrets.ts';
 
 export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_streamvibe_local';
@@ -20,6 +22,9 @@ export const LOCAL_SECRET_SETTINGS = {
   STRIPE_WEBHOOK_SECRETS: LOCAL_STRIPE_WEBHOOK_SECRET,
   // The key of click visitor hashes.
   CLICK_HASH_SECRET: 'local-only-click-hash-secret-never-deployed',
+  // The platform sandbox's registered apps (local/sandboxes/platforms/clients.ts).
+  OAUTH_CLIENTS: JSON.stringify(Object.fromEntries(Object.entries(SANDBOX_CLIENTS)
+    .map(([platform, { clientId, clientSecret }]) => [platform, { client_id: clientId, client_secret: clientSecret }]))),
 };
 export type SecretSettingName = keyof typeof LOCAL_SECRET_SETTINGS;
 
@@ -35,6 +40,8 @@ export interface LocalStackOptions {
   pollWaitSeconds?: number;
   /** Values of secret settings other than LOCAL_SECRET_SETTINGS' (a test rolling the Stripe secret, say). */
   secrets?: Partial<Record<SecretSettingName, string>>;
+  /** The platform sandbox's port (default: any free one; the authorize URLs name it). */
+  platformSandboxPort?: number;
   /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default the manifest's maxConcurrency. */
   pollerConcurrency?: number;
 }
@@ -48,7 +55,14 @@ export async function startLocalStack(options: LocalStackOptions) {
   // Secrets first: their endpoint is LocalStack only when AWS_ENDPOINT_URL was set before the queues set it.
   const secrets = await seedLocalSecrets({ ...LOCAL_SECRET_SETTINGS, ...options.secrets });
   const queues = await startLocalQueues({ port: options.sqsPort, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
-  Object.assign(process.env, queueEnvironment(queues), secrets.environment, { DATABASE_URL: options.databaseUrl });
+  // Every provider's API, offline (unless PLATFORM_API_BASE_URL points elsewhere already).
+  const platforms = await startPlatformSandbox({ port: options.platformSandboxPort ?? 0 });
+  Object.assign(process.env, queueEnvironment(queues), secrets.environment, {
+    DATABASE_URL: options.databaseUrl,
+    // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.
+    OAUTH_SECRET_PREFIX: 'streamvibe/local/oauth/',
+  });
+  process.env.PLATFORM_API_BASE_URL ??= platforms.url;
   process.env.DB_POOL_MAX ??= '10';
   // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
   const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
@@ -60,8 +74,11 @@ export async function startLocalStack(options: LocalStackOptions) {
     stateDir: options.stateDir,
   });
   const gateway = await startGateway({
-    port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes()],
+    port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes(), appRoutes()],
   });
+  // Providers send the browser back to this gateway, which then shows the outcome on its own page.
+  process.env.OAUTH_REDIRECT_BASE_URL ??= gateway.url;
+  process.env.APP_URL ??= `${gateway.url}/app/connections`;
   // The public site that sitemaps, robots.txt and canonical URLs point at: locally, this gateway on its actual port
   // (PORT, or the one the OS picked). Handlers read it at their cold start, on their first request.
   process.env.PUBLIC_SITE_URL ??= gateway.url;
@@ -72,12 +89,14 @@ export async function startLocalStack(options: LocalStackOptions) {
     identity,
     queues,
     secretsEndpoint: secrets.endpoint,
+    platforms,
     scheduler,
     async stop() {
       await scheduler.stop();
       await poller.stop();
       await gateway.stop();
       await queues.stop();
+      await platforms.stop();
       await closeDb();
     },
   };

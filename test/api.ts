@@ -34,6 +34,8 @@ export interface RequestOptions {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
+  /** `manual` to see a redirect itself (its Location) instead of where it leads. */
+  redirect?: RequestRedirect;
   outsideApi?: true;
 }
 
@@ -55,7 +57,7 @@ export async function startTestApi(label: string, options: Pick<LocalStackOption
       return { token: await signIn(email), userId: userSub, email };
     },
     signIn,
-    async request(method, path, { token, body, rawBody, headers = {}, outsideApi } = {}) {
+    async request(method, path, { token, body, rawBody, headers = {}, redirect, outsideApi } = {}) {
       const response = await fetch(`${api.url}${path}`, {
         method,
         headers: {
@@ -64,6 +66,7 @@ export async function startTestApi(label: string, options: Pick<LocalStackOption
           ...headers,
         },
         body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+        ...(redirect ? { redirect } : {}),
       });
       const text = await response.text();
       let parsed: unknown = text;

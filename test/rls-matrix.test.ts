@@ -515,6 +515,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.is_admin()': { exec: USERS, call: sql('SELECT public.is_admin()') },
   'public.prevent_social_account_delete_with_content()': { exec: TRIGGER, definer: true, call: sql('SELECT public.prevent_social_account_delete_with_content()') },
   'public.record_content_revision()': { exec: TRIGGER, definer: true, call: sql('SELECT public.record_content_revision()') },
+  'public.enforce_social_account_limit()': { exec: TRIGGER, definer: true, call: sql('SELECT public.enforce_social_account_limit()') },
   'public.record_seo_submission_usage(uuid, uuid, boolean)': { exec: SERVICE, definer: true,
     call: sql('SELECT public.record_seo_submission_usage($1, $2, true)', A, (w) => w.lookup.search_engine!.google) },
   'public.refresh_trending_content(integer)': { exec: SERVICE, definer: true, call: sql('SELECT public.refresh_trending_content(10)') },

@@ -148,6 +148,7 @@ const serve = (route: Route) => async (event: HttpEvent, context: Context): Prom
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: event.requestContext.http.userAgent ?? '',
     headers: event.headers,
+    cookies: cookiesOf(event.cookies),
   } as Request);
   if (isRaw(result)) {
     return { statusCode: result.statusCode, headers: { 'cache-control': cacheControl(route), ...result.headers }, body: result.body };
@@ -177,6 +178,16 @@ export function httpRouter(routes: readonly Route[]) {
       routes: routes.map((route) => ({ method: route.method, path: route.path, handler: routeHandler(route) })),
       notFoundResponse: ({ method, path }) => { throw new NotFoundError(`No route ${method} ${path}`); },
     }));
+}
+
+/** `name=value` pairs as API Gateway lists them; a name seen twice keeps its first value (the most specific path's). */
+function cookiesOf(list: string[] | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const pair of list ?? []) {
+    const at = pair.indexOf('=');
+    if (at > 0) cookies[pair.slice(0, at).trim()] ??= pair.slice(at + 1).trim();
+  }
+  return cookies;
 }
 
 const isRaw = (value: unknown): value is RawResponse => (value as RawResponse | undefined)?.kind === 'raw';

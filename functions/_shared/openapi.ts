@@ -5,6 +5,7 @@ import { cacheControl, operationId, type RouteSpec } from './route.ts';
 /** Every tag a route may carry, with what it groups (a route with another tag fails the generator). */
 const TAGS: Record<string, string> = {
   Account: 'The signed-in caller’s profile, settings, subscription, quotas and notifications',
+  Connections: 'Connecting YouTube, Instagram, TikTok, Facebook and X accounts (OAuth), listing and disconnecting them',
   Jobs: 'The signed-in caller’s background jobs: list, status, logs, counts and cancellation',
   Admin: 'Maintenance for administrators (`admin` in the token’s `cognito:groups`)',
   Billing: 'Stripe webhooks (signed with the endpoint’s secret, no bearer token)',
@@ -46,7 +47,7 @@ const RESPONSES = {
   ServiceUnavailable: { description: 'The function did not answer within its timeout (API Gateway’s message)', ...json(gatewayBody) },
 };
 
-const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted' };
+const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 303: 'See Other: the browser goes on to `Location`' };
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
 
@@ -91,8 +92,13 @@ function responses(route: RouteSpec) {
   return {
     [String(status)]: {
       description: SUCCESS_DESCRIPTIONS[status] ?? 'Success',
-      headers: { 'Cache-Control': { required: true, schema: { type: 'string', const: cacheControl(route) } } },
-      content,
+      headers: {
+        'Cache-Control': { required: true, schema: { type: 'string', const: cacheControl(route) } },
+        ...Object.fromEntries(Object.entries(route.responseHeaders ?? {}).map(([name, { description, required }]) =>
+          [name, { required, description, schema: { type: 'string' } }])),
+      },
+      // A redirect has no body.
+      ...(status >= 300 && status < 400 ? {} : { content }),
     },
     '400': ref('BadRequest'),
     ...(secured ? { '401': ref('Unauthorized') } : {}),

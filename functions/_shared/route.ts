@@ -30,6 +30,8 @@ export interface RouteSpec {
   /** Non-JSON responses (sitemap, robots) declare their media type. */
   responseMediaType?: string;
   successStatus?: number;
+  /** Headers of the success answer beyond Cache-Control (a redirect's Location, a Set-Cookie), for the OpenAPI document. */
+  responseHeaders?: Record<string, { description: string; required: boolean }>;
   /** Public GET routes a CDN may cache. */
   cache?: { maxAgeSeconds: number; sMaxAgeSeconds: number };
 }
@@ -46,6 +48,8 @@ export interface Request<R extends RouteSpec = RouteSpec> {
   sourceIp: string;
   userAgent: string;
   headers: Record<string, string | undefined>;
+  /** The request's cookies by name (API Gateway passes them apart from the headers). */
+  cookies: Record<string, string>;
   rawBody: string | undefined;
 }
 

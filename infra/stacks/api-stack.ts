@@ -76,6 +76,9 @@ export class ApiStack extends Stack {
         allowOrigins: config.api.corsAllowedOrigins,
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
         allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        // The web app's GET /oauth-<slug>-init is sent with credentials: its answer sets the HttpOnly cookie that binds
+        // the authorization to the browser (functions/oauth/authorization.ts). The origins are an explicit list.
+        allowCredentials: true,
         maxAge: Duration.hours(1),
       },
     });

@@ -19,6 +19,8 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
     DATABASE_URL: databaseUrl, DB_POOL_MAX: '1',
     JOB_QUEUE_URLS: fakeQueueUrls('sqs'), JOB_DLQ_URLS: fakeQueueUrls('sqs-dlq'),
     PUBLIC_SITE_URL: 'https://streamvibe.example',
+    OAUTH_REDIRECT_BASE_URL: 'https://api.streamvibe.example', APP_URL: 'https://streamvibe.example/settings/connections',
+    OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,
     // Errors only: a log line per request would be measured as much as the code.
     LOG_LEVEL: 'ERROR', TZ: 'UTC',
@@ -88,4 +90,7 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'billing-scheduled': { event: () => ({ task: 'stripe-webhook-retry' }), expected: 'ok' },
   'discovery-http': { event: () => httpEvent('GET', '/browse-categories'), expected: '200' },
   'discovery-scheduled': { event: () => ({ task: 'category-counts' }), expected: 'ok' },
+  'oauth-http': { event: () => httpEvent('GET', '/connections', { sub: randomUUID() }), expected: '200' },
+  'oauth-worker-tokens': { event: () => sqsEvent('tokens', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
+  'oauth-scheduled': { event: () => ({ task: 'oauth-state-purge' }), expected: 'ok' },
 };

@@ -5,6 +5,8 @@ import { signStripePayload } from '../../functions/billing/signature.ts';
 import { db } from '../../functions/_shared/db.ts';
 import { httpRoutes } from '../../functions/manifest.ts';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '../../local/stack.ts';
+import { PLATFORMS, type Platform } from '../../functions/oauth/providers/port.ts';
+import { consent, cookieOf, followCallback, type StartedFlow } from '../oauth-browser.ts';
 import { startTestApi, type ApiResponse, type TestApi, waitFor } from '../api.ts';
 import { buildDiscoveryWorld, type DiscoveryWorld } from './discovery-world.ts';
 
@@ -53,6 +55,10 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
     const creator = world.users.alice.slug;
     const word = Object.values(world.items)[0]!.split(/\s+/).find((w) => w.length > 3)!;
     let jobId = '';
+    // Premium: room for an account on each of the five platforms.
+    await api.db.owner`INSERT INTO subscription (user_id, tier_id, status_id) SELECT ${admin.userId}, t.id, s.id
+                       FROM subscription_tier t, subscription_status s WHERE t.slug = 'premium' AND s.slug = 'active'`;
+    const flows: Partial<Record<Platform, StartedFlow>> = {};
     const stripeEvent = JSON.stringify({ id: `evt_session_${Date.now()}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
       livemode: false, data: { object: { id: 'cs_session', object: 'checkout.session', mode: 'subscription', customer: 'cus_session', client_reference_id: admin.userId } } });
     // One valid request per route, in an order where each finds what it needs; the route list is the manifest's.
@@ -90,13 +96,30 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       'POST /track-click': () => api.request('POST', '/track-click', { body: { content_id: item } }),
       'GET /sitemap.xml': () => api.request('GET', '/sitemap.xml'),
       'GET /robots.txt': () => api.request('GET', '/robots.txt'),
+      ...Object.fromEntries(PLATFORMS.flatMap((platform) => [
+        [`GET /oauth-${platform}-init`, async () => {
+          const res = await api.request('GET', `/oauth-${platform}-init`, { token });
+          flows[platform] = { authorizationUrl: res.body.authorization_url, state: res.body.state, cookie: cookieOf(res.headers.get('set-cookie')) };
+          return res;
+        }],
+        [`GET /oauth-${platform}-callback`, async () => {
+          const flow = flows[platform]!;
+          return (await followCallback(api, await consent(flow.authorizationUrl, { login: `session-${platform}` }), flow.cookie)).answer;
+        }],
+      ])),
+      'GET /connections': () => api.request('GET', '/connections', { token }),
+      'POST /oauth-disconnect': async () => {
+        const { body } = await api.request('GET', '/connections', { token });
+        return api.request('POST', '/oauth-disconnect', { token, body: { social_account_id: body.connections[0].social_account_id } });
+      },
     };
     const routes = httpRoutes().map(({ route }) => `${route.method} ${route.path}`);
     expect(Object.keys(requests).sort()).toEqual([...routes].sort());
 
     for (const [route, request] of Object.entries(requests)) {
       const res = await request();
-      expect(res.status, `${route}: ${res.text.slice(0, 200)}`).toBeLessThan(300);
+      expect(res.status, `${route}: ${res.text.slice(0, 200)}`).toBeLessThan(400);
+      if (route.endsWith('-callback')) expect(res.headers.get('location'), route).toMatch(/\?connected=/);
     }
     for (const task of api.stack.scheduler.tasks) await api.stack.scheduler.run(task.name);
     await waitFor(async () => (await unfinishedJobs()).length === 0, 30_000); // the jobs the tasks started, through the worker

@@ -260,6 +260,26 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
+  it('lets only the oauth feature create, change, delete and read the OAuth token secrets (and use their key), and reads its app credentials from one secret', () => {
+    const onOAuthPrefix = (fn: string) => policyStatementsOf(functionId(fn)).filter((s) => JSON.stringify(s.Resource).includes(':secret:streamvibe/dev/oauth/*'));
+    const withKey = (fn: string) => policyStatementsOf(functionId(fn)).filter((s) => [s.Action].flat().includes('kms:Decrypt'));
+    for (const fn of functions) {
+      const actions = onOAuthPrefix(fn.name).flatMap((s) => [s.Action].flat() as string[]);
+      if (fn.feature === 'oauth') {
+        expect(actions, fn.name).toEqual(expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret']));
+        expect(withKey(fn.name), fn.name).toHaveLength(1);
+        // The credentials: <NAME>_SECRET_ARN of the stage's oauth-clients secret, never a client secret in the environment.
+        const env = functionId(fn.name).resource.Properties!.Environment.Variables as Record<string, unknown>;
+        expect(Object.keys(env), fn.name).toEqual(expect.arrayContaining(['OAUTH_CLIENTS_SECRET_ARN', 'OAUTH_SECRET_PREFIX', 'OAUTH_REDIRECT_BASE_URL', 'APP_URL']));
+        expect(Object.keys(env).filter((name) => /CLIENT_SECRET|CLIENT_ID/.test(name)), fn.name).toEqual([]);
+      } else {
+        expect(actions, fn.name).toEqual([]);
+        expect(withKey(fn.name), fn.name).toEqual([]);
+      }
+    }
+    expect(functions.filter((f) => f.feature === 'oauth').map((f) => f.name).sort()).toEqual(['oauth-http', 'oauth-scheduled', 'oauth-worker-tokens']);
+  });
+
   it('has no IAM statement on "*" except the acknowledged ones (X-Ray tracing, listed with the reason)', () => {
     const ACKNOWLEDGED_STAR_ACTIONS: Record<string, string> = {
       'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',

@@ -12,8 +12,8 @@ export interface ProviderAnswer {
 /**
  * One HTTP call to a provider: a timeout, the body parsed, and the failures every provider shares mapped to
  * ProviderError (network errors and 5xx → unavailable; 429 → rate_limited with Retry-After). Anything else non-2xx
- * goes to the adapter's `classify`, which knows the provider's error body; it returns undefined for answers it
- * accepts as success.
+ * goes first to the adapter's `classify`, which knows the provider's error body and returns the ProviderError to throw,
+ * or undefined to leave the answer to the common rules above (a 2xx is returned; any other 4xx is a bad_response).
  */
 export async function call(platform: Platform, url: string, init: RequestInit & { fetch?: typeof fetch },
   classify: (answer: ProviderAnswer) => ProviderError | undefined): Promise<ProviderAnswer> {

@@ -1,0 +1,66 @@
+import type { Sql } from 'postgres';
+import { withCaller } from '../_shared/db.ts';
+import { logger } from '../_shared/logger.ts';
+import { providerFor } from './config.ts';
+import { ProviderError, type Platform } from './providers/port.ts';
+import type { TokenVault } from './vault.ts';
+import { REFRESH_AHEAD_MINUTES } from './refresh-window.ts';
+
+/** A refresh waits this long for a racing one holding the connection (the provider call is bounded at 10 s). */
+const LOCK_WAIT_MS = 30_000;
+
+export type RefreshOutcome =
+  | { outcome: 'refreshed'; expiresAt: string | null }
+  /** Another refresh got there first, or nothing is due: no provider call. */
+  | { outcome: 'fresh' }
+  | { outcome: 'inactive' }
+  /** The grant is gone (invalid_grant, revoked app): the account needs reconnecting; the user was told. */
+  | { outcome: 'needs_reconnect' };
+
+/**
+ * Refreshes one connection's tokens, at most once however many callers race: the connection's row is locked for the
+ * whole refresh, and a caller that waited finds the token fresh and does nothing (a single-use refresh token is
+ * never spent twice). `force` (a 401 from the provider's API) refreshes a token that looks fresh, unless one was
+ * refreshed in the last minute. A retryable provider failure (429, 5xx) is thrown for the job to retry.
+ */
+export async function refreshConnection(sql: Sql, vault: TokenVault, connectionId: string, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
+  return withCaller(sql, { role: 'service_role' }, async (tx) => {
+    const [connection] = await tx`
+      SELECT c.id, c.user_id, p.slug AS platform, c.vault_secret_name, s.slug AS status, c.is_active,
+             c.token_expires_at IS NOT NULL AND c.token_expires_at > now() + make_interval(mins => ${REFRESH_AHEAD_MINUTES}) AS fresh,
+             c.last_refreshed_at > now() - interval '1 minute' AS just_refreshed
+      FROM platform_connection c JOIN platform p ON p.id = c.platform_id JOIN account_status s ON s.id = c.status_id
+      WHERE c.id = ${connectionId} FOR UPDATE OF c`;
+    if (!connection || !connection.is_active || connection.status !== 'active') return { outcome: 'inactive' };
+    if (options.force ? connection.just_refreshed : connection.fresh) return { outcome: 'fresh' };
+    const platform = connection.platform as Platform;
+    const provider = await providerFor(platform);
+    if (!provider) throw new Error(`${platform} has no client credentials on this deployment`);
+    const tokens = await vault.get(connection.vault_secret_name as string);
+    try {
+      const fresh = await provider.refresh(tokens);
+      await vault.replace(connection.vault_secret_name as string, fresh);
+      await tx`
+        UPDATE platform_connection SET token_expires_at = ${fresh.expiresAt ?? null}, last_refreshed_at = now(), last_error = NULL,
+          scopes = ${fresh.scopes.length ? fresh.scopes : tokens.scopes}
+        WHERE id = ${connectionId}`;
+      return { outcome: 'refreshed', expiresAt: fresh.expiresAt ?? null };
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind !== 'invalid_grant') throw error;
+      logger.info('provider refused the refresh: the account needs reconnecting', { platform, connectionId, reason: error.message });
+      await tx`
+        WITH status AS (SELECT id FROM account_status WHERE slug = 'disconnected'),
+        conn AS (
+          UPDATE platform_connection SET status_id = (SELECT id FROM status), last_error = 'Access was revoked or has expired: reconnect the account'
+          WHERE id = ${connectionId}
+        ), account AS (
+          UPDATE social_account SET status_id = (SELECT id FROM status) WHERE connection_id = ${connectionId} AND deleted_at IS NULL
+        )
+        INSERT INTO notification (user_id, type, title, message, data, action_url)
+        VALUES (${connection.user_id}, 'warning', ${`Reconnect your ${platform} account`},
+                'StreamVibe can no longer reach this account (access was revoked or expired). Connect it again to keep syncing.',
+                ${tx.json({ platform, connection_id: connectionId })}, NULL)`;
+      return { outcome: 'needs_reconnect' };
+    }
+  }, { statementTimeoutMs: LOCK_WAIT_MS });
+}
