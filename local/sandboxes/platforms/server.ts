@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Catalogue, type ItemKind } from './catalogue.ts';
 import { SANDBOX_CLIENTS } from './clients.ts';
 
 export interface SandboxRequest {
@@ -103,7 +104,20 @@ export class SandboxState {
   readonly tokens = new Map<string, IssuedToken>();
   /** Registered apps: client id → secret. Any other client id is `invalid_client`. */
   readonly clients = new Map<string, string>();
+  private readonly catalogues = new Map<string, Catalogue>();
   constructor(public now: () => number = Date.now) {}
+
+  /** An account's content (catalogue.ts): generated on first use, then changed by tests between syncs. */
+  catalogue(platform: string, login: string, kinds?: readonly ItemKind[]): Catalogue {
+    const key = `${platform}:${login}`;
+    let catalogue = this.catalogues.get(key);
+    if (!catalogue) this.catalogues.set(key, catalogue = new Catalogue(platform, login, this.now(), kinds));
+    return catalogue;
+  }
+
+  resetCatalogues(): void {
+    this.catalogues.clear();
+  }
 
   /** An account for a login on a platform: the same login always gives the same id. */
   account(platform: string, login: string, idPrefix = ''): SandboxAccount {
@@ -251,7 +265,7 @@ export async function startSandbox(modules: ProviderModule[], options: { port?: 
     inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
     calls: (filter = {}) => calls.filter((c) => (filter.host === undefined || c.host === filter.host)
       && (filter.path === undefined || c.path.startsWith(filter.path)) && (filter.method === undefined || c.method === filter.method)),
-    reset: () => { faults = []; calls = []; state.codes.clear(); state.tokens.clear(); },
+    reset: () => { faults = []; calls = []; state.codes.clear(); state.tokens.clear(); state.resetCatalogues(); },
     stop: () => new Promise((resolve, reject) => { server.closeAllConnections(); server.close((e) => (e ? reject(e) : resolve())); }),
   };
 }
