@@ -44,7 +44,7 @@ export async function measureLayers(options: {
   app: Sql; http: HttpLoad; query: Record<string, string>; load: LoadLimits; rounds: number;
 }): Promise<Layer[]> {
   const { handler } = await import('../../functions/discovery/http.ts') as { handler: Handler };
-  const input = BrowseContentQuery.parse(options.query);
+  const input = BrowseContentQuery().parse(options.query);
   if (input.sort === 'trending') throw new Error('breakdown: use sort recent or popular');
   const sort = input.sort;
   const path = `/browse-content?${new URLSearchParams(options.query)}`;

@@ -53,9 +53,9 @@ try {
   await Promise.all([app.end(), owner.end()]);
 
   const cases = {
-    'browse: recent, gaming, 50': (sql: postgres.Sql) => browseContent(sql, z.parse(BrowseContentQuery, { sort: 'recent', category: 'gaming', limit: '50' })),
-    'search: "tutorial", 20': (sql: postgres.Sql) => searchContent(sql, z.parse(SearchContentQuery, { q: 'tutorial' })),
-    'content detail': (sql: postgres.Sql) => getContentDetail(sql, z.parse(ContentDetailQuery, { id: item!.id })),
+    'browse: recent, gaming, 50': (sql: postgres.Sql) => browseContent(sql, z.parse(BrowseContentQuery(), { sort: 'recent', category: 'gaming', limit: '50' })),
+    'search: "tutorial", 20': (sql: postgres.Sql) => searchContent(sql, z.parse(SearchContentQuery(), { q: 'tutorial' })),
+    'content detail': (sql: postgres.Sql) => getContentDetail(sql, z.parse(ContentDetailQuery(), { id: item!.id })),
   };
   const load = [loadavg()[0]!];
   const rows: string[] = [];

@@ -20,7 +20,6 @@ import { cacheControl, type RawResponse, type Request, type Route, type RouteSpe
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 const MAX_BODY_BYTES = 64 * 1024;
-const emptyObject = z.object({});
 
 /** What the middlewares established about a request, carried on the event (as the body parser carries the body). */
 interface Parsed {
@@ -52,16 +51,17 @@ const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
     const state = parsed(request.event);
     const input = request.event.queryStringParameters ?? {};
     rejectNul(input, 'Invalid query parameters');
-    const query = (route.query ?? emptyObject).safeParse(input);
+    // A route without a query schema takes no parameters: unknown ones are ignored (as z.object({}) would strip them).
+    const query = route.query?.().safeParse(input) ?? { success: true, data: {} };
     if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
     state.query = query.data;
     if (route.headers) {
-      const headers = route.headers.safeParse(request.event.headers);
+      const headers = route.headers().safeParse(request.event.headers);
       if (!headers.success) throw new ValidationError('Invalid request headers', zodIssues(headers.error));
     }
     if (route.body) {
       rejectNul(request.event.body, 'Invalid request body');
-      const body = route.body.safeParse(request.event.body);
+      const body = route.body().safeParse(request.event.body);
       if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
       state.body = body.data;
     }

@@ -63,9 +63,9 @@ const headerName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: str
 
 /** The query and header parameters of a route, from the zod schemas of its input. */
 function parameters(route: RouteSpec) {
-  const fromSchema = (schema: z.ZodMiniType | undefined, where: 'query' | 'header') => {
+  const fromSchema = (schema: (() => z.ZodMiniType) | undefined, where: 'query' | 'header') => {
     if (!schema) return [];
-    const { properties = {}, required = [] } = jsonSchema(schema, 'input');
+    const { properties = {}, required = [] } = jsonSchema(schema(), 'input');
     return Object.entries(properties).map(([name, { description, ...property }]) => ({
       name: where === 'header' ? headerName(name) : name, in: where, required: required.includes(name),
       ...(typeof description === 'string' ? { description } : {}), schema: property,
@@ -78,7 +78,7 @@ function requestBody(route: RouteSpec) {
   const schema = route.body ?? route.signedBody;
   if (!schema) return {};
   const description = route.body ? 'JSON' : 'The raw JSON the signature covers (read as sent, verified, then parsed)';
-  return { requestBody: { required: true, description, ...json(jsonSchema(schema, 'input')) } };
+  return { requestBody: { required: true, description, ...json(jsonSchema(schema(), 'input')) } };
 }
 
 /** What an operation can answer: its success, and the errors its auth mode and input make possible. */
@@ -88,7 +88,7 @@ function responses(route: RouteSpec) {
   const hasBody = Boolean(route.body ?? route.signedBody);
   const content = route.responseMediaType
     ? { [route.responseMediaType]: { schema: { type: 'string' } } }
-    : { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } };
+    : { 'application/json': { schema: route.response ? jsonSchema(route.response(), 'output') : {} } };
   return {
     [String(status)]: {
       description: SUCCESS_DESCRIPTIONS[status] ?? 'Success',

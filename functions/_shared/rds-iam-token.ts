@@ -17,7 +17,8 @@ export interface RdsIamTokenRequest {
 }
 
 const TOKEN_TTL_SECONDS = 900;
-const EMPTY_PAYLOAD_SHA256 = createHash('sha256').update('').digest('hex');
+/** SHA-256 of the empty payload, spelt out rather than hashed at import, on every cold start of every Lambda. */
+const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** RFC 3986 encoding, as SigV4 canonicalisation wants it. */
 const escapeUri = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

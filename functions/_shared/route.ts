@@ -6,7 +6,16 @@ import type { Caller } from '../../db/context.ts';
 export type AuthMode = 'public' | 'user' | 'admin' | 'webhook';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-/** An HTTP route: its method, path, auth mode and the zod/mini schemas the handler validates with (and OpenAPI shows). */
+/** A zod/mini schema, built when first asked for (see RouteSpec). */
+export type LazySchema<S extends z.ZodMiniType = z.ZodMiniType> = () => S;
+/** What a route's lazy schema parses to: the type its code gets (`Parsed<typeof JobsQuery>`). */
+export type Parsed<F extends LazySchema> = z.output<ReturnType<F>>;
+
+/**
+ * An HTTP route: its method, path, auth mode and the zod/mini schemas the handler validates with (and OpenAPI shows).
+ * The schemas are thunks, built on first use and then kept (defineRoute): a Lambda's cold start builds none, its first
+ * request only the schemas of the route it serves, and the response schemas only the OpenAPI generator ever builds.
+ */
 export interface RouteSpec {
   method: HttpMethod;
   path: `/${string}`;
@@ -15,18 +24,18 @@ export interface RouteSpec {
   tags: string[];
   /** The OpenAPI operationId; default: the path without its slash, dots as dashes (`/sitemap.xml` → `sitemap-xml`). */
   operationId?: string;
-  query?: z.ZodMiniType;
+  query?: LazySchema;
   /** Request headers the route needs (keys in lower case, as API Gateway passes them); validated like the query. */
-  headers?: z.ZodMiniObject;
+  headers?: LazySchema<z.ZodMiniObject>;
   /** A JSON body: 415 for another media type, 400 when malformed or invalid; the handler gets it parsed. */
-  body?: z.ZodMiniType;
+  body?: LazySchema;
   /**
    * A body the route's code reads raw, verifies (a signature over its bytes) and then parses with this schema itself (a
    * webhook): documented as the request body, never parsed by the middleware.
    */
-  signedBody?: z.ZodMiniType;
+  signedBody?: LazySchema;
   /** The success body, for the OpenAPI document (handlers do not parse their output). */
-  response?: z.ZodMiniType;
+  response?: LazySchema;
   /** Non-JSON responses (sitemap, robots) declare their media type. */
   responseMediaType?: string;
   successStatus?: number;
@@ -38,8 +47,8 @@ export interface RouteSpec {
 
 /** What a route's code gets: validated input, the caller and the request facts it may use. */
 export interface Request<R extends RouteSpec = RouteSpec> {
-  query: R['query'] extends z.ZodMiniType ? z.output<R['query']> : Record<string, never>;
-  body: R['body'] extends z.ZodMiniType ? z.output<R['body']> : undefined;
+  query: R['query'] extends LazySchema ? Parsed<R['query']> : Record<string, never>;
+  body: R['body'] extends LazySchema ? Parsed<R['body']> : undefined;
   /** Who is calling, as the database should see them (anon on public routes, the user on user routes). */
   caller: Caller;
   /** Verified claims (user and admin routes). */
@@ -66,9 +75,23 @@ export const raw = (statusCode: number, body: string, headers?: Record<string, s
 /** A route whole: its declaration and its code, which gets validated input and returns JSON-able data or a `raw()` response. */
 export type Route<R extends RouteSpec = RouteSpec> = R & { handle: (request: Request<R>) => Promise<unknown> };
 
-/** Declares a route beside its code (the manifest, the local gateway and the OpenAPI document read the declaration). */
-export const defineRoute = <R extends RouteSpec>(spec: R, handle: (request: Request<R>) => Promise<unknown>): Route<R> =>
-  ({ ...spec, handle });
+const SCHEMA_FIELDS = ['query', 'headers', 'body', 'signedBody', 'response'] as const;
+
+/** A thunk that builds its value once, on its first call, and then returns that value. */
+function memoized<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/**
+ * Declares a route beside its code (the manifest, the local gateway and the OpenAPI document read the declaration);
+ * each schema thunk is built once, when first called.
+ */
+export function defineRoute<R extends RouteSpec>(spec: R, handle: (request: Request<R>) => Promise<unknown>): Route<R> {
+  const route: RouteSpec = { ...spec };
+  for (const field of SCHEMA_FIELDS) if (spec[field]) Object.assign(route, { [field]: memoized(spec[field]) });
+  return { ...route as R, handle };
+}
 
 /** API Gateway's route key, `GET /me`: what the feature's Lambda dispatches on. */
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;

@@ -1,9 +1,9 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { asUser } from '../_shared/db.ts';
 import { makeCursor, readCursor } from '../_shared/cursor.ts';
 import { NotFoundError } from '../_shared/errors.ts';
+import type { Parsed } from '../_shared/route.ts';
 import type { UpdateMeBody } from './routes/me.ts';
 import type { MarkReadBody, NotificationsQuery } from './routes/notifications.ts';
 import type { ProfileSetupBody } from './routes/profile-setup.ts';
@@ -43,7 +43,7 @@ export async function findMe(tx: TransactionSql, email: string | undefined) {
 export const getMe = (sql: Sql, claims: Claims) => asUser(sql, claims, (tx) => findMe(tx, claims.email));
 
 /** Sets up the profile; the slug is derived once from the display name and numbered on collision. */
-export async function setUpProfile(sql: Sql, claims: Claims, input: z.output<typeof ProfileSetupBody>) {
+export async function setUpProfile(sql: Sql, claims: Claims, input: Parsed<typeof ProfileSetupBody>) {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await asUser(sql, claims, async (tx) => {
@@ -64,7 +64,7 @@ export async function setUpProfile(sql: Sql, claims: Claims, input: z.output<typ
   }
 }
 
-export function updateMe(sql: Sql, claims: Claims, input: z.output<typeof UpdateMeBody>) {
+export function updateMe(sql: Sql, claims: Claims, input: Parsed<typeof UpdateMeBody>) {
   const { settings, ...profile } = input;
   return asUser(sql, claims, async (tx) => {
     if (Object.keys(profile).length > 0) await tx`UPDATE users SET ${tx(profile)} WHERE id = auth.uid()`;
@@ -73,7 +73,7 @@ export function updateMe(sql: Sql, claims: Claims, input: z.output<typeof Update
   });
 }
 
-export function listNotifications(sql: Sql, claims: Claims, query: z.output<typeof NotificationsQuery>) {
+export function listNotifications(sql: Sql, claims: Claims, query: Parsed<typeof NotificationsQuery>) {
   const after = query.cursor ? readCursor(query.cursor, NOTIFICATIONS_ORDERING, ['timestamp', 'uuid']) : undefined;
   return asUser(sql, claims, async (tx) => {
     const rows = await tx`
@@ -98,7 +98,7 @@ export function listNotifications(sql: Sql, claims: Claims, query: z.output<type
   });
 }
 
-export function markNotificationsRead(sql: Sql, claims: Claims, input: z.output<typeof MarkReadBody>) {
+export function markNotificationsRead(sql: Sql, claims: Claims, input: Parsed<typeof MarkReadBody>) {
   return asUser(sql, claims, async (tx) => {
     const result = await tx`
       UPDATE notification SET read_at = now()

@@ -1,8 +1,8 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type * as z from 'zod/mini';
 // The caller helpers, not _shared/db.ts: importing the builders (benchmarks) must not open the process-wide client.
 import { asAnon } from '../../db/context.ts';
 import { NotFoundError } from '../_shared/errors.ts';
+import type { Parsed } from '../_shared/route.ts';
 import { browseContentQuery, correctWordsQuery, searchContentQuery, trendingQuery, type CardRow } from './content-sql.ts';
 import { browseCreatorsQuery, searchCreatorsQuery, type CreatorCardRow } from './creator-sql.ts';
 import { makeCursor, paginate, readCursor } from '../_shared/cursor.ts';
@@ -54,7 +54,6 @@ export function readAsAnon<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>
   });
 }
 
-type Input<S extends z.ZodMiniType> = z.output<S>;
 
 /** The card of a content row: the item, and the creator nested. */
 export function toCard(row: CardRow) {
@@ -67,7 +66,7 @@ const recentKey = (row: CardRow) => [row.published_at, row.id];
 const popularKey = (row: CardRow) => [String(row.views_count), row.id];
 
 /** /browse-content: newest, most viewed, or trending (by rank of a period) first. */
-export function browseContent(sql: Sql, query: Input<typeof BrowseContentQuery>) {
+export function browseContent(sql: Sql, query: Parsed<typeof BrowseContentQuery>) {
   const window = { limit: query.limit, offset: query.offset };
   if (query.sort === 'trending') return listTrending(sql, { ...query, ...window, period: query.period ?? 'week' });
   const sort = query.sort;
@@ -80,7 +79,7 @@ export function browseContent(sql: Sql, query: Input<typeof BrowseContentQuery>)
 }
 
 /** /get-trending (and browse-content?sort=trending): the period's ranks, filtered, after a rank. */
-export function listTrending(sql: Sql, query: Omit<Input<typeof TrendingQuery>, 'cursor'> & {
+export function listTrending(sql: Sql, query: Omit<Parsed<typeof TrendingQuery>, 'cursor'> & {
   cursor?: string; content_type?: string; creator_slug?: string;
 }) {
   const ordering = `trending:${query.period}`;
@@ -93,7 +92,7 @@ export function listTrending(sql: Sql, query: Omit<Input<typeof TrendingQuery>, 
 }
 
 /** /search-content: ranked (or newest / most viewed) matches; when nothing matches, the query spelled as the lexicon would. */
-export function searchContent(sql: Sql, query: Input<typeof SearchContentQuery>) {
+export function searchContent(sql: Sql, query: Parsed<typeof SearchContentQuery>) {
   const ordering = `search:${query.sort}`;
   const after = query.cursor
     ? readCursor(query.cursor, ordering, [query.sort === 'relevance' ? 'float' : query.sort === 'recent' ? 'timestamp' : 'integer', 'uuid'])
@@ -125,7 +124,7 @@ function toCreatorCard<R extends CreatorCardRow & { sort_key?: string; followers
 }
 
 /** /browse-creators: public creators by followers, join date or views. */
-export function browseCreators(sql: Sql, query: Input<typeof BrowseCreatorsQuery>) {
+export function browseCreators(sql: Sql, query: Parsed<typeof BrowseCreatorsQuery>) {
   const ordering = `creators:${query.sort}`;
   const after = query.cursor ? readCursor(query.cursor, ordering, [query.sort === 'recent' ? 'timestamp' : 'integer', 'uuid']) : undefined;
   return readAsAnon(sql, async (tx) => {
@@ -136,7 +135,7 @@ export function browseCreators(sql: Sql, query: Input<typeof BrowseCreatorsQuery
 }
 
 /** /search-creators: creators whose name, slug or bio matches, best first. */
-export function searchCreators(sql: Sql, query: Input<typeof SearchCreatorsQuery>) {
+export function searchCreators(sql: Sql, query: Parsed<typeof SearchCreatorsQuery>) {
   const after = query.cursor ? readCursor(query.cursor, 'creators:search', ['float', 'integer', 'uuid']) : undefined;
   return readAsAnon(sql, async (tx) => {
     const rows = await searchCreatorsQuery(tx, { ...query, after });
@@ -174,7 +173,7 @@ export async function findContentDetail(tx: TransactionSql, id: string): Promise
 }
 
 /** /get-content-detail: the item with tags, media, creator, platform and up to 8 related items (two pipelined queries). */
-export function getContentDetail(sql: Sql, query: Input<typeof ContentDetailQuery>) {
+export function getContentDetail(sql: Sql, query: Parsed<typeof ContentDetailQuery>) {
   return readAsAnon(sql, async (tx) => {
     const [item, related] = await Promise.all([findContentDetail(tx, query.id), relatedContentQuery(tx, query.id)]);
     return { item: toDetail(item), related: related.map(toCard) };
@@ -199,7 +198,7 @@ function toDetail(row: DetailRow) {
 const CREATOR_PAGE_ITEMS = 20;
 
 /** /get-creator-by-slug: profile, social accounts and the newest 20 items in one query; next_cursor continues in /browse-content. */
-export function getCreatorBySlug(sql: Sql, query: Input<typeof CreatorBySlugQuery>) {
+export function getCreatorBySlug(sql: Sql, query: Parsed<typeof CreatorBySlugQuery>) {
   return readAsAnon(sql, async (tx) => {
     const [row] = await creatorPageQuery(tx, query.slug, CREATOR_PAGE_ITEMS);
     if (!row) throw new NotFoundError('No such creator');
@@ -210,7 +209,7 @@ export function getCreatorBySlug(sql: Sql, query: Input<typeof CreatorBySlugQuer
 }
 
 /** /get-seo-metadata: the metadata of a discoverable content or creator page (404 otherwise). */
-export function getSeoMetadata(sql: Sql, site: string, query: Input<typeof SeoMetadataQuery>) {
+export function getSeoMetadata(sql: Sql, site: string, query: Parsed<typeof SeoMetadataQuery>) {
   return readAsAnon(sql, async (tx) => {
     if (query.type === 'content') return contentMetadata(site, await findContentDetail(tx, query.id!));
     const [creator] = await creatorProfileQuery(tx, query.slug!);

@@ -1,10 +1,10 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type * as z from 'zod/mini';
 import type { Claims } from '../../db/roles.ts';
 import { isAdmin } from '../_shared/claims.ts';
 import { makeCursor, readCursor } from '../_shared/cursor.ts';
 import { asService, asUser } from '../_shared/db.ts';
 import { ConflictError, NotFoundError } from '../_shared/errors.ts';
+import type { Parsed } from '../_shared/route.ts';
 import type { JobLogsQuery } from './routes/job-logs.ts';
 import type { JobsQuery } from './routes/jobs.ts';
 
@@ -24,7 +24,7 @@ async function findJob(tx: TransactionSql, jobId: string) {
 
 export const getJobStatus = (sql: Sql, claims: Claims, jobId: string) => asUser(sql, claims, (tx) => findJob(tx, jobId));
 
-export function listJobs(sql: Sql, claims: Claims, query: z.output<typeof JobsQuery>) {
+export function listJobs(sql: Sql, claims: Claims, query: Parsed<typeof JobsQuery>) {
   return asUser(sql, claims, async (tx) => {
     const rows = await tx`SELECT ${tx([...JOB_COLUMNS])} FROM get_my_jobs(${query.status ?? null}, ${query.job_type ?? null}, ${query.limit + 1}, ${query.offset})`;
     const hasMore = rows.length > query.limit;
@@ -34,7 +34,7 @@ export function listJobs(sql: Sql, claims: Claims, query: z.output<typeof JobsQu
 
 const JOB_LOGS_ORDERING = 'job-logs';
 
-export function listJobLogs(sql: Sql, claims: Claims, query: z.output<typeof JobLogsQuery>) {
+export function listJobLogs(sql: Sql, claims: Claims, query: Parsed<typeof JobLogsQuery>) {
   const [after = '0'] = query.cursor ? readCursor(query.cursor, JOB_LOGS_ORDERING, ['integer']) : [];
   return asUser(sql, claims, async (tx) => {
     await findJob(tx, query.job_id);

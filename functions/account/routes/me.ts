@@ -9,7 +9,7 @@ export const meRoute = defineRoute({ method: 'GET', path: '/me', auth: 'user', t
   summary: 'The caller’s profile, settings, subscription tier and quota usage' },
 ({ claims }) => getMe(db(), claims));
 
-export const UpdateMeBody = z.partial(z.strictObject({ ...profileFields(), settings: settings() }))
+export const UpdateMeBody = () => z.partial(z.strictObject({ ...profileFields(), settings: settings() }))
   .check(z.refine((body) => Object.keys(body).length > 0, 'Send at least one field to change'));
 
 export const updateMeRoute = defineRoute({ method: 'PATCH', path: '/me', auth: 'user', tags, operationId: 'me-update',

@@ -6,7 +6,7 @@ import { listNotifications, markNotificationsRead } from '../queries.ts';
 import { MarkReadResponse, NotificationsResponse } from '../responses.ts';
 import { tags } from './common.ts';
 
-export const NotificationsQuery = z.object({
+export const NotificationsQuery = () => z.object({
   unread_only: z.optional(z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))),
   limit: limitParam(20, 100),
   cursor: cursorParam,
@@ -16,7 +16,7 @@ export const notificationsRoute = defineRoute({ method: 'GET', path: '/notificat
   response: NotificationsResponse, summary: 'The caller’s notifications, newest first' },
 ({ claims, query }) => listNotifications(db(), claims, query));
 
-export const MarkReadBody = z.union([
+export const MarkReadBody = () => z.union([
   z.strictObject({ ids: z.array(uuid).check(z.minLength(1), z.maxLength(100)) }),
   z.strictObject({ all: z.literal(true) }),
 ]);

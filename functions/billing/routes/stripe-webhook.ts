@@ -15,12 +15,12 @@ import { StripeEvent, StripeSignatureHeaders, verifyStripeEvent } from '../signa
 export const webhookSecrets = secretSetting('STRIPE_WEBHOOK_SECRETS',
   z.pipe(z.string().check(z.regex(/^whsec_\S+$/, 'must be whsec_… secrets, comma-separated')), z.transform((s) => s.split(','))));
 
-const StripeWebhookResponse = z.object({ received: z.literal(true), duplicate: z.boolean(), status: z.string() });
+const StripeWebhookResponse = () => z.object({ received: z.literal(true), duplicate: z.boolean(), status: z.string() });
 
 /** Verify, log once (a redelivery is acknowledged without processing), process inline; failures are retried by schedule. */
 export const stripeWebhookRoute = defineRoute({
   method: 'POST', path: '/stripe-webhook', auth: 'webhook', tags: ['Billing'], response: StripeWebhookResponse,
-  headers: StripeSignatureHeaders, signedBody: StripeEvent,
+  headers: () => StripeSignatureHeaders, signedBody: () => StripeEvent,
   summary: 'Stripe events (signature-verified, idempotent on the event id): subscriptions set the tier and quota cycle',
 }, async ({ rawBody, headers }) => {
   const event = verifyStripeEvent(rawBody, headers['stripe-signature'], await webhookSecrets());

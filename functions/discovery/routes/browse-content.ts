@@ -7,7 +7,7 @@ import { contentFilters, eitherName, exclusivePaging, LIST_CACHE, listParams, pe
 
 const sortOrder = () => z.enum(['recent', 'popular', 'trending']);
 
-export const BrowseContentQuery = z.pipe(z.object({
+export const BrowseContentQuery = () => z.pipe(z.object({
   ...contentFilters(), ...listParams(),
   sort: z.optional(sortOrder().check(z.describe('default recent'))),
   sort_by: z.optional(sortOrder().check(z.describe('the same as sort, by the original API’s name; send sort or sort_by, not both'))),

@@ -5,7 +5,7 @@ import { browseCreators } from '../queries.ts';
 import { CreatorListResponse } from '../responses.ts';
 import { creatorFilters, exclusivePaging, LIST_CACHE, listParams, tags } from './common.ts';
 
-export const BrowseCreatorsQuery = z.object({
+export const BrowseCreatorsQuery = () => z.object({
   ...creatorFilters(), ...listParams(),
   sort: z._default(z.enum(['followers', 'recent', 'popular']), 'followers'),
 }).check(exclusivePaging());

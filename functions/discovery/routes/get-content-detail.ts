@@ -6,7 +6,7 @@ import { getContentDetail } from '../queries.ts';
 import { ContentDetailResponse } from '../responses.ts';
 import { PAGE_CACHE, tags } from './common.ts';
 
-export const ContentDetailQuery = z.object({ id: uuid });
+export const ContentDetailQuery = () => z.object({ id: uuid });
 
 export const getContentDetailRoute = defineRoute({ method: 'GET', path: '/get-content-detail', auth: 'public', tags,
   response: ContentDetailResponse, cache: PAGE_CACHE,

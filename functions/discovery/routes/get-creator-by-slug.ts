@@ -6,7 +6,7 @@ import { getCreatorBySlug } from '../queries.ts';
 import { CreatorPageResponse } from '../responses.ts';
 import { PAGE_CACHE, tags } from './common.ts';
 
-export const CreatorBySlugQuery = z.object({ slug });
+export const CreatorBySlugQuery = () => z.object({ slug });
 
 export const getCreatorBySlugRoute = defineRoute({ method: 'GET', path: '/get-creator-by-slug', auth: 'public', tags,
   response: CreatorPageResponse, cache: PAGE_CACHE,

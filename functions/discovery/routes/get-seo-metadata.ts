@@ -8,7 +8,7 @@ import { scriptSafeJson } from '../seo.ts';
 import { siteUrl } from '../site.ts';
 import { tags } from './common.ts';
 
-export const SeoMetadataQuery = z.object({ type: z.enum(['content', 'creator']), id: z.optional(uuid), slug: z.optional(slug) })
+export const SeoMetadataQuery = () => z.object({ type: z.enum(['content', 'creator']), id: z.optional(uuid), slug: z.optional(slug) })
   .check(z.refine((q) => (q.type === 'content' ? q.id !== undefined && q.slug === undefined : q.slug !== undefined && q.id === undefined),
     { message: 'type=content takes id; type=creator takes slug', path: ['type'] }));
 

@@ -6,7 +6,7 @@ import { listTrending } from '../queries.ts';
 import { TrendingResponse } from '../responses.ts';
 import { exclusivePaging, listParams, lookupSlug, PAGE_CACHE, period, tags } from './common.ts';
 
-export const TrendingQuery = z.object({
+export const TrendingQuery = () => z.object({
   period: z._default(period(), 'today'),
   category: z.optional(categoryCode),
   platform: z.optional(lookupSlug()),

@@ -5,7 +5,7 @@ import { searchContent } from '../queries.ts';
 import { SearchContentResponse } from '../responses.ts';
 import { contentFilters, eitherName, exclusivePaging, LIST_CACHE, listParams, searchText, tags } from './common.ts';
 
-export const SearchContentQuery = z.pipe(z.object({
+export const SearchContentQuery = () => z.pipe(z.object({
   q: z.optional(searchText().check(z.describe('what to search for, in websearch syntax: words, "a phrase", or, -exclude (required: q or query)'))),
   query: z.optional(searchText().check(z.describe('the same as q, by the original API’s name; send q or query, not both'))),
   ...contentFilters(), ...listParams(),

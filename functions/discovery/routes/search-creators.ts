@@ -5,7 +5,7 @@ import { searchCreators } from '../queries.ts';
 import { SearchCreatorsResponse } from '../responses.ts';
 import { creatorFilters, eitherName, exclusivePaging, LIST_CACHE, listParams, searchText, tags } from './common.ts';
 
-export const SearchCreatorsQuery = z.pipe(z.object({
+export const SearchCreatorsQuery = () => z.pipe(z.object({
   q: z.optional(searchText().check(z.describe('a name, slug or words of a bio (required: q or query)'))),
   query: z.optional(searchText().check(z.describe('the same as q, by the original API’s name; send q or query, not both'))),
   ...creatorFilters(), ...listParams(),

@@ -6,7 +6,7 @@ import { siteUrl } from '../site.ts';
 import { buildSitemap } from '../sitemap.ts';
 import { tags } from './common.ts';
 
-export const SitemapQuery = z.object({ page: z.optional(intParam(1, 100_000)) });
+export const SitemapQuery = () => z.object({ page: z.optional(intParam(1, 100_000)) });
 
 export const sitemapRoute = defineRoute({ method: 'GET', path: '/sitemap.xml', auth: 'public', tags, responseMediaType: 'application/xml',
   cache: { maxAgeSeconds: 3600, sMaxAgeSeconds: 3600 },

@@ -6,7 +6,7 @@ import { clickHashSecret, trackClick, visitorHash } from '../clicks.ts';
 import { ClickResponse } from '../responses.ts';
 import { tags } from './common.ts';
 
-export const TrackClickBody = z.strictObject({ content_id: uuid });
+export const TrackClickBody = () => z.strictObject({ content_id: uuid });
 
 export const trackClickRoute = defineRoute({ method: 'POST', path: '/track-click', auth: 'public', tags, response: ClickResponse,
   summary: 'Count a click on an item (once per visitor address per item per hour; 429 past 60 new clicks a minute from one address)', body: TrackClickBody },

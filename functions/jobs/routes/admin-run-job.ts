@@ -9,7 +9,7 @@ import { RunJobResponse } from '../responses.ts';
 const isParamValue = (value: unknown) => typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
   || (typeof value === 'string' && value.length <= 200);
 
-export const RunJobBody = z.strictObject({
+export const RunJobBody = () => z.strictObject({
   job_type: z.enum(['quota_reset', 'trending_refresh']),
   params: z._default(z.record(z.string().check(z.maxLength(64)), z.unknown()).check(
     z.refine((p) => Object.keys(p).length <= 10, 'at most 10 parameters'),

@@ -6,7 +6,7 @@ import { JobCancelResponse } from '../responses.ts';
 import { uuid } from '../../_shared/schemas.ts';
 import { tags } from './common.ts';
 
-export const JobCancelBody = z.strictObject({ job_id: uuid });
+export const JobCancelBody = () => z.strictObject({ job_id: uuid });
 
 export const jobCancelRoute = defineRoute({ method: 'POST', path: '/job-cancel', auth: 'user', tags,
   response: JobCancelResponse,

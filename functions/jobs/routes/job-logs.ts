@@ -6,7 +6,7 @@ import { JobLogsResponse } from '../responses.ts';
 import { cursorParam, limitParam, uuid } from '../../_shared/schemas.ts';
 import { tags } from './common.ts';
 
-export const JobLogsQuery = z.object({ job_id: uuid, limit: limitParam(100, 500), cursor: cursorParam });
+export const JobLogsQuery = () => z.object({ job_id: uuid, limit: limitParam(100, 500), cursor: cursorParam });
 
 export const jobLogsRoute = defineRoute({ method: 'GET', path: '/job-logs', auth: 'user', tags,
   response: JobLogsResponse,

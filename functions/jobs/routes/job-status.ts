@@ -6,7 +6,7 @@ import { JobStatus } from '../responses.ts';
 import { uuid } from '../../_shared/schemas.ts';
 import { tags } from './common.ts';
 
-export const JobIdQuery = z.object({ job_id: uuid });
+export const JobIdQuery = () => z.object({ job_id: uuid });
 
 export const jobStatusRoute = defineRoute({ method: 'GET', path: '/job-status', auth: 'user', tags,
   response: JobStatus,
