@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { db } from '../../_shared/db.ts';
 import { logger } from '../../_shared/logger.ts';
-import { defineRoute, raw } from '../../_shared/route.ts';
+import { defineRoute, raw, type Parsed } from '../../_shared/route.ts';
 import { bindingCookie, consumeAuthorization } from '../authorization.ts';
 import { oauthSettings, providerFor } from '../config.ts';
 import { ConnectError, saveConnection } from '../connections.ts';
@@ -9,9 +9,11 @@ import { PLATFORMS, ProviderError, type Platform } from '../providers/port.ts';
 import { tokenVault } from '../vault.ts';
 import { PLATFORM_NAMES, tags } from './common.ts';
 
-const param = z.optional(z.string().check(z.maxLength(4096)));
 /** What providers send back (they add more, e.g. Google's `authuser`: ignored). */
-export const CallbackQuery = z.object({ code: param, state: param, error: param, error_description: param, error_reason: param, scope: param });
+export const CallbackQuery = () => {
+  const param = z.optional(z.string().check(z.maxLength(4096)));
+  return z.object({ code: param, state: param, error: param, error_description: param, error_reason: param, scope: param });
+};
 
 /** Every `?error=` code the app can get back, each one reason. */
 export type CallbackError =
@@ -43,7 +45,7 @@ function providerFailure(error: ProviderError): CallbackError {
   }
 }
 
-async function connect(platform: Platform, query: z.output<typeof CallbackQuery>, browserNonce: string | undefined): Promise<CallbackError | undefined> {
+async function connect(platform: Platform, query: Parsed<typeof CallbackQuery>, browserNonce: string | undefined): Promise<CallbackError | undefined> {
   if (!query.state) return 'invalid_state';
   const authorization = await consumeAuthorization(db(), platform, query.state, browserNonce);
   if (!authorization.ok) return authorization.failure;

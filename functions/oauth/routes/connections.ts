@@ -4,8 +4,8 @@ import { defineRoute } from '../../_shared/route.ts';
 import { PLATFORMS } from '../providers/port.ts';
 import { tags } from './common.ts';
 
-const timestamp = z.nullable(z.string());
-export const ConnectionsResponse = z.object({
+const timestamp = () => z.nullable(z.string());
+export const ConnectionsResponse = () => z.object({
   connections: z.array(z.object({
     social_account_id: z.string(),
     platform: z.enum(PLATFORMS),
@@ -17,9 +17,9 @@ export const ConnectionsResponse = z.object({
     /** active | disconnected (the provider revoked access or the token expired: reconnect) | inactive | suspended. */
     status: z.string(),
     needs_reconnect: z.boolean(),
-    token_expires_at: timestamp,
-    connected_at: timestamp,
-    last_synced_at: timestamp,
+    token_expires_at: timestamp(),
+    connected_at: timestamp(),
+    last_synced_at: timestamp(),
     last_sync_error: z.nullable(z.string()),
   })),
 });

@@ -10,7 +10,7 @@ import { ProviderError, type Platform } from '../providers/port.ts';
 import { tokenVault } from '../vault.ts';
 import { tags } from './common.ts';
 
-export const DisconnectBody = z.strictObject({
+export const DisconnectBody = () => z.strictObject({
   social_account_id: uuid,
   /**
    * The account's synced content: `keep` (default) leaves it published under the creator's profile; `archive`
@@ -19,7 +19,7 @@ export const DisconnectBody = z.strictObject({
    */
   content: z._default(z.enum(['keep', 'archive']), 'keep'),
 });
-export const DisconnectResponse = z.object({
+export const DisconnectResponse = () => z.object({
   social_account_id: z.string(),
   platform: z.string(),
   revoked_at_provider: z.boolean(),

@@ -7,7 +7,7 @@ import { oauthSettings, providerFor } from '../config.ts';
 import { PLATFORMS, type Platform } from '../providers/port.ts';
 import { PLATFORM_NAMES, tags } from './common.ts';
 
-export const InitResponse = z.object({
+export const InitResponse = () => z.object({
   authorization_url: z.string().check(z.url()),
   state: z.string(),
 });
