@@ -9,9 +9,8 @@
  * and Page token that Page sync uses. Every call carries appsecret_proof, so a leaked token is useless without our
  * secret (and an app set to "Require App Secret" works).
  */
-import { createHmac } from 'node:crypto';
 import * as z from 'zod/mini';
-import { GRAPH_API_VERSION, graphError } from './graph.ts';
+import { appsecretProof, GRAPH_API_VERSION, graphError } from './graph.ts';
 import { call, expiresAt } from './http.ts';
 import { ProviderError, type AccountIdentity, type OAuthProvider, type ProviderOptions, type TokenSet } from './port.ts';
 
@@ -49,7 +48,7 @@ export function facebookProvider(options: ProviderOptions): OAuthProvider {
 
   /** A Graph call on the user's behalf, with the token's appsecret_proof. */
   const asUser = <T>(schema: z.ZodMiniType<T>, what: string, path: string, userToken: string, params: Record<string, string> = {}, method = 'GET') =>
-    request(schema, what, path, { ...params, access_token: userToken, appsecret_proof: createHmac('sha256', client.clientSecret).update(userToken).digest('hex') }, method);
+    request(schema, what, path, { ...params, access_token: userToken, appsecret_proof: appsecretProof(client.clientSecret, userToken) }, method);
 
   /** A ~60-day user token for a short- or long-lived one (Facebook's only way to extend a token). */
   async function longLived(userToken: string): Promise<Pick<TokenSet, 'accessToken' | 'expiresAt'>> {

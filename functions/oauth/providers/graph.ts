@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { ProviderAnswer } from './http.ts';
 import { ProviderError, type Platform, type ProviderErrorKind } from './port.ts';
@@ -28,9 +29,29 @@ export function graphError(platform: Platform, answer: ProviderAnswer): Provider
   if (!parsed.success) return undefined;
   const { message = 'unknown Graph API error', code, error_subcode: subcode } = parsed.data.error;
   const providerCode = subcode === undefined ? String(code) : `${code}/${subcode}`;
-  return new ProviderError(platform, graphErrorKind(code, subcode, message, answer.status), `${platform}: ${message}`,
-    { status: answer.status, providerCode });
+  const kind = graphErrorKind(code, subcode, message, answer.status);
+  const retryAfterSeconds = kind === 'rate_limited' ? regainAccessSeconds(answer.headers) : undefined;
+  return new ProviderError(platform, kind, `${platform}: ${message}`,
+    { status: answer.status, providerCode, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
 }
+
+/**
+ * When a throttled app may call again: the largest `estimated_time_to_regain_access` (minutes) of the
+ * `x-business-use-case-usage` header (`{"<id>":[{"type","call_count",…,"estimated_time_to_regain_access"}]}`), which
+ * Instagram and Page calls carry; undefined when absent or 0 (`x-app-usage` gives percentages only).
+ */
+function regainAccessSeconds(headers: Headers): number | undefined {
+  try {
+    const usage = JSON.parse(headers.get('x-business-use-case-usage') ?? '{}') as Record<string, { estimated_time_to_regain_access?: unknown }[]>;
+    const minutes = Math.max(0, ...Object.values(usage).flat().map((entry) => Number(entry.estimated_time_to_regain_access) || 0));
+    return minutes > 0 ? minutes * 60 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** appsecret_proof: HMAC-SHA256 of the token with the app secret, which Facebook calls carry (user and Page tokens). */
+export const appsecretProof = (clientSecret: string, token: string) => createHmac('sha256', clientSecret).update(token).digest('hex');
 
 function graphErrorKind(code: number | undefined, subcode: number | undefined, message: string, status: number): ProviderErrorKind {
   if (code === 190) return 'invalid_grant';  // token invalid, expired (463), password changed (460), app removed (458)

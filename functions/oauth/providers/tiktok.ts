@@ -58,7 +58,7 @@ export function tiktokProvider(options: ProviderOptions): OAuthProvider {
   const api = hosts('open.tiktokapis.com');
 
   async function request<T>(schema: z.ZodMiniType<T>, what: string, url: string, init: RequestInit): Promise<T> {
-    const answer = await call('tiktok', url, { ...init, fetch: options.fetch }, classify);
+    const answer = await call('tiktok', url, { ...init, fetch: options.fetch }, tiktokError);
     const parsed = schema.safeParse(answer.body);
     if (!parsed.success) throw new ProviderError('tiktok', 'bad_response', `TikTok's ${what} answer is not what we expect: ${z.prettifyError(parsed.error)}`, { status: answer.status });
     return parsed.data;
@@ -98,7 +98,7 @@ export function tiktokProvider(options: ProviderOptions): OAuthProvider {
     async revoke(tokens) {
       await call('tiktok', `${api}/v2/oauth/revoke/`, {
         method: 'POST', body: form({ client_key: client.clientId, client_secret: client.clientSecret, token: tokens.accessToken }), fetch: options.fetch,
-      }, classify);
+      }, tiktokError);
     },
 
     async identity(tokens): Promise<AccountIdentity> {
@@ -120,8 +120,8 @@ export function tiktokProvider(options: ProviderOptions): OAuthProvider {
   };
 }
 
-/** TikTok's error bodies, whatever the status they come with (its OAuth docs give none). */
-function classify(answer: ProviderAnswer): ProviderError | undefined {
+/** TikTok's error bodies (OAuth and API), whatever the status they come with (its OAuth docs give none): video sync reads them too. */
+export function tiktokError(answer: ProviderAnswer): ProviderError | undefined {
   const fallback: ProviderErrorKind = answer.status >= 500 ? 'unavailable' : 'bad_response';
   const oauth = OAuthErrorBody.safeParse(answer.body);
   if (oauth.success) {

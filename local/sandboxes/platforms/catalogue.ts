@@ -37,6 +37,12 @@ const HOUR_MS = 3_600_000;
 
 const digest = (seed: string) => createHash('sha256').update(seed).digest();
 
+/** How many items a login's catalogue starts with (`items-<n>`: n; any other login 30): profile counts use it too. */
+export const catalogueSize = (login: string): number => {
+  const sized = /^items-(\d+)$/.exec(login);
+  return sized ? Number(sized[1]) : 30;
+};
+
 export class Catalogue {
   private size: number;
   /** The generated size (published items come after it). */
@@ -50,8 +56,7 @@ export class Catalogue {
   private readonly anchor: number;
 
   constructor(readonly platform: string, readonly login: string, now: number, kinds: readonly ItemKind[] = KINDS) {
-    const sized = /^items-(\d+)$/.exec(login);
-    this.size = sized ? Number(sized[1]) : 30;
+    this.size = catalogueSize(login);
     this.generated = this.size;
     this.anchor = now - 24 * HOUR_MS;
     this.kinds = kinds;
@@ -75,7 +80,7 @@ export class Catalogue {
       title: `${words[0]![0]!.toUpperCase()}${words[0]!.slice(1)} ${words[1]} ${words[2]} #${index + 1}`,
       description: `A ${kind} about ${words.join(', ')} by ${this.login}. Part ${index + 1}.`,
       tags: [...new Set(words)],
-      publishedAt: this.anchor - (this.generated - 1 - index) * 6 * HOUR_MS,
+      publishedAt: this.publishedAt(index),
       durationSeconds: kind === 'video' ? 60 + (base % 3_600) : kind === 'short' ? 5 + (base % 55) : 0,
       views: base * 10 + this.growth * 7, likes: base + this.growth, comments: Math.floor(base / 10), shares: Math.floor(base / 50),
       children: kind === 'carousel' ? 2 + (bytes[24]! % 4) : 0,
@@ -89,6 +94,25 @@ export class Catalogue {
       const item = this.item(index);
       if (item) yield item;
     }
+  }
+
+  /**
+   * The `beforeIndex` for items published strictly before `ms` (TikTok's time cursor): a binary search over publish
+   * times, which grow with the index, removed items included, so a page costs O(log n), not a scan.
+   */
+  indexBefore(ms: number): number {
+    let low = 0;
+    let high = this.size;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.publishedAt(middle) < ms) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private publishedAt(index: number): number {
+    return this.edits.get(index)?.publishedAt ?? this.anchor - (this.generated - 1 - index) * 6 * HOUR_MS;
   }
 
   /** Up to `limit` live items newest first after `beforeIndex`, and the index to continue from (undefined at the end). */
@@ -110,7 +134,8 @@ export class Catalogue {
   }
   /** Publishes `count` new items, newer than all others (one an hour after the newest). */
   publish(count: number): void {
-    const newest = this.item(this.size - 1)?.publishedAt ?? this.anchor;
+    // The newest's time even when it was removed: publish times must keep growing with the index (indexBefore).
+    const newest = this.size > 0 ? this.publishedAt(this.size - 1) : this.anchor;
     for (let i = 0; i < count; i += 1) {
       this.edits.set(this.size, { publishedAt: newest + (i + 1) * HOUR_MS });
       this.size += 1;

@@ -2,8 +2,9 @@
  * Facebook Login for a Page, as the sandbox plays it (the third-party API contract sheet, §1): the dialog on
  * www.facebook.com; on graph.facebook.com the GET token endpoint (code → short-lived user token, fb_exchange_token →
  * ~60-day one), /me/permissions (read; DELETE revokes the grant) and /me/accounts with the Page and its Page token.
- * Every login manages one Page, except `no-page`, which manages none.
+ * Every login manages one Page, except `no-page`, which manages none. The Page's posts are in facebook-content.ts.
  */
+import { facebookContentRoutes } from './facebook-content.ts';
 import { displayName, graphError, graphPath, graphToken, selectFields } from './graph.ts';
 import { consentPage, redirectTo, SandboxState, type ProviderModule, type SandboxAccount, type SandboxRequest, type SandboxResponse } from './server.ts';
 
@@ -139,5 +140,6 @@ export const facebook: ProviderModule = (state) => {
         return { status: 200, body: { success: true } };
       },
     },
+    ...facebookContentRoutes(state, (value) => pageTokens.has(value)),
   ];
 };

@@ -1,9 +1,12 @@
 /**
  * Instagram API with Instagram Login, as the sandbox plays it (the third-party API contract sheet, §1): the authorize page on
  * www.instagram.com, the form-only code exchange on api.instagram.com (its pre-Graph error shape), and on
- * graph.instagram.com the 60-day token exchange, its refresh (only once the token is 24 h old) and /me.
+ * graph.instagram.com the 60-day token exchange, its refresh (only once the token is 24 h old) and /me; the media edge
+ * is in instagram-content.ts.
  */
+import { catalogueSize } from './catalogue.ts';
 import { displayName, graphError, graphPath, graphToken, selectFields } from './graph.ts';
+import { INSTAGRAM_KINDS, instagramContentRoutes } from './instagram-content.ts';
 import { consentPage, redirectTo, SandboxState, type ProviderModule, type SandboxAccount, type SandboxRequest, type SandboxResponse } from './server.ts';
 
 /** Instagram's documented lifetimes: codes and short-lived tokens 1 hour, long-lived tokens 60 days. */
@@ -18,7 +21,7 @@ const SCOPES = new Set(['instagram_business_basic', 'instagram_business_content_
 /** api.instagram.com's error body: `{"error_type","code","error_message"}`. */
 const oauthError = (message: string): SandboxResponse => ({ status: 400, body: { error_type: 'OAuthException', code: 400, error_message: message } });
 
-/** What /me shows for an account: deterministic per login, so tests and demo data can expect it. */
+/** What /me shows for an account: deterministic per login, so tests and demo data can expect it (media_count: the catalogue's size until a test changes it). */
 export function instagramProfile(account: SandboxAccount): Record<string, unknown> {
   const seed = `instagram:${account.login}`;
   return {
@@ -30,7 +33,7 @@ export function instagramProfile(account: SandboxAccount): Record<string, unknow
     profile_picture_url: `https://scontent.cdninstagram.com/v/sandbox/${account.id}.jpg`,
     followers_count: SandboxState.number(`${seed}:followers`, 120, 250_000),
     follows_count: SandboxState.number(`${seed}:follows`, 10, 2_000),
-    media_count: SandboxState.number(`${seed}:media`, 3, 900),
+    media_count: catalogueSize(account.login),
   };
 }
 
@@ -112,9 +115,11 @@ export const instagram: ProviderModule = (state) => {
       handle: (request) => {
         const token = graphToken(state, 'instagram', request.bearer());
         if ('status' in token) return token;
-        const fields = selectFields(instagramProfile(token.account), request.query.get('fields'), ['id'], 'IGUser');
+        const profile = { ...instagramProfile(token.account), media_count: state.catalogue('instagram', token.account.login, INSTAGRAM_KINDS).count };
+        const fields = selectFields(profile, request.query.get('fields'), ['id'], 'IGUser');
         return 'error' in fields ? fields.error : { status: 200, body: fields.selected };
       },
     },
+    ...instagramContentRoutes(state),
   ];
 };

@@ -1,9 +1,10 @@
 /**
  * TikTok Login Kit v2, as the sandbox plays it (the third-party API contract sheet, §1 and §2): the authorize page on
  * www.tiktok.com, and on open.tiktokapis.com the form-only token endpoint (codes with an optional hex PKCE challenge,
- * rotating refresh tokens), revoke, and /v2/user/info/ with its per-scope fields.
+ * rotating refresh tokens), revoke, and /v2/user/info/ with its per-scope fields; the video list is in tiktok-content.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { catalogueSize } from './catalogue.ts';
+import { logId, TIKTOK_KINDS, tiktokAnswer, tiktokContentRoutes, tiktokRateLimit } from './tiktok-content.ts';
 import { consentPage, pkceMatches, redirectTo, SandboxState, type IssuedToken, type ProviderModule, type SandboxAccount, type SandboxRequest, type SandboxResponse } from './server.ts';
 
 /** The 2026 docs' lifetimes (older pages said 24 h / 365 d; clients read them from the answer). */
@@ -19,15 +20,13 @@ const FIELD_SCOPES: Record<string, string> = {
 };
 const SCOPES = new Set([...Object.values(FIELD_SCOPES), 'video.list', 'video.upload', 'video.publish']);
 
-/** TikTok's log ids: a timestamp and random hex. */
-const logId = (nowMs: number) => `${new Date(nowMs).toISOString().replace(/\D/g, '').slice(0, 14)}${randomBytes(10).toString('hex').toUpperCase()}`;
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const authorizeError = (message: string): SandboxResponse => ({
   status: 400, headers: { 'content-type': 'text/html; charset=utf-8' },
   body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>TikTok</title></head><body><h1>TikTok (sandbox)</h1><p>Something went wrong: ${escapeHtml(message)}</p></body></html>`,
 });
 
-/** What user/info shows for an account: deterministic per login, so tests and demo data can expect it. */
+/** What user/info shows for an account: deterministic per login, so tests and demo data can expect it (video_count: the catalogue's size until a test changes it). */
 export function tiktokUser(account: SandboxAccount): Record<string, unknown> {
   const seed = `tiktok:${account.login}`;
   return {
@@ -44,7 +43,7 @@ export function tiktokUser(account: SandboxAccount): Record<string, unknown> {
     follower_count: SandboxState.number(`${seed}:followers`, 100, 900_000),
     following_count: SandboxState.number(`${seed}:following`, 5, 3_000),
     likes_count: SandboxState.number(`${seed}:likes`, 1_000, 20_000_000),
-    video_count: SandboxState.number(`${seed}:videos`, 1, 600),
+    video_count: catalogueSize(account.login),
   };
 }
 
@@ -52,8 +51,7 @@ export const tiktok: ProviderModule = (state) => {
   /** `{error, error_description, log_id}`: 401 for client authentication, 400 for the rest (RFC 6749 §5.2). */
   const oauthError = (error: string, description: string): SandboxResponse =>
     ({ status: error === 'invalid_client' ? 401 : 400, body: { error, error_description: description, log_id: logId(state.now()) } });
-  const apiAnswer = (status: number, code: string, message: string, data: unknown = {}): SandboxResponse =>
-    ({ status, body: { data, error: { code, message, log_id: logId(state.now()) } } });
+  const apiAnswer = (status: number, code: string, message: string, data: unknown = {}) => tiktokAnswer(state, status, code, message, data);
 
   function authorize(request: SandboxRequest, params: URLSearchParams): SandboxResponse {
     const clientId = params.get('client_key') ?? '';
@@ -135,12 +133,14 @@ export const tiktok: ProviderModule = (state) => {
   function userInfo(request: SandboxRequest): SandboxResponse {
     const token = state.liveAccess('tiktok', /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1]);
     if (!token) return apiAnswer(401, 'access_token_invalid', 'The access token is invalid or not found in the request.');
+    const limited = tiktokRateLimit(state, token, request.path);
+    if (limited) return limited;
     const fields = (request.query.get('fields') ?? '').split(',').filter(Boolean);
     const unknown = fields.find((field) => !(field in FIELD_SCOPES));
     if (fields.length === 0 || unknown) return apiAnswer(400, 'invalid_params', unknown ? `Invalid field: ${unknown}` : 'fields is required.');
     const missing = fields.map((field) => FIELD_SCOPES[field]!).find((scope) => !token.scopes.includes(scope));
     if (missing) return apiAnswer(401, 'scope_not_authorized', `The user did not authorize the scope required for completing this request: ${missing}.`);
-    const user = tiktokUser(token.account);
+    const user: Record<string, unknown> = { ...tiktokUser(token.account), video_count: state.catalogue('tiktok', token.account.login, TIKTOK_KINDS).count };
     return apiAnswer(200, 'ok', '', { user: Object.fromEntries(fields.map((field) => [field, user[field]])) });
   }
 
@@ -160,5 +160,6 @@ export const tiktok: ProviderModule = (state) => {
       },
     },
     { method: 'GET', host: 'open.tiktokapis.com', path: '/v2/user/info/', handle: userInfo },
+    ...tiktokContentRoutes(state),
   ];
 };
