@@ -23,7 +23,7 @@ export function twitterProvider(options: ProviderOptions): OAuthProvider {
   const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
   const post = (path: string, fields: Record<string, string | undefined>) =>
     call('twitter', `${api}${path}`, { method: 'POST', headers: { authorization: basic }, body: form(fields), fetch: options.fetch },
-      (answer) => classify(answer, now));
+      (answer) => classifyXAnswer(answer, now));
 
   const tokenSet = (body: unknown): TokenSet => {
     const token = parse(TokenResponse, body, 'token response');
@@ -69,7 +69,7 @@ export function twitterProvider(options: ProviderOptions): OAuthProvider {
     },
     async identity(tokens) {
       const { body } = await call('twitter', `${api}/2/users/me?user.fields=${USER_FIELDS}`,
-        { headers: { authorization: `Bearer ${tokens.accessToken}` }, fetch: options.fetch }, (answer) => classify(answer, now));
+        { headers: { authorization: `Bearer ${tokens.accessToken}` }, fetch: options.fetch }, (answer) => classifyXAnswer(answer, now));
       return toIdentity(parse(UserResponse, body, 'user').data);
     },
   };
@@ -126,7 +126,7 @@ const Problem = z.object({ title: z.optional(z.string()), detail: z.optional(z.s
  * answers problem JSON; its 401 means the access token is dead (the user reconnects). A 429 waits until
  * `x-rate-limit-reset` (epoch seconds).
  */
-function classify({ status, headers, body }: ProviderAnswer, now: () => number): ProviderError | undefined {
+export function classifyXAnswer({ status, headers, body }: ProviderAnswer, now: () => number): ProviderError | undefined {
   if (status === 429) {
     const resetSeconds = Number(headers.get('x-rate-limit-reset'));
     // Without the header, http.ts reads Retry-After.

@@ -18,7 +18,7 @@ export function youtubeProvider(options: ProviderOptions): OAuthProvider {
   const now = options.now ?? Date.now;
   const tokenUrl = `${hosts('oauth2.googleapis.com')}/token`;
   const post = (url: string, fields: Record<string, string | undefined>) =>
-    call('youtube', url, { method: 'POST', body: form(fields), fetch: options.fetch }, (answer) => classify(answer, now));
+    call('youtube', url, { method: 'POST', body: form(fields), fetch: options.fetch }, (answer) => classifyGoogleAnswer(answer, now));
 
   const tokenSet = (body: unknown, previousRefreshToken?: string): TokenSet => {
     const token = parse(TokenResponse, body, 'token response');
@@ -74,7 +74,7 @@ export function youtubeProvider(options: ProviderOptions): OAuthProvider {
     async identity(tokens) {
       const url = `${hosts('www.googleapis.com')}/youtube/v3/channels?part=snippet,statistics,contentDetails&mine=true`;
       const { body } = await call('youtube', url, { headers: { authorization: `Bearer ${tokens.accessToken}` }, fetch: options.fetch },
-        (answer) => classify(answer, now));
+        (answer) => classifyGoogleAnswer(answer, now));
       const [channel] = parse(ChannelList, body, 'channel list').items ?? [];
       if (!channel) throw new ProviderError('youtube', 'access_denied', 'This Google account has no YouTube channel: create one on YouTube, then connect again');
       return toIdentity(channel);
@@ -145,7 +145,7 @@ const ApiError = z.object({ error: z.object({ message: z.optional(z.string()), e
  * feature refreshes first), so it is `invalid_grant` like a dead refresh token: the user reconnects. A spent daily
  * quota (403 quotaExceeded) is rate limiting until Google resets it at midnight Pacific time.
  */
-function classify({ status, body }: ProviderAnswer, now: () => number): ProviderError | undefined {
+export function classifyGoogleAnswer({ status, body }: ProviderAnswer, now: () => number): ProviderError | undefined {
   if (status < 400 || status === 429 || status >= 500) return undefined;
   const oauth = OAuthError.safeParse(body);
   if (oauth.success) {

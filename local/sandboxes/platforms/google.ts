@@ -1,24 +1,23 @@
 /**
- * Google's OAuth 2.0 web server flow and the YouTube Data API's `channels?mine=true`, in their real wire formats
- * (../shared/contracts/third-party-apis.md §1 and §2): the consent page, single-use 10-minute codes with PKCE, access
- * tokens of 3599 s, refresh tokens that never rotate, revocation of the whole grant, and Google's error bodies.
+ * Google's OAuth 2.0 web server flow, in its real wire format (../shared/contracts/third-party-apis.md §1): the consent
+ * page, single-use 10-minute codes with PKCE, access tokens of 3599 s, refresh tokens that never rotate, revocation of
+ * the whole grant, and Google's error bodies; with the YouTube Data API (channels, uploads, videos) of google-content.ts.
  *
  * Tokens and codes live in the shared SandboxState under platform `youtube`, so a test can expire or revoke them.
  * Two logins are special: `no-channel` is a Google account without a YouTube channel, `hidden-subscribers` a channel
  * that hides its subscriber count.
  */
-import {
-  consentPage, pkceMatches, redirectTo, SandboxState, type IssuedToken, type ProviderModule, type SandboxAccount,
-  type SandboxRequest, type SandboxResponse,
-} from './server.ts';
+import { YOUTUBE_SCOPES, youtubeDataApi } from './google-content.ts';
+import { consentPage, pkceMatches, redirectTo, type IssuedToken, type ProviderModule, type SandboxRequest, type SandboxResponse } from './server.ts';
 
-export const GOOGLE_NO_CHANNEL_LOGIN = 'no-channel';
-export const GOOGLE_HIDDEN_SUBSCRIBERS_LOGIN = 'hidden-subscribers';
+export {
+  GOOGLE_HIDDEN_SUBSCRIBERS_LOGIN, GOOGLE_NO_CHANNEL_LOGIN, youtubeCatalogue, youtubeChannelId, youtubeQuota, youtubeVideoFacts,
+} from './google-content.ts';
+
 const ACCESS_TOKEN_SECONDS = 3599;
 /** Google's refresh tokens do not expire by time for a published app; they die by revocation. */
 const REFRESH_TOKEN_SECONDS = 10 * 365 * 86_400;
 const AUTHORIZE_PATH = '/o/oauth2/v2/auth';
-const YOUTUBE_SCOPES = ['youtube', 'youtube.readonly', 'youtube.force-ssl'].map((s) => `https://www.googleapis.com/auth/${s}`);
 const KNOWN_SCOPES = new Set([...YOUTUBE_SCOPES, 'openid', 'email', 'profile', 'https://www.googleapis.com/auth/userinfo.email',
   'https://www.googleapis.com/auth/userinfo.profile', 'https://www.googleapis.com/auth/yt-analytics.readonly']);
 const LOGIN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -31,9 +30,6 @@ interface AuthorizeRequest {
   codeChallenge: string | undefined;
   codeChallengeMethod: string | undefined;
 }
-
-/** The YouTube channel id the sandbox gives a login (`UC…`, stable across runs). */
-export const youtubeChannelId = (state: SandboxState, login: string) => state.account('youtube', login, 'UC').id;
 
 export const google: ProviderModule = (state) => {
   /**
@@ -146,67 +142,12 @@ export const google: ProviderModule = (state) => {
         return json(200, {});
       },
     },
-    {
-      method: 'GET', host: 'www.googleapis.com', path: '/youtube/v3/channels',
-      handle: (request) => {
-        const token = state.liveAccess('youtube', request.bearer());
-        if (!token) return apiError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'Invalid Credentials', 'global', 'authError', { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' });
-        if (!token.scopes.some((s) => YOUTUBE_SCOPES.includes(s))) return apiError(403, 'Request had insufficient authentication scopes.', 'Insufficient Permission', 'global', 'insufficientPermissions');
-        const parts = (request.query.get('part') ?? '').split(',').filter(Boolean);
-        if (parts.length === 0) return apiError(400, 'Required parameter: part', 'Required parameter: part', 'global', 'required');
-        // The sandbox serves the authorized user's own channel only (sync and connect ask for nothing else).
-        if (request.query.get('mine') !== 'true') return apiError(400, 'No filter selected. Expected one of: mine, id, forHandle, forUsername, managedByMe, categoryId, mySubscribers', 'No filter selected.', 'youtube.parameter', 'missingRequiredParameter');
-        const channel = token.account.login === GOOGLE_NO_CHANNEL_LOGIN ? undefined : channelOf(token.account, parts);
-        return json(200, {
-          kind: 'youtube#channelListResponse', etag: etag(`${token.account.id}:${parts.join()}`),
-          pageInfo: { totalResults: channel ? 1 : 0, resultsPerPage: 5 },
-          ...(channel ? { items: [channel] } : {}),
-        });
-      },
-    },
+    ...youtubeDataApi(state),
   ];
 };
 
-/** The channel a login owns, with only the requested parts; numbers fixed per login, counts as strings like YouTube. */
-function channelOf(account: SandboxAccount, parts: string[]) {
-  const seed = (name: string) => `youtube:${account.login}:${name}`;
-  const hidden = account.login === GOOGLE_HIDDEN_SUBSCRIBERS_LOGIN;
-  const subscribers = SandboxState.number(seed('subscribers'), 10, 2_000_000);
-  const thumbnail = (size: number) => ({ url: `https://yt3.ggpht.com/sandbox-${account.id}=s${size}-c-k-c0x00ffffff-no-rj`, width: size, height: size });
-  const title = `${account.login.charAt(0).toUpperCase()}${account.login.slice(1)}`;
-  const publishedAt = new Date(Date.UTC(2008, 0, 1) + SandboxState.number(seed('published'), 0, 6000) * 86_400_000).toISOString().replace('.000Z', 'Z');
-  const all = {
-    snippet: {
-      title, description: `Videos by ${title} (a sandbox channel).`, customUrl: `@${account.login.toLowerCase()}`, publishedAt,
-      thumbnails: { default: thumbnail(88), medium: thumbnail(240), high: thumbnail(800) },
-      localized: { title, description: `Videos by ${title} (a sandbox channel).` },
-    },
-    contentDetails: { relatedPlaylists: { likes: '', uploads: `UU${account.id.slice(2)}` } },
-    statistics: {
-      viewCount: String(SandboxState.number(seed('views'), 1_000, 90_000_000)),
-      // YouTube rounds subscriber counts down to three significant figures, and leaves them out when hidden.
-      ...(hidden ? {} : { subscriberCount: String(threeSignificantFigures(subscribers)) }),
-      hiddenSubscriberCount: hidden,
-      videoCount: String(SandboxState.number(seed('videos'), 1, 900)),
-    },
-  };
-  const requested = Object.fromEntries(Object.entries(all).filter(([part]) => parts.includes(part)));
-  return { kind: 'youtube#channel', etag: etag(`${account.id}:channel:${parts.join()}`), id: account.id, ...requested };
-}
-
-function threeSignificantFigures(n: number): number {
-  const unit = 10 ** Math.max(0, String(n).length - 3);
-  return Math.floor(n / unit) * unit;
-}
-
-const etag = (seed: string) => Buffer.from(seed).toString('base64url').slice(0, 27);
 const json = (status: number, body: unknown): SandboxResponse => ({ status, body, headers: { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate' } });
 const oauthError = (status: number, error: string, description: string) => json(status, { error, error_description: description });
-
-function apiError(status: number, message: string, reasonMessage: string, domain: string, reason: string, headers: Record<string, string> = {}): SandboxResponse {
-  const statusName = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED' }[status] ?? 'UNKNOWN';
-  return { status, headers, body: { error: { code: status, message, errors: [{ message: reasonMessage, domain, reason }], status: statusName } } };
-}
 
 /** Google's "Access blocked" page: what a person sees when the app's authorize request is wrong. */
 function errorPage(status: number, code: string, detail: string): SandboxResponse {

@@ -2,14 +2,15 @@
  * X's OAuth 2.0 authorization code flow with mandatory PKCE and `GET /2/users/me`, in their real wire formats
  * (../shared/contracts/third-party-apis.md §1 and §2): the consent page, single-use 30-second codes, confidential
  * clients authenticated with HTTP Basic, access tokens of 7200 s, refresh tokens that rotate (the old one dies), and
- * X's errors: `invalid_request` for any bad code or token, problem JSON on the API.
+ * X's errors: `invalid_request` for any bad code or token, problem JSON on the API. The user's posts and rate windows
+ * are x-content.ts.
  *
  * Tokens and codes live in the shared SandboxState under platform `twitter`, so a test can expire or revoke them.
  */
-import {
-  consentPage, pkceMatches, redirectTo, SandboxState, type IssuedToken, type ProviderModule, type SandboxAccount,
-  type SandboxRequest, type SandboxResponse,
-} from './server.ts';
+import { userFields, userOf, xApiRoute, xCatalogue, xContentApi } from './x-content.ts';
+import { consentPage, pkceMatches, redirectTo, SandboxState, type IssuedToken, type ProviderModule, type SandboxRequest, type SandboxResponse } from './server.ts';
+
+export { tweetIdOf, xCatalogue, xPostFacts, xRateLimits } from './x-content.ts';
 
 const ACCESS_TOKEN_SECONDS = 7200;
 /** X documents no lifetime for refresh tokens; they die by rotation or revocation. */
@@ -149,54 +150,21 @@ export const x: ProviderModule = (state) => {
         return { status: 200, body: { revoked: true } };
       },
     },
-    {
-      method: 'GET', host: 'api.x.com', path: '/2/users/me',
-      handle: (request) => {
-        const token = state.liveAccess('twitter', request.bearer());
-        if (!token) return problem(401, 'Unauthorized');
-        if (!token.scopes.includes('users.read') || !token.scopes.includes('tweet.read')) return problem(403, 'Forbidden');
-        const fields = (request.query.get('user.fields') ?? '').split(',').filter(Boolean);
-        const unknown = fields.filter((f) => !USER_FIELDS.has(f));
-        if (unknown.length > 0) {
-          return { status: 400, body: {
-            errors: [{ parameters: { 'user.fields': [unknown.join(',')] }, message: `The \`user.fields\` query parameter value [${unknown[0]}] is not one of [${[...USER_FIELDS].join(',')}]` }],
-            title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request',
-          } };
-        }
-        const user = userOf(token.account);
-        // X sends id, name and username always, and the other fields only when asked.
-        return { status: 200, body: { data: Object.fromEntries(Object.entries(user).filter(([field]) => ['id', 'name', 'username', ...fields].includes(field))) } };
-      },
-    },
+    xApiRoute(state, 'users/me', '/2/users/me', (token, query) => {
+      const unknown = (query.get('user.fields') ?? '').split(',').filter((f) => f && !USER_FIELDS.has(f));
+      if (unknown.length > 0) {
+        return { status: 400, body: {
+          errors: [{ parameters: { 'user.fields': [unknown.join(',')] }, message: `The \`user.fields\` query parameter value [${unknown[0]}] is not one of [${[...USER_FIELDS].join(',')}]` }],
+          title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request',
+        } };
+      }
+      return { status: 200, body: { data: userFields(userOf(token.account, xCatalogue(state, token.account.login).count), query) } };
+    }),
+    ...xContentApi(state),
   ];
 };
 
-/** The X user a login is, numbers fixed per login. */
-function userOf(account: SandboxAccount) {
-  const seed = (name: string) => `twitter:${account.login}:${name}`;
-  const username = account.login.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
-  const name = `${account.login.charAt(0).toUpperCase()}${account.login.slice(1)}`;
-  return {
-    id: account.id,
-    name,
-    username,
-    description: `${name} posts here (a sandbox account).`,
-    profile_image_url: `https://pbs.twimg.com/profile_images/${SandboxState.number(seed('image'), 1_000_000_000, 1_999_999_999)}/${username}_normal.jpg`,
-    public_metrics: {
-      followers_count: SandboxState.number(seed('followers'), 0, 500_000),
-      following_count: SandboxState.number(seed('following'), 0, 5_000),
-      tweet_count: SandboxState.number(seed('tweets'), 1, 60_000),
-      listed_count: SandboxState.number(seed('listed'), 0, 2_000),
-      like_count: SandboxState.number(seed('likes'), 0, 100_000),
-      media_count: SandboxState.number(seed('media'), 0, 5_000),
-    },
-    created_at: new Date(Date.UTC(2008, 0, 1) + SandboxState.number(seed('created'), 0, 6000) * 86_400_000).toISOString(),
-    protected: false,
-  };
-}
-
 const oauthError = (description: string): SandboxResponse => ({ status: 400, body: { error: 'invalid_request', error_description: description } });
-const problem = (status: number, title: string): SandboxResponse => ({ status, body: { title, type: 'about:blank', status, detail: title } });
 
 /** X's page for a bad authorize request: the same words whatever the mistake; the sandbox adds which one. */
 function errorPage(detail: string): SandboxResponse {
