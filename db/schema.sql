@@ -671,6 +671,7 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX job_queue_retry_due_idx ON public.job_queue USING btree (next_retry_at) WHERE (next_retry_at IS NOT NULL);
   CREATE INDEX job_queue_user_created_idx ON public.job_queue USING btree (user_id, created_at DESC, id DESC);
   CREATE TRIGGER job_queue_notify_finished AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = ANY (ARRAY['completed'::public.job_status_enum, 'failed'::public.job_status_enum, 'cancelled'::public.job_status_enum])))) EXECUTE FUNCTION public.notify_job_status_change();
+  CREATE TRIGGER job_queue_refund_quota AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.params ? 'quota_type'::text) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.refund_job_quota();
   CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY job_queue_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY job_queue_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -1727,6 +1728,29 @@ BEGIN
   RETURN FOUND;
 END $function$;
 
+-- FUNCTION public.defer_job(p_job_id uuid, p_reason text, p_until timestamp with time zone, p_worker_id text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.defer_job(p_job_id uuid, p_reason text, p_until timestamp with time zone, p_worker_id text) TO service_role;
+CREATE OR REPLACE FUNCTION public.defer_job(p_job_id uuid, p_reason text, p_until timestamp with time zone, p_worker_id text DEFAULT NULL::text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF p_until IS NULL OR p_until <= now() OR p_until > now() + interval '2 days' THEN
+    RAISE EXCEPTION 'p_until must be within the next two days, got %', p_until USING ERRCODE = '22023';
+  END IF;
+  UPDATE public.job_queue
+     SET status = 'pending', scheduled_for = p_until, dispatched_at = NULL, worker_id = NULL, started_at = NULL,
+         heartbeat_at = NULL, progress_message = left(p_reason, 500)
+   WHERE id = p_job_id AND status = 'processing' AND (p_worker_id IS NULL OR worker_id = p_worker_id);
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  INSERT INTO public.job_log (job_id, level, message, data)
+  VALUES (p_job_id, 'warn', left(p_reason, 4000), jsonb_build_object('deferred_until', p_until));
+  RETURN true;
+END $function$;
+
 -- FUNCTION public.detect_stuck_jobs(p_timeout interval) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.detect_stuck_jobs(p_timeout interval) TO service_role;
 CREATE OR REPLACE FUNCTION public.detect_stuck_jobs(p_timeout interval DEFAULT '00:30:00'::interval)
@@ -2430,6 +2454,63 @@ BEGIN
   WHERE rank <= p_limit;
   GET DIAGNOSTICS inserted = ROW_COUNT;
   RETURN inserted;
+END $function$;
+
+-- FUNCTION public.refund_job_quota() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.refund_job_quota()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.user_id IS NOT NULL THEN
+    PERFORM public.decrement_quota(NEW.user_id, NEW.params->>'quota_type', 1);
+    INSERT INTO public.job_log (job_id, level, message, data)
+    VALUES (NEW.id, 'info', 'failed for good: its quota was given back', jsonb_build_object('quota_type', NEW.params->>'quota_type'));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb) TO service_role;
+CREATE OR REPLACE FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb)
+ RETURNS TABLE(job_id uuid, created boolean, status public.job_status_enum, quota_exhausted boolean, quota_limit integer, quota_used integer, quota_resets_at timestamp with time zone, tier text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_job record;
+  v_quota record;
+BEGIN
+  IF p_kind NOT IN ('sync_youtube', 'sync_instagram', 'sync_tiktok', 'sync_facebook', 'sync_twitter', 'auto_sync') THEN
+    RAISE EXCEPTION 'not a sync job kind: %', p_kind USING ERRCODE = '22023';
+  END IF;
+  -- One request per account at a time: the check below and the insert cannot interleave.
+  PERFORM pg_advisory_xact_lock(6013, hashtext(p_social_account_id::text));
+  SELECT q.id, q.status INTO v_job
+    FROM public.job_queue q JOIN public.job_type t ON t.id = q.job_type_id
+   WHERE t.slug = 'platform_sync' AND q.user_id = p_user_id AND q.job_type <> 'follower_sync'
+     AND q.params->>'social_account_id' = p_social_account_id::text
+     AND (q.status IN ('pending', 'processing') OR q.next_retry_at IS NOT NULL)
+   LIMIT 1;
+  IF FOUND THEN
+    RETURN QUERY SELECT v_job.id, false, v_job.status, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+    RETURN;
+  END IF;
+  IF NOT public.increment_quota(p_user_id, 'sync', 1) THEN
+    SELECT q.max_syncs, q.syncs_used, q.cycle_end_date, q.tier_slug INTO v_quota FROM public.effective_quota(p_user_id) q;
+    RETURN QUERY SELECT NULL::uuid, false, NULL::public.job_status_enum, true, v_quota.max_syncs, v_quota.syncs_used,
+                        v_quota.cycle_end_date, v_quota.tier_slug;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT f.job_id, f.created, f.status, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text
+      FROM public.find_or_create_job(p_user_id, p_kind,
+             coalesce(p_params, '{}') || jsonb_build_object('social_account_id', p_social_account_id, 'quota_type', 'sync'),
+             NULL, interval '0') f;
 END $function$;
 
 -- FUNCTION public.reset_expired_quotas() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""

@@ -15,6 +15,8 @@ import { tasks as jobsTasks } from './jobs/tasks.ts';
 import { routes as jobsRoutes } from './jobs/routes.ts';
 import { routes as oauthRoutes } from './oauth/routes.ts';
 import { tasks as oauthTasks } from './oauth/tasks.ts';
+import { routes as syncRoutes } from './sync/routes.ts';
+import { tasks as syncTasks } from './sync/tasks.ts';
 
 export interface QueueSpec {
   /** Must exceed the worker's timeout several times over (AWS: at least 6×), or SQS redelivers running jobs. */
@@ -36,7 +38,7 @@ export const queues: Record<QueueName, QueueSpec> = {
 const ALL_QUEUES = Object.keys(queues) as QueueName[];
 
 /** Families of Secrets Manager secrets a feature may be granted, each a name prefix per stage. */
-export type SecretFamily = 'oauth';
+export type SecretFamily = 'oauth' | 'oauth-tokens';
 /** Cognito user-pool triggers (the local identity calls the same handler). */
 export type CognitoEvent = 'PostConfirmation' | 'PreTokenGeneration';
 
@@ -80,7 +82,10 @@ export interface FeatureSpec {
     sendsTo?: QueueName[];
     /** Extra environment variables it reads (besides the database's). */
     env?: string[];
-    /** Secret families (`oauth`: the token secrets under streamvibe/<stage>/oauth/). */
+    /**
+     * Secret families: `oauth` manages the token secrets under streamvibe/<stage>/oauth/ (create, read, change,
+     * delete); `oauth-tokens` reads them and stores refreshed tokens (no create or delete).
+     */
     secrets?: SecretFamily[];
   };
 }
@@ -114,6 +119,14 @@ export const features: FeatureSpec[] = [
     workers: [{ queue: 'tokens', batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 5, timeoutSeconds: 60, memoryMb: 512 }],
     schedules: { ...SCHEDULED, tasks: oauthTasks },
     uses: { sendsTo: ['tokens'], env: ['OAUTH_REDIRECT_BASE_URL', 'APP_URL', 'OAUTH_CLIENTS'], secrets: ['oauth'] },
+  },
+  {
+    name: 'sync', description: 'Content sync from the five platforms: users’ syncs, auto syncs, follower counts',
+    http: { ...API, routes: syncRoutes },
+    // 300 s: a sixth of the sync queue's visibility timeout; a longer sync resumes from its last page on the next attempt.
+    workers: [{ queue: 'sync', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10, timeoutSeconds: 300, memoryMb: 1024 }],
+    schedules: { ...SCHEDULED, tasks: syncTasks },
+    uses: { sendsTo: ['sync'], env: ['OAUTH_REDIRECT_BASE_URL', 'APP_URL', 'OAUTH_CLIENTS'], secrets: ['oauth-tokens'] },
   },
   {
     name: 'discovery', description: 'The public discovery platform and its refreshes',

@@ -31,11 +31,15 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   // the click-hash secret's reader
   'oauth-http': 162, // 147.8 KB: 12 routes; five provider adapters with their answer schemas (24 KB), state and PKCE, the
   // token vault and the credentials' secret reader (the Secrets Manager client is external, imported on first use)
+  'sync-http': 122, // 110.6 KB: 5 routes; the account lookup, request_sync and the dispatcher
   // Workers and scheduled Lambdas: the base (scheduled ones with middy's core, 3 KB) and their tasks' SQL.
   'jobs-worker-maintenance': 101, // 91.5 KB: claim, run, complete or fail, dead-letter
   'jobs-scheduled': 106, // 95.8 KB: seven tasks, the dispatcher and enqueueing
   'billing-scheduled': 101, // 91.6 KB: Stripe event retries
   'oauth-worker-tokens': 134, // 122.1 KB: the worker base, the five provider adapters and the token vault
+  'sync-worker-sync': 165, // 150.1 KB: the worker base, five content sources and five OAuth adapters (a 401 refreshes
+  // through them), the page writer, the token vault
+  'sync-scheduled': 108, // 97.7 KB: the due-account query, request_sync, enqueueing
   'oauth-scheduled': 105, // 95.9 KB: the expiring-token query, the dispatcher and enqueueing, the state purge
   'discovery-scheduled': 97, // 88.1 KB: three refreshes
   // The runner, the statement splitter with its refusals, the Data API adapter and the CloudFormation event handling

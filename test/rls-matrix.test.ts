@@ -516,6 +516,12 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.prevent_social_account_delete_with_content()': { exec: TRIGGER, definer: true, call: sql('SELECT public.prevent_social_account_delete_with_content()') },
   'public.record_content_revision()': { exec: TRIGGER, definer: true, call: sql('SELECT public.record_content_revision()') },
   'public.enforce_social_account_limit()': { exec: TRIGGER, definer: true, call: sql('SELECT public.enforce_social_account_limit()') },
+  // 013: sync requests (the sync feature, as service_role), quota refunds (a trigger), deferrals (workers)
+  'public.request_sync(uuid, uuid, text, jsonb)': { exec: SERVICE, definer: true,
+    call: sql(`SELECT * FROM public.request_sync($1, $2, 'sync_youtube', '{}')`, A, (w) => w.id('social_account', 'A')) },
+  'public.refund_job_quota()': { exec: TRIGGER, definer: true, call: sql('SELECT public.refund_job_quota()') },
+  'public.defer_job(uuid, text, timestamp with time zone, text)': { exec: SERVICE,
+    call: sql(`SELECT public.defer_job($1, 'wait', now() + interval '1 hour')`, jobA) },
   'public.record_seo_submission_usage(uuid, uuid, boolean)': { exec: SERVICE, definer: true,
     call: sql('SELECT public.record_seo_submission_usage($1, $2, true)', A, (w) => w.lookup.search_engine!.google) },
   'public.refresh_trending_content(integer)': { exec: SERVICE, definer: true, call: sql('SELECT public.refresh_trending_content(10)') },

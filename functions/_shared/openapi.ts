@@ -5,6 +5,7 @@ import { cacheControl, operationId, type RouteSpec } from './route.ts';
 /** Every tag a route may carry, with what it groups (a route with another tag fails the generator). */
 const TAGS: Record<string, string> = {
   Account: 'The signed-in caller’s profile, settings, subscription, quotas and notifications',
+  Sync: 'Bringing a connected account’s content in: a background job per sync, within the month’s quota',
   Connections: 'Connecting YouTube, Instagram, TikTok, Facebook and X accounts (OAuth), listing and disconnecting them',
   Jobs: 'The signed-in caller’s background jobs: list, status, logs, counts and cancellation',
   Admin: 'Maintenance for administrators (`admin` in the token’s `cognito:groups`)',

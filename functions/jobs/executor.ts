@@ -15,6 +15,8 @@ export interface JobContext {
   /** Reports progress (0–100) and heartbeats; throws JobCancelledError when the job was cancelled or timed out. */
   progress(percent: number, message?: string): Promise<void>;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): Promise<void>;
+  /** Milliseconds left before the Lambda's timeout: a long job defers itself (DeferJobError) to go on in a fresh invocation. */
+  remainingMs(): number;
   /** Runs a transaction as service_role. */
   service<T>(work: (tx: TransactionSql) => Promise<T>): Promise<T>;
 }
@@ -30,4 +32,15 @@ export class PermanentJobError extends Error {
 /** The job stopped being this worker's (cancelled, or taken over after a timeout): stop quietly. */
 export class JobCancelledError extends Error {
   override name = 'JobCancelledError';
+}
+
+/**
+ * The job must wait, not fail: a provider said when to come back (a daily quota, a rate window). The job goes back to
+ * pending until then without using a retry (defer_job), and the outbox sweep sends it when due.
+ */
+export class DeferJobError extends Error {
+  override name = 'DeferJobError';
+  constructor(message: string, readonly until: Date) {
+    super(message);
+  }
 }

@@ -4,7 +4,8 @@ import { asService, db } from '../_shared/db.ts';
 import { uuid } from '../_shared/schemas.ts';
 import { logger } from '../_shared/logger.ts';
 import { deadLetterQueueUrls, sqsClient, sqsSdk, type QueueName } from '../_shared/queues.ts';
-import { JobCancelledError, PermanentJobError, type Executor, type JobContext, type RunningJob } from './executor.ts';
+import { jobDispatcher, MAX_SQS_DELAY_SECONDS } from './dispatcher.ts';
+import { DeferJobError, JobCancelledError, PermanentJobError, type Executor, type JobContext, type RunningJob } from './executor.ts';
 
 const JobMessage = z.object({ job_id: uuid });
 const service: JobContext['service'] = (work) => asService(db(), work);
@@ -21,7 +22,7 @@ export function jobWorker(queue: QueueName, executors: Record<string, Executor>)
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       try {
-        await handleRecord(queue, executors, record, `${context.functionName}/${context.awsRequestId}`);
+        await handleRecord(queue, executors, record, `${context.functionName}/${context.awsRequestId}`, () => context.getRemainingTimeInMillis());
       } catch (error) {
         logger.error('job message not processed; it will be redelivered', { messageId: record.messageId, error: error as Error });
         batchItemFailures.push({ itemIdentifier: record.messageId });
@@ -31,7 +32,8 @@ export function jobWorker(queue: QueueName, executors: Record<string, Executor>)
   };
 }
 
-async function handleRecord(queue: QueueName, executors: Record<string, Executor>, record: SQSRecord, workerId: string) {
+async function handleRecord(queue: QueueName, executors: Record<string, Executor>, record: SQSRecord, workerId: string,
+  remainingMs: () => number) {
   const message = JobMessage.safeParse(safeJson(record.body));
   if (!message.success) throw new Error(`not a job message: ${record.body.slice(0, 200)}`);
   const jobId = message.data.job_id;
@@ -41,7 +43,7 @@ async function handleRecord(queue: QueueName, executors: Record<string, Executor
     return;
   }
   const executor = executors[job.kind];
-  const context = jobContext(job, workerId);
+  const context = jobContext(job, workerId, remainingMs);
   try {
     if (!executor) throw new PermanentJobError(`no executor for job kind ${job.kind} on queue ${queue}`);
     const result = await executor(context);
@@ -49,6 +51,17 @@ async function handleRecord(queue: QueueName, executors: Record<string, Executor
     if (!done!.ok) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId });
   } catch (error) {
     if (error instanceof JobCancelledError) return logger.info('job cancelled while running', { jobId });
+    if (error instanceof DeferJobError) {
+      const [deferred] = await service((tx) => tx`SELECT defer_job(${job.id}, ${error.message}, ${error.until}, ${workerId}) AS ok`);
+      logger.info('job deferred', { jobId, until: error.until.toISOString(), reason: error.message, deferred: deferred!.ok });
+      // Soon enough for SQS's delay: send it now (a queue this Lambda may not send to, or a failed send: the outbox sweep).
+      const delaySeconds = (error.until.getTime() - Date.now()) / 1000;
+      if (deferred!.ok && delaySeconds <= MAX_SQS_DELAY_SECONDS) {
+        const sent = await jobDispatcher().dispatch([{ jobId: job.id, queue, delaySeconds }]);
+        if (sent.length > 0) await service((tx) => tx`SELECT mark_jobs_dispatched(${sent}::uuid[])`);
+      }
+      return;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     const failed = await service(async (tx) => {
       const [row] = await tx`SELECT fail_job(${job.id}, ${reason}, ${!(error instanceof PermanentJobError)}, ${workerId}) AS ok`;
@@ -70,10 +83,11 @@ async function claim(jobId: string, workerId: string): Promise<RunningJob | unde
   return { id: jobId, userId: row.user_id, kind: row.job_type, params: row.params, retryCount: row.retry_count, maxRetries: row.max_retries };
 }
 
-function jobContext(job: RunningJob, workerId: string): JobContext {
+function jobContext(job: RunningJob, workerId: string, remainingMs: () => number): JobContext {
   return {
     job,
     service,
+    remainingMs,
     async progress(percent, message) {
       const [row] = await service((tx) => tx`SELECT update_job_progress(${job.id}, ${Math.round(percent)}, ${message ?? null}, ${workerId}) AS ok`);
       if (!row!.ok) throw new JobCancelledError(`job ${job.id} is no longer running for this worker`);

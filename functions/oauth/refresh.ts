@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { withCaller } from '../_shared/db.ts';
 import { logger } from '../_shared/logger.ts';
 import { providerFor } from './config.ts';
@@ -20,23 +20,26 @@ export type RefreshOutcome =
 /**
  * Refreshes one connection's tokens, at most once however many callers race: the connection's row is locked for the
  * whole refresh, and a caller that waited finds the token fresh and does nothing (a single-use refresh token is
- * never spent twice). `force` (a 401 from the provider's API) refreshes a token that looks fresh, unless one was
- * refreshed in the last minute. A retryable provider failure (429, 5xx) is thrown for the job to retry.
+ * never spent twice). `rejectedAccessToken` (the provider's API refused it: expired early, revoked) refreshes a token
+ * that looks fresh, unless the stored one is already another (a racing caller refreshed it). A retryable provider
+ * failure (429, 5xx) is thrown for the job to retry.
  */
-export async function refreshConnection(sql: Sql, vault: TokenVault, connectionId: string, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
+export async function refreshConnection(sql: Sql, vault: TokenVault, connectionId: string,
+  options: { rejectedAccessToken?: string } = {}): Promise<RefreshOutcome> {
   return withCaller(sql, { role: 'service_role' }, async (tx) => {
     const [connection] = await tx`
       SELECT c.id, c.user_id, p.slug AS platform, c.vault_secret_name, s.slug AS status, c.is_active,
-             c.token_expires_at IS NOT NULL AND c.token_expires_at > now() + make_interval(mins => ${REFRESH_AHEAD_MINUTES}) AS fresh,
-             c.last_refreshed_at > now() - interval '1 minute' AS just_refreshed
+             c.token_expires_at IS NOT NULL AND c.token_expires_at > now() + make_interval(mins => ${REFRESH_AHEAD_MINUTES}) AS fresh
       FROM platform_connection c JOIN platform p ON p.id = c.platform_id JOIN account_status s ON s.id = c.status_id
       WHERE c.id = ${connectionId} FOR UPDATE OF c`;
     if (!connection || !connection.is_active || connection.status !== 'active') return { outcome: 'inactive' };
-    if (options.force ? connection.just_refreshed : connection.fresh) return { outcome: 'fresh' };
+    if (!options.rejectedAccessToken && connection.fresh) return { outcome: 'fresh' };
     const platform = connection.platform as Platform;
     const provider = await providerFor(platform);
     if (!provider) throw new Error(`${platform} has no client credentials on this deployment`);
     const tokens = await vault.get(connection.vault_secret_name as string);
+    // The provider refused a token that is no longer the stored one: a racing caller refreshed it already.
+    if (options.rejectedAccessToken && tokens.accessToken !== options.rejectedAccessToken) return { outcome: 'fresh' };
     try {
       const fresh = await provider.refresh(tokens);
       await vault.replace(connection.vault_secret_name as string, fresh);
@@ -48,19 +51,29 @@ export async function refreshConnection(sql: Sql, vault: TokenVault, connectionI
     } catch (error) {
       if (!(error instanceof ProviderError) || error.kind !== 'invalid_grant') throw error;
       logger.info('provider refused the refresh: the account needs reconnecting', { platform, connectionId, reason: error.message });
-      await tx`
-        WITH status AS (SELECT id FROM account_status WHERE slug = 'disconnected'),
-        conn AS (
-          UPDATE platform_connection SET status_id = (SELECT id FROM status), last_error = 'Access was revoked or has expired: reconnect the account'
-          WHERE id = ${connectionId}
-        ), account AS (
-          UPDATE social_account SET status_id = (SELECT id FROM status) WHERE connection_id = ${connectionId} AND deleted_at IS NULL
-        )
-        INSERT INTO notification (user_id, type, title, message, data, action_url)
-        VALUES (${connection.user_id}, 'warning', ${`Reconnect your ${platform} account`},
-                'StreamVibe can no longer reach this account (access was revoked or expired). Connect it again to keep syncing.',
-                ${tx.json({ platform, connection_id: connectionId })}, NULL)`;
+      await markNeedsReconnect(tx, connectionId);
       return { outcome: 'needs_reconnect' };
     }
   }, { statementTimeoutMs: LOCK_WAIT_MS });
+}
+
+/**
+ * The provider no longer honours the grant (invalid_grant, a revoked app, Graph 190): the connection and its account
+ * become `disconnected` (nothing syncs or refreshes them until the user connects again) and the user is told.
+ */
+export async function markNeedsReconnect(tx: TransactionSql, connectionId: string): Promise<void> {
+  await tx`
+    WITH status AS (SELECT id FROM account_status WHERE slug = 'disconnected'),
+    conn AS (
+      UPDATE platform_connection c SET status_id = (SELECT id FROM status), last_error = 'Access was revoked or has expired: reconnect the account'
+      FROM platform p WHERE c.id = ${connectionId} AND p.id = c.platform_id AND c.status_id <> (SELECT id FROM status)
+      RETURNING c.user_id, p.slug, p.display_name
+    ), account AS (
+      UPDATE social_account SET status_id = (SELECT id FROM status) WHERE connection_id = ${connectionId} AND deleted_at IS NULL
+    )
+    INSERT INTO notification (user_id, type, title, message, data)
+    SELECT conn.user_id, 'warning', 'Reconnect your ' || conn.slug || ' account',
+           'StreamVibe can no longer reach your ' || conn.display_name || ' account (access was revoked or expired). Connect it again to keep syncing.',
+           jsonb_build_object('platform', conn.slug, 'connection_id', ${connectionId}::uuid)
+    FROM conn`;
 }

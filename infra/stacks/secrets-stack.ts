@@ -27,6 +27,8 @@ const OAUTH_TOKEN_ACTIONS = [
   'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:TagResource',
   'secretsmanager:DeleteSecret',
 ];
+/** Actions of a feature that uses connections' tokens (sync): read them, and store the tokens a refresh returned. */
+const OAUTH_TOKEN_USER_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'];
 
 /**
  * OAuth token secrets live under `streamvibe/<stage>/oauth/` (one per connected account, created at run time by
@@ -81,17 +83,19 @@ export class SecretsStack extends Stack {
     this.access = {
       environment: (family) => {
         switch (family) {
-          case 'oauth': return { OAUTH_SECRET_PREFIX: oauthPrefix, OAUTH_SECRET_KMS_KEY_ARN: key.keyArn };
+          case 'oauth': case 'oauth-tokens': return { OAUTH_SECRET_PREFIX: oauthPrefix, OAUTH_SECRET_KMS_KEY_ARN: key.keyArn };
         }
       },
       grant: (family, grantee) => {
         switch (family) {
-          case 'oauth':
+          case 'oauth': case 'oauth-tokens':
             Validations.of(grantee as unknown as IConstruct).acknowledge({
               id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${oauthPrefix}*]`,
               reason: `The token vault creates one secret per connected account at run time: access is scoped to the ${oauthPrefix} prefix.`,
             });
-            grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: OAUTH_TOKEN_ACTIONS, resources: [oauthSecretsArn] }));
+            grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+              actions: family === 'oauth' ? OAUTH_TOKEN_ACTIONS : OAUTH_TOKEN_USER_ACTIONS, resources: [oauthSecretsArn],
+            }));
             // The key only through Secrets Manager, for these secrets.
             grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
               actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],

@@ -93,4 +93,8 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'oauth-http': { event: () => httpEvent('GET', '/connections', { sub: randomUUID() }), expected: '200' },
   'oauth-worker-tokens': { event: () => sqsEvent('tokens', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
   'oauth-scheduled': { event: () => ({ task: 'oauth-state-purge' }), expected: 'ok' },
+  // A signed-in user without such an account: the lookup runs and finds none.
+  'sync-http': { event: () => httpEvent('POST', '/sync-youtube', { sub: randomUUID(), body: '{}', headers: { 'content-type': 'application/json' } }), expected: '404' },
+  'sync-worker-sync': { event: () => sqsEvent('sync', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
+  'sync-scheduled': { event: () => ({ task: 'auto-sync' }), expected: 'ok' },
 };

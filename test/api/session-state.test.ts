@@ -44,7 +44,8 @@ async function sessionState(sql: Sql) {
 }
 const CLEAN = { prepared: [], advisory_locks: [], listening: [], session_settings: [], role: 'none', own_role: true, temp_relations: 0, cursors: 0 };
 
-const unfinishedJobs = () => asService(api.db.app, (tx) => tx`SELECT id FROM job_queue WHERE status IN ('pending', 'processing')`);
+// Jobs due now (the auto-sync and follower-sync tasks spread theirs over the coming minutes and hours).
+const unfinishedJobs = () => asService(api.db.app, (tx) => tx`SELECT id FROM job_queue WHERE status IN ('pending', 'processing') AND scheduled_for <= now()`);
 
 describe('RDS Proxy can multiplex what the Lambdas send: no session state is left on the app client\'s connection', () => {
   it('after every route of every feature, a job through the worker and every scheduled task, in the AWS configuration (prepare: false)', async () => {
@@ -107,6 +108,7 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
           return (await followCallback(api, await consent(flow.authorizationUrl, { login: `session-${platform}` }), flow.cookie)).answer;
         }],
       ])),
+      ...Object.fromEntries(PLATFORMS.map((platform) => [`POST /sync-${platform}`, () => api.request('POST', `/sync-${platform}`, { token, body: {} })])),
       'GET /connections': () => api.request('GET', '/connections', { token }),
       'POST /oauth-disconnect': async () => {
         const { body } = await api.request('GET', '/connections', { token });

@@ -41,8 +41,8 @@ describe('AppFunction: least privilege and environment from the feature', () => 
     expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
     expect(env).toMatchObject({ OAUTH_SECRET_PREFIX: 'streamvibe/staging/oauth/', OAUTH_SECRET_KMS_KEY_ARN: expect.anything() });
     const secretSettings = Object.entries(stageConfig('staging').functionEnvironment).filter(([, source]) => 'secret' in source).map(([name]) => name);
-    // The oauth feature names the family (infra/app.test.ts checks it holds it); every other Lambda is an "other".
-    for (const other of functions.filter((f) => !f.secrets?.includes('oauth'))) {
+    // The oauth and sync features name a family (infra/app.test.ts checks what each holds); every other Lambda is an "other".
+    for (const other of functions.filter((f) => !f.secrets?.length)) {
       const statements = lambda(templates, other.name).statements.filter((s) => [s.Action].flat().some((a) => /^(secretsmanager|kms):/.test(a)));
       // Only GetSecretValue on the secret settings its feature reads (see the next test), nothing on the OAuth prefix.
       expect(statements.flatMap((s) => [s.Action].flat()), other.name).toEqual((other.env ?? []).filter((n) => secretSettings.includes(n)).map(() => 'secretsmanager:GetSecretValue'));

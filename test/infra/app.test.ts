@@ -71,7 +71,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
       expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []);
       expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
         .toEqual([...(spec.env ?? []).map((n) => (SECRET_SETTINGS.includes(n) ? `${n}_SECRET_ARN` : n)),
-          ...(spec.secrets?.includes('oauth') ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
+          ...(spec.secrets?.length ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
     }
   });
 
@@ -260,7 +260,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     }
   });
 
-  it('lets only the oauth feature create, change, delete and read the OAuth token secrets (and use their key), and reads its app credentials from one secret', () => {
+  it('lets only the oauth feature create, change and delete the OAuth token secrets, only oauth and sync read them (sync stores refreshed tokens), and the app credentials come from one secret', () => {
     const onOAuthPrefix = (fn: string) => policyStatementsOf(functionId(fn)).filter((s) => JSON.stringify(s.Resource).includes(':secret:streamvibe/dev/oauth/*'));
     const withKey = (fn: string) => policyStatementsOf(functionId(fn)).filter((s) => [s.Action].flat().includes('kms:Decrypt'));
     for (const fn of functions) {
@@ -272,6 +272,9 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
         const env = functionId(fn.name).resource.Properties!.Environment.Variables as Record<string, unknown>;
         expect(Object.keys(env), fn.name).toEqual(expect.arrayContaining(['OAUTH_CLIENTS_SECRET_ARN', 'OAUTH_SECRET_PREFIX', 'OAUTH_REDIRECT_BASE_URL', 'APP_URL']));
         expect(Object.keys(env).filter((name) => /CLIENT_SECRET|CLIENT_ID/.test(name)), fn.name).toEqual([]);
+      } else if (fn.feature === 'sync') {
+        expect(actions.sort(), fn.name).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+        expect(withKey(fn.name), fn.name).toHaveLength(1);
       } else {
         expect(actions, fn.name).toEqual([]);
         expect(withKey(fn.name), fn.name).toEqual([]);

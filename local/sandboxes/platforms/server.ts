@@ -55,6 +55,8 @@ export interface Fault {
   headers?: Record<string, string>;
   /** How many calls it answers (default 1). */
   times?: number;
+  /** Matching calls to let through first (a failure on the 3rd page: `after: 2`). */
+  after?: number;
 }
 
 export interface SandboxCall {
@@ -213,7 +215,7 @@ export async function startSandbox(modules: ProviderModule[], options: { port?: 
   const state = new SandboxState(options.now);
   for (const { clientId, clientSecret } of Object.values(SANDBOX_CLIENTS)) state.clients.set(clientId, clientSecret);
   const routes = modules.flatMap((module) => module(state));
-  let faults: (Fault & { left: number })[] = [];
+  let faults: (Fault & { left: number; skip: number })[] = [];
   let calls: SandboxCall[] = [];
 
   const server = createServer((req, res) => {
@@ -235,7 +237,8 @@ export async function startSandbox(modules: ProviderModule[], options: { port?: 
       try {
         const fault = faults.find((f) => f.left > 0 && f.host === host && (f.method === undefined || f.method === method)
           && (f.path.endsWith('*') ? path.startsWith(f.path.slice(0, -1)) : f.path === path));
-        if (fault) {
+        if (fault && fault.skip > 0) fault.skip -= 1;
+        else if (fault) {
           fault.left -= 1;
           return send({ status: fault.status, body: fault.body, headers: fault.headers });
         }
@@ -262,7 +265,7 @@ export async function startSandbox(modules: ProviderModule[], options: { port?: 
   return {
     url: `http://127.0.0.1:${port}`,
     state,
-    inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
+    inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1, skip: fault.after ?? 0 }),
     calls: (filter = {}) => calls.filter((c) => (filter.host === undefined || c.host === filter.host)
       && (filter.path === undefined || c.path.startsWith(filter.path)) && (filter.method === undefined || c.method === filter.method)),
     reset: () => { faults = []; calls = []; state.codes.clear(); state.tokens.clear(); state.resetCatalogues(); },
