@@ -9,6 +9,7 @@ import type { TaskSpec } from './_shared/task.ts';
 import { routes as accountRoutes } from './account/routes.ts';
 import { tasks as billingTasks } from './billing/tasks.ts';
 import { routes as billingRoutes } from './billing/routes.ts';
+import { routes as contentRoutes } from './content/routes.ts';
 import { tasks as discoveryTasks } from './discovery/tasks.ts';
 import { routes as discoveryRoutes } from './discovery/routes.ts';
 import { tasks as jobsTasks } from './jobs/tasks.ts';
@@ -115,6 +116,7 @@ export const features: FeatureSpec[] = [
     schedules: { ...SCHEDULED, tasks: oauthTasks },
     uses: { sendsTo: ['tokens'], env: ['OAUTH_REDIRECT_BASE_URL', 'APP_URL', 'OAUTH_CLIENTS'], secrets: ['oauth'] },
   },
+  { name: 'content', description: 'The creator’s own content: list (private and deleted too), edit, delete', http: { ...API, routes: contentRoutes } },
   {
     name: 'discovery', description: 'The public discovery platform and its refreshes',
     http: { ...API, routes: discoveryRoutes }, schedules: { ...SCHEDULED, tasks: discoveryTasks },
