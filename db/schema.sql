@@ -411,6 +411,7 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN deleted_at timestamp with time zone;
+  COLUMN user_edited_fields text[] NOT NULL DEFAULT '{}'::text[];
   CONSTRAINT content_item_category_code_fkey FOREIGN KEY (category_code) REFERENCES public.content_category(code) ON UPDATE CASCADE;
   CONSTRAINT content_item_comments_count_check CHECK ((comments_count >= 0));
   CONSTRAINT content_item_content_type_id_fkey FOREIGN KEY (content_type_id) REFERENCES public.content_type(id);
@@ -428,6 +429,7 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT content_item_title_check CHECK ((char_length(title) <= 500));
   CONSTRAINT content_item_total_clicks_check CHECK ((total_clicks >= 0));
   CONSTRAINT content_item_url_check CHECK ((url ~ '^https?://'::text));
+  CONSTRAINT content_item_user_edited_fields_check CHECK ((user_edited_fields <@ ARRAY['title'::text, 'description'::text, 'category_code'::text, 'visibility'::text]));
   CONSTRAINT content_item_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CONSTRAINT content_item_views_count_check CHECK ((views_count >= 0));
   CREATE INDEX content_item_ai_pending_idx ON public.content_item USING btree (user_id, created_at) WHERE ((ai_processed_at IS NULL) AND (deleted_at IS NULL));
@@ -444,6 +446,8 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX content_item_social_account_id_platform_content_id_key ON public.content_item USING btree (social_account_id, platform_content_id);
   CREATE INDEX content_item_title_trgm_idx ON public.content_item USING gin (title extensions.gin_trgm_ops);
   CREATE INDEX content_item_user_created_idx ON public.content_item USING btree (user_id, created_at DESC);
+  CREATE INDEX content_item_user_recent_idx ON public.content_item USING btree (user_id, published_at DESC, id DESC);
+  CREATE TRIGGER content_item_mark_user_edits BEFORE UPDATE OF title, description, category_code, visibility ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.mark_content_user_edits();
   CREATE TRIGGER content_item_record_revision AFTER UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.record_content_revision();
   CREATE TRIGGER content_item_term_postings_delete AFTER DELETE ON public.content_item FOR EACH ROW EXECUTE FUNCTION search.sync_term_postings();
   CREATE TRIGGER content_item_term_postings_insert AFTER INSERT ON public.content_item REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION search.add_term_postings();
@@ -2295,6 +2299,28 @@ BEGIN
     SELECT e.id, e.status, e.attempts, (v_inserted IS NOT NULL OR e.xmin = pg_current_xact_id()::xid)
       FROM public.stripe_webhook_events e
      WHERE e.stripe_event_id = p_event_id;
+END $function$;
+
+-- FUNCTION public.mark_content_user_edits() OWNER <owner> SECURITY INVOKER SET search_path=""
+CREATE OR REPLACE FUNCTION public.mark_content_user_edits()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  edited text[] := '{}';
+BEGIN
+  IF auth.uid() IS NULL THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.title IS DISTINCT FROM OLD.title THEN edited := array_append(edited, 'title'); END IF;
+  IF NEW.description IS DISTINCT FROM OLD.description THEN edited := array_append(edited, 'description'); END IF;
+  IF NEW.category_code IS DISTINCT FROM OLD.category_code THEN edited := array_append(edited, 'category_code'); END IF;
+  IF NEW.visibility IS DISTINCT FROM OLD.visibility THEN edited := array_append(edited, 'visibility'); END IF;
+  IF cardinality(edited) > 0 THEN
+    NEW.user_edited_fields := ARRAY(SELECT DISTINCT f FROM unnest(OLD.user_edited_fields || edited) AS f ORDER BY f);
+  END IF;
+  RETURN NEW;
 END $function$;
 
 -- FUNCTION public.mark_jobs_dispatched(p_job_ids uuid[]) OWNER <owner> SECURITY INVOKER SET search_path=""

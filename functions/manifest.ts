@@ -9,6 +9,7 @@ import type { TaskSpec } from './_shared/task.ts';
 import { routes as accountRoutes } from './account/routes.ts';
 import { tasks as billingTasks } from './billing/tasks.ts';
 import { routes as billingRoutes } from './billing/routes.ts';
+import { routes as contentRoutes } from './content/routes.ts';
 import { tasks as discoveryTasks } from './discovery/tasks.ts';
 import { routes as discoveryRoutes } from './discovery/routes.ts';
 import { tasks as jobsTasks } from './jobs/tasks.ts';
@@ -120,6 +121,7 @@ export const features: FeatureSpec[] = [
     schedules: { ...SCHEDULED, tasks: oauthTasks },
     uses: { sendsTo: ['tokens'], env: ['OAUTH_REDIRECT_BASE_URL', 'APP_URL', 'OAUTH_CLIENTS'], secrets: ['oauth'] },
   },
+  { name: 'content', description: 'The creator’s own content: list (private and deleted too), edit, delete', http: { ...API, routes: contentRoutes } },
   {
     name: 'sync', description: 'Content sync from the five platforms: users’ syncs, auto syncs, follower counts',
     http: { ...API, routes: syncRoutes },

@@ -27,6 +27,7 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   'jobs-http': 126, // 114.6 KB: 6 routes, the SQS dispatcher for admins' runs
   'billing-http': 133, // 121.2 KB: the Stripe webhook, its signature check, the Stripe event schema it validates (5 KB)
   // and the secret reader (the SDK client itself is external, imported on first use)
+  'content-http': 127, // 115.3 KB: 3 routes; the list's filters and keyset cursor, the edit's schema (strict object, tags)
   'discovery-http': 162, // 147.4 KB: 12 routes; keyset cursors, search, sitemap and SEO pages (22 KB of domain code),
   // the click-hash secret's reader
   'oauth-http': 162, // 147.8 KB: 12 routes; five provider adapters with their answer schemas (24 KB), state and PKCE, the

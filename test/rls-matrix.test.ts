@@ -237,7 +237,9 @@ const TABLES: Record<string, TableSpec> = {
       anon: ['A', 'B'], owner: ['A', 'A_private', 'A_deleted', 'B'], other: ['A', 'B'],
       admin: ['A', 'A_private', 'A_deleted', 'B', 'C'], service: ['A', 'A_private', 'A_deleted', 'B', 'C'],
     },
-    hidden: { anon: ['platform_data', 'ai_processed_at', 'last_synced_at'], authenticated: ['platform_data', 'ai_processed_at', 'last_synced_at'] },
+    // user_edited_fields (013): set by a trigger on users' edits; granted to nobody, so nobody sees another's edits or forges one.
+    hidden: { anon: ['platform_data', 'ai_processed_at', 'last_synced_at', 'user_edited_fields'],
+      authenticated: ['platform_data', 'ai_processed_at', 'last_synced_at', 'user_edited_fields'] },
     updatable: ['title', 'description', 'category_code', 'visibility', 'language', 'deleted_at'],
     insert: {
       row: (w) => ({ social_account_id: w.id('social_account', 'A'), user_id: w.users.A, platform_id: w.lookup.platform!.youtube,
@@ -514,6 +516,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.increment_quota(uuid, text, integer)': { exec: SERVICE, definer: true, call: sql(`SELECT public.increment_quota($1, 'sync', 1)`, A) },
   'public.is_admin()': { exec: USERS, call: sql('SELECT public.is_admin()') },
   'public.prevent_social_account_delete_with_content()': { exec: TRIGGER, definer: true, call: sql('SELECT public.prevent_social_account_delete_with_content()') },
+  'public.mark_content_user_edits()': { exec: TRIGGER, call: sql('SELECT public.mark_content_user_edits()') },
   'public.record_content_revision()': { exec: TRIGGER, definer: true, call: sql('SELECT public.record_content_revision()') },
   'public.enforce_social_account_limit()': { exec: TRIGGER, definer: true, call: sql('SELECT public.enforce_social_account_limit()') },
   // 013: sync requests (the sync feature, as service_role), quota refunds (a trigger), deferrals (workers)

@@ -40,6 +40,7 @@ interface PostgresError {
  */
 const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
   users_primary_category_fkey: () => new ValidationError('Invalid request body', [{ path: 'primary_category', message: 'Unknown category' }]),
+  content_item_category_code_fkey: () => new ValidationError('Invalid request body', [{ path: 'category', message: 'Unknown category' }]),
 };
 
 /**

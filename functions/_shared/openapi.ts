@@ -7,6 +7,7 @@ const TAGS: Record<string, string> = {
   Account: 'The signed-in caller’s profile, settings, subscription, quotas and notifications',
   Sync: 'Bringing a connected account’s content in: a background job per sync, within the month’s quota',
   Connections: 'Connecting YouTube, Instagram, TikTok, Facebook and X accounts (OAuth), listing and disconnecting them',
+  Content: 'The signed-in creator’s own content: list it whatever its visibility, edit it (kept over later syncs), delete it',
   Jobs: 'The signed-in caller’s background jobs: list, status, logs, counts and cancellation',
   Admin: 'Maintenance for administrators (`admin` in the token’s `cognito:groups`)',
   Billing: 'Stripe webhooks (signed with the endpoint’s secret, no bearer token)',

@@ -6,6 +6,12 @@ export const uuid = z.string().check(z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-
 export const httpsUrl = z.string().check(z.maxLength(2048), z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'));
 export const categoryCode = z.string().check(z.regex(/^[a-z][a-z_]{1,30}$/, 'must be a category code such as gaming'));
 export const slug = z.string().check(z.maxLength(120), z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a slug such as tech-gaming-channel'));
+/** A lookup table's slug in a filter (platform.slug, content_type.slug): a factory, so only the bundles that use it carry it. */
+export const lookupSlug = () =>
+  z.string().check(z.maxLength(40), z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a slug such as youtube or short_video'));
+/** Free text to search for, trimmed and bounded. */
+export const searchText = () => z.string().check(z.trim(), z.minLength(1, 'must not be empty'),
+  z.maxLength(200, 'must be at most 200 characters'));
 const DECIMAL_INTEGER = /^-?\d+$/;
 /** Decimal digits become a number; anything else (`1e2`, `0x10`, ` 5`, `5.0`, which Number() would take) stays text and fails. */
 const decimalText = z.transform((value: unknown) => (typeof value === 'string' && DECIMAL_INTEGER.test(value) ? Number(value) : value));

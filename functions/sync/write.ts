@@ -30,7 +30,8 @@ const https = (url: string | undefined) => (url && /^https?:\/\//.test(url) ? ur
  * Writes one page of items in one transaction's few statements: an upsert keyed by (account, platform id) — new items
  * take the user's default visibility; changed ones get their new text (the revision trigger records the old one),
  * counters only ever grow (a stale page never lowers them), an item the sync had marked removed comes back, one the
- * user deleted stays deleted, and a title or description the user overrode (platform_data.overrides) is kept — then
+ * user deleted stays deleted, and a title or description the user edited (content_item.user_edited_fields, migration
+ * 014) is kept — then
  * the platform tags and the media of multi-media posts are replaced. Returns how many items were new.
  */
 export async function writePage(tx: TransactionSql, target: SyncTarget, items: SourceItem[], syncedAt: Date): Promise<{ inserted: number; updated: number }> {
@@ -56,8 +57,8 @@ export async function writePage(tx: TransactionSql, target: SyncTarget, items: S
            coalesce(v.views, 0), coalesce(v.likes, 0), coalesce(v.comments, 0), coalesce(v.shares, 0), v.platform_data, ${syncedAt}
     FROM v JOIN content_type t ON t.slug = v.type LEFT JOIN user_setting s ON s.user_id = ${target.userId}
     ON CONFLICT (social_account_id, platform_content_id) DO UPDATE SET
-      title = CASE WHEN c.platform_data->'overrides' ? 'title' THEN c.title ELSE EXCLUDED.title END,
-      description = CASE WHEN c.platform_data->'overrides' ? 'description' THEN c.description ELSE EXCLUDED.description END,
+      title = CASE WHEN 'title' = ANY(c.user_edited_fields) THEN c.title ELSE EXCLUDED.title END,
+      description = CASE WHEN 'description' = ANY(c.user_edited_fields) THEN c.description ELSE EXCLUDED.description END,
       content_type_id = EXCLUDED.content_type_id, url = EXCLUDED.url, thumbnail_url = EXCLUDED.thumbnail_url,
       duration_seconds = EXCLUDED.duration_seconds, published_at = EXCLUDED.published_at,
       views_count = greatest(c.views_count, EXCLUDED.views_count), likes_count = greatest(c.likes_count, EXCLUDED.likes_count),

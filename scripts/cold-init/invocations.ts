@@ -88,6 +88,8 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'jobs-scheduled': { event: () => ({ task: 'detect-stuck-jobs' }), expected: 'ok' },
   'billing-http': { event: stripeWebhookEvent, expected: '200' },
   'billing-scheduled': { event: () => ({ task: 'stripe-webhook-retry' }), expected: 'ok' },
+  // A signed-in user with no content: the list query runs and finds nothing.
+  'content-http': { event: () => httpEvent('GET', '/my-content', { sub: randomUUID() }), expected: '200' },
   'discovery-http': { event: () => httpEvent('GET', '/browse-categories'), expected: '200' },
   'discovery-scheduled': { event: () => ({ task: 'category-counts' }), expected: 'ok' },
   'oauth-http': { event: () => httpEvent('GET', '/connections', { sub: randomUUID() }), expected: '200' },

@@ -56,6 +56,7 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
     const creator = world.users.alice.slug;
     const word = Object.values(world.items)[0]!.split(/\s+/).find((w) => w.length > 3)!;
     let jobId = '';
+    let myItemId = '';
     // Premium: room for an account on each of the five platforms.
     await api.db.owner`INSERT INTO subscription (user_id, tier_id, status_id) SELECT ${admin.userId}, t.id, s.id
                        FROM subscription_tier t, subscription_status s WHERE t.slug = 'premium' AND s.slug = 'active'`;
@@ -109,6 +110,17 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
         }],
       ])),
       ...Object.fromEntries(PLATFORMS.map((platform) => [`POST /sync-${platform}`, () => api.request('POST', `/sync-${platform}`, { token, body: {} })])),
+      'GET /my-content': async () => {
+        // An item on one of the accounts the callbacks above connected, as the sync would write it.
+        const [created] = await asService(api.db.app, (tx) => tx`
+          INSERT INTO content_item (social_account_id, user_id, platform_id, content_type_id, platform_content_id, title)
+          SELECT a.id, a.user_id, a.platform_id, (SELECT id FROM content_type WHERE slug = 'post'), 'session-item', 'Session item'
+          FROM social_account a WHERE a.user_id = ${admin.userId} LIMIT 1 RETURNING id`);
+        myItemId = created!.id;
+        return api.request('GET', '/my-content?include_deleted=true&q=session', { token });
+      },
+      'PATCH /my-content': () => api.request('PATCH', '/my-content', { token, body: { content_id: myItemId, title: 'Edited', tags: ['session'] } }),
+      'DELETE /my-content': () => api.request('DELETE', `/my-content?content_id=${myItemId}`, { token }),
       'GET /connections': () => api.request('GET', '/connections', { token }),
       'POST /oauth-disconnect': async () => {
         const { body } = await api.request('GET', '/connections', { token });

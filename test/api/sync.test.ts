@@ -119,6 +119,22 @@ describe('a sync job', () => {
     expect((await api.request('POST', '/sync-tiktok', { token: user.token, body: { full: 'yes' } })).status).toBe(400);
   });
 
+  it('keeps a title the creator edited while the platform’s text changes, and their own tags', async () => {
+    const user = await connected('tiktok', 'edited-by-owner');
+    await settled((await sync(user, 'tiktok', { full: true })).job_id);
+    const [item] = await service((tx) => tx`SELECT id, platform_content_id FROM content_item WHERE social_account_id = ${user.accountId} ORDER BY published_at LIMIT 1`);
+    const edited = await api.request('PATCH', '/my-content', { token: user.token, body: { content_id: item!.id, title: 'My own title', tags: ['mine'] } });
+    expect(edited.status, edited.text).toBe(200);
+    user.catalogue().edit(0, { title: 'Changed at TikTok', description: 'New words at TikTok' });
+    const done = await settled((await sync(user, 'tiktok', { full: true })).job_id);
+    expect(done.status, done.error_message).toBe('completed');
+    const [after] = await service((tx) => tx`SELECT title, description FROM content_item WHERE id = ${item!.id}`);
+    expect(after!.title).toBe('My own title');
+    expect(after!.description).toMatch(/^New words at TikTok/);
+    const tags = await service((tx) => tx`SELECT tag, source FROM content_tag WHERE content_id = ${item!.id} AND source = 'user'`);
+    expect(tags).toEqual([{ tag: 'mine', source: 'user' }]);
+  });
+
   it('cancelled while running stops at the next page, keeping what it wrote', async () => {
     const user = await connected('youtube', 'items-19999');
     const { job_id } = await sync(user, 'youtube', { full: true });

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { categoryCode, cursorParam, intParam, limitParam, slug } from '../../_shared/schemas.ts';
+import { categoryCode, cursorParam, intParam, limitParam, lookupSlug, searchText, slug } from '../../_shared/schemas.ts';
 
 /** What the discovery routes share: tags, cache lifetimes and query-parameter building blocks. */
 export const tags = ['Discovery'];
@@ -11,10 +11,7 @@ export const PAGE_CACHE = { maxAgeSeconds: 60, sMaxAgeSeconds: 300 };
 // this module, a factory only in the bundles of the routes that call it.
 
 export const period = () => z.enum(['today', 'week', 'month', 'all_time']);
-export const lookupSlug = () =>
-  z.string().check(z.maxLength(40), z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a slug such as youtube or short_video'));
-export const searchText = () => z.string().check(z.trim(), z.minLength(1, 'must not be empty'),
-  z.maxLength(200, 'must be at most 200 characters'));
+export { lookupSlug, searchText };
 
 /** limit, offset and cursor; pair with exclusivePaging(). */
 export const listParams = () => ({ limit: limitParam(20, 100), offset: z.optional(intParam(0, 10_000)), cursor: cursorParam });
