@@ -12,6 +12,8 @@ const APP_PASSWORD = process.env.BENCH_APP_PASSWORD ?? 'bench_app';
 export interface BenchDatabase {
   ownerUrl: string;
   appUrl: string;
+  /** The server's superuser (the embedded cluster's) or DATABASE_URL's role, on the benchmark's database. */
+  superuserUrl: string;
   /** Where it runs, for the report. */
   description: string;
   /** Drops what the benchmark created (the temp cluster, or the database on DATABASE_URL's server). */
@@ -21,17 +23,17 @@ export interface BenchDatabase {
 /**
  * A throwaway, migrated database: a fresh embedded PostgreSQL 17 in a temp dir on a free port (deleted on stop),
  * or, with `serverUrl` (DATABASE_URL: a role that may create roles and databases, as for `npm test`), a new
- * database `sv_bench_jobs_<random>` on that server, dropped on stop. Roles are cluster-wide: as with `npm test`,
+ * database `sv_bench_<name>_<random>` on that server, dropped on stop. Roles are cluster-wide: as with `npm test`,
  * migrating sets the app role's password (BENCH_APP_PASSWORD, default bench_app) and an existing owner role must
  * have BENCH_OWNER_PASSWORD (default bench_owner).
  */
-export async function startBenchDatabase(serverUrl: string | undefined): Promise<BenchDatabase> {
+export async function startBenchDatabase(serverUrl: string | undefined, name = 'jobs'): Promise<BenchDatabase> {
   let superuserUrl = serverUrl;
   let stopCluster = async () => {};
   let description = `DATABASE_URL server ${new URL(serverUrl ?? 'postgres://x').host}`;
-  const database = `sv_bench_jobs_${randomUUID().slice(0, 8)}`;
+  const database = `sv_bench_${name}_${randomUUID().slice(0, 8)}`;
   if (!superuserUrl) {
-    const tempDir = await makeClusterTempDir('sv-bench-jobs-');
+    const tempDir = await makeClusterTempDir(`sv-bench-${name}-`);
     const port = await findFreePort();
     const cluster = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port, persistent: false }).catch(async (error) => {
       await rm(tempDir, { recursive: true, force: true });
@@ -59,6 +61,7 @@ export async function startBenchDatabase(serverUrl: string | undefined): Promise
     return {
       ownerUrl,
       appUrl: connectionUrl(ownerUrl, { user: APP_ROLE, password: APP_PASSWORD }),
+      superuserUrl: connectionUrl(superuserUrl, { database }),
       description: `${description}, database ${database}`,
       stop: async () => {
         await dropDatabase().catch((error: unknown) => process.stderr.write(`could not drop ${database}: ${String(error)}\n`));

@@ -117,18 +117,28 @@ export async function syncAccount(context: JobContext, socialAccountId: string, 
   const options: ReadOptions = { platformAccountId: account.platformAccountId, ...(since ? { since } : {}) };
   const target = { socialAccountId: account.id, userId: account.userId, platformId: account.platformId };
   const startedAt = new Date(progress.startedAt);
-  let cursor: string | undefined = resume?.cursor || undefined;
+  const cursor: string | undefined = resume?.cursor || undefined;
   let quotaUnits = 0;
   let total: number | undefined;
   if (resume) await context.log('info', `resuming after page ${resume.pages} (${resume.items} items written)`);
 
+  const readPage = (at: string | undefined) => {
+    const reading = withTokens((tokens) => source.page(tokens, options, at));
+    // Read ahead, it may never be awaited (the write failed, the job was cancelled or defers): not an unhandled rejection.
+    reading.catch(() => {});
+    return reading;
+  };
+  let reading = readPage(cursor);
   for (;;) {
-    const page = await withTokens((tokens) => source.page(tokens, options, cursor));
+    const page = await reading;
     quotaUnits += page.quotaUnits ?? 0;
     total ??= page.total;
     const { items, reachedKnown } = newerThan(page.items, since);
     progress.newest ??= items[0] ? { platformContentId: items[0].platformContentId, publishedAt: items[0].publishedAt } : undefined;
     const next = reachedKnown ? undefined : page.next;
+    // The next page is fetched while this one is written: the provider's time hides behind the database's. A page read
+    // ahead and then dropped (a cancel, a deferral, a failed write) costs its quota again when the sync goes on.
+    if (next) reading = readPage(next);
     await context.service(async (tx) => {
       const counts = await writePage(tx, target, items, startedAt);
       progress.pages += 1;
@@ -140,7 +150,6 @@ export async function syncAccount(context: JobContext, socialAccountId: string, 
     const percent = total ? Math.min(99, (progress.items / Math.max(total, 1)) * 100) : Math.min(95, progress.pages * 5);
     await context.progress(percent, `${progress.items}${total ? ` of ${total}` : ''} items, ${progress.pages} pages`);
     if (!next) break;
-    cursor = next;
     // Out of time: the next invocation resumes from this page (the resume point is committed).
     if (context.remainingMs() < CONTINUE_BEFORE_TIMEOUT_MS) {
       throw new DeferJobError(`continuing in a new invocation after page ${progress.pages}`, new Date(Date.now() + 2_000));
