@@ -30,23 +30,40 @@ export interface GenerationResult {
   latencyMs: number;
 }
 
+/** What one billed call cost and where to find it: an ai_usage row (also carried by failures, which cost too). */
+export type BilledCall = Omit<GenerationResult, 'output'>;
+
 export type AiErrorKind =
   /** 429: retry after `retryAfterSeconds` when given. */
   | 'rate_limited'
   /** 5xx, overloaded, network, timeout: retry with backoff. */
   | 'unavailable'
-  /** 401/403: our key is wrong or revoked: fails for good; operators are told, users see a generic message. */
+  /** 401/403: our key is wrong or revoked, or billing stops the account (a quota/spend-limit 429): fails for good; operators are told, users see a generic message. */
   | 'invalid_key'
   /** The provider refused the request itself (400: a bad model name, a schema it rejects): a bug or configuration. */
   | 'bad_request'
   /** The answer is not JSON / was cut off / refused by the model. */
   | 'invalid_output';
 
+/** Why an answer was unusable (kind invalid_output): only `not_json` and `schema_mismatch` are worth asking again. */
+export type OutputProblem = 'truncated' | 'refused' | 'not_json' | 'schema_mismatch';
+
+export interface AiProviderErrorDetails {
+  status?: number;
+  retryAfterSeconds?: number;
+  requestId?: string;
+  /** The provider's own code, for operators: insufficient_quota, enforced_spend_limit_reached, RESOURCE_EXHAUSTED… */
+  providerCode?: string;
+  outputProblem?: OutputProblem;
+  /** Calls that were answered (and billed) before this failure: an invalid answer still costs its tokens. */
+  billedCalls?: BilledCall[];
+}
+
 export class AiProviderError extends Error {
   override readonly name = 'AiProviderError';
   constructor(readonly provider: AiProviderName, readonly kind: AiErrorKind, message: string,
-    readonly details: { status?: number; retryAfterSeconds?: number; requestId?: string } = {}) {
-    super(message);
+    readonly details: AiProviderErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
   }
   get retryable(): boolean {
     return this.kind === 'rate_limited' || this.kind === 'unavailable';
