@@ -2482,6 +2482,85 @@ BEGIN
   RETURN inserted;
 END $function$;
 
+-- FUNCTION public.refresh_trending_keywords(p_top integer) OWNER streamvibe_definer SECURITY DEFINER SET search_path="", work_mem=32MB
+GRANT EXECUTE ON FUNCTION public.refresh_trending_keywords(p_top integer) TO service_role;
+CREATE OR REPLACE FUNCTION public.refresh_trending_keywords(p_top integer DEFAULT 50)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+ SET work_mem TO '32MB'
+AS $function$
+DECLARE
+  window_length constant interval := interval '7 days';
+  decay_hours constant double precision := 72;
+  title_word_share constant double precision := 0.5;
+  -- Bounds the work at any volume: the newest discoverable items of the window (a week at 1M items/year is ~20k).
+  max_items constant integer := 100000;
+  written integer;
+BEGIN
+  IF p_top IS NULL OR p_top NOT BETWEEN 1 AND 500 THEN
+    RAISE EXCEPTION 'top keywords per scope must be between 1 and 500, got %', p_top USING ERRCODE = '22023';
+  END IF;
+  -- One refresh at a time; a concurrent caller waits and then recomputes from fresh data.
+  PERFORM pg_advisory_xact_lock(hashtext('streamvibe.refresh_trending_keywords'));
+
+  WITH items AS MATERIALIZED (
+    SELECT c.id, c.category_code, c.platform_id, c.title,
+           (1 + ln((1 + c.views_count + 5 * c.likes_count + 10 * c.total_clicks)::double precision))
+             * exp(-(extract(epoch FROM now() - c.published_at)::double precision / 3600) / decay_hours) AS weight
+    FROM public.content_item c
+    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+    WHERE c.visibility = 'public' AND c.deleted_at IS NULL
+      AND c.published_at >= now() - window_length AND c.published_at <= now()
+    ORDER BY c.published_at DESC, c.id DESC
+    LIMIT max_items
+  ), item_terms AS (
+    SELECT x.id, x.category_code, x.platform_id, x.keyword, max(x.weight) AS weight
+    FROM (
+      SELECT i.id, i.category_code, i.platform_id, t.tag AS keyword, i.weight
+      FROM items i JOIN public.content_tag t ON t.content_id = i.id
+      UNION ALL
+      SELECT i.id, i.category_code, i.platform_id, w.word, i.weight * title_word_share
+      FROM items i CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('simple'::regconfig, i.title))) AS w(word)
+      WHERE w.word ~ '^[[:alpha:]]{3,40}$' AND ts_lexize('pg_catalog.english_stem'::regdictionary, w.word) <> '{}'
+    ) x
+    GROUP BY x.id, x.category_code, x.platform_id, x.keyword
+  ), accepted AS (
+    SELECT c.id, c.category_code, c.platform_id, t.tag AS keyword,
+           exp(-(extract(epoch FROM now() - t.created_at)::double precision / 3600) / decay_hours) AS weight
+    FROM public.content_tag t
+    JOIN public.content_item c ON c.id = t.content_id AND c.visibility = 'public' AND c.deleted_at IS NULL
+    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+    WHERE t.source = 'ai_generated' AND t.created_at >= now() - window_length AND t.created_at <= now()
+  ), scored AS (
+    SELECT s.keyword, s.category_code, s.platform_id, sum(s.weight) AS score, count(DISTINCT s.id) AS items
+    FROM (SELECT * FROM item_terms UNION ALL SELECT * FROM accepted) s
+    GROUP BY GROUPING SETS ((s.keyword, s.category_code, s.platform_id), (s.keyword, s.category_code), (s.keyword))
+    -- Uncategorised items count only in the everything scope (their category rows would collide with it).
+    HAVING GROUPING(s.category_code) = 1 OR s.category_code IS NOT NULL
+  ), ranked AS (
+    SELECT r.*, row_number() OVER (PARTITION BY r.category_code, r.platform_id ORDER BY r.score DESC, r.keyword) AS rank
+    FROM scored r
+  )
+  INSERT INTO public.trending_keyword AS k (keyword, category_code, platform_id, search_volume, trend_score, growth_rate,
+                                            source, captured_at, expires_at)
+  SELECT r.keyword, r.category_code, r.platform_id, r.items, least(round(r.score::numeric, 2), 999999.99), NULL,
+         'internal', now(), now() + interval '1 day'
+  FROM ranked r
+  WHERE r.rank <= p_top
+  ON CONFLICT (keyword, category_code, platform_id) DO UPDATE
+  SET growth_rate = CASE WHEN k.trend_score > 0
+                         THEN least(greatest(round((EXCLUDED.trend_score - k.trend_score) / k.trend_score, 4), -9999), 9999) END,
+      trend_score = EXCLUDED.trend_score, search_volume = EXCLUDED.search_volume, source = EXCLUDED.source,
+      captured_at = EXCLUDED.captured_at, expires_at = EXCLUDED.expires_at;
+  GET DIAGNOSTICS written = ROW_COUNT;
+
+  -- now() is this transaction's start: every row written above has captured_at = now().
+  DELETE FROM public.trending_keyword k WHERE k.expires_at <= now() OR (k.source = 'internal' AND k.captured_at < now());
+  RETURN written;
+END $function$;
+
 -- FUNCTION public.refund_job_quota() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 CREATE OR REPLACE FUNCTION public.refund_job_quota()
  RETURNS trigger

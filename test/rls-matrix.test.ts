@@ -589,6 +589,8 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     call: sql('SELECT search.refresh_common_terms(NULL, 1000)') },
   // 011: per-visitor click counters (search.click_rate), pruned by the daily cleanup.
   'search.prune_click_rate()': { exec: SERVICE, call: sql('SELECT search.prune_click_rate()') },
+  // 015: trending keywords, recomputed hourly by the AI feature's schedule.
+  'public.refresh_trending_keywords(integer)': { exec: SERVICE, definer: true, call: sql('SELECT public.refresh_trending_keywords(10)') },
 };
 
 // ---------------------------------------------------------------------------------------------------------

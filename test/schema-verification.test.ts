@@ -51,7 +51,7 @@ describe('schema after all migrations (the seed’s verification queries)', () =
     expect(open.map((r) => r.relname)).toEqual([]);
   });
 
-  it('loads the seed rows: tiers, statuses, platforms, content types, AI providers and models, engines, categories, job types (the seed’s 5, plus 011’s trending_refresh)', async () => {
+  it('loads the seed rows: tiers, statuses, platforms, content types, AI providers and models, engines, categories, job types (the seed’s 5, plus 011’s trending_refresh), and 015’s offline AI engine', async () => {
     const tiers = await db.owner`SELECT slug, price_cents, max_social_accounts, max_syncs_per_month, max_ai_analyses_per_month,
                                         max_seo_submissions_per_month FROM subscription_tier ORDER BY sort_order`;
     expect(tiers.map((t) => ({ ...t }))).toEqual([
@@ -63,8 +63,12 @@ describe('schema after all migrations (the seed’s verification queries)', () =
     expect((await db.owner`SELECT slug FROM account_status ORDER BY sort_order`).map((r) => r.slug))
       .toEqual(['active', 'inactive', 'suspended', 'disconnected']);
     expect(await count('SELECT count(*) FROM content_type')).toBe(7);
-    expect((await db.owner`SELECT slug FROM ai_provider ORDER BY sort_order`).map((r) => r.slug)).toEqual(['openai', 'anthropic', 'google', 'local']);
-    expect(await count('SELECT count(*) FROM ai_model')).toBe(5);
+    // The seed's 4 providers and 5 models, plus 015's offline engine (its own provider and model, at cost 0).
+    expect((await db.owner`SELECT slug FROM ai_provider ORDER BY sort_order`).map((r) => r.slug))
+      .toEqual(['openai', 'anthropic', 'google', 'local', 'offline']);
+    expect((await db.owner`SELECT m.slug FROM ai_model m JOIN ai_provider p ON p.id = m.provider_id WHERE p.slug <> 'offline' ORDER BY m.slug`)
+      .map((r) => r.slug)).toEqual(['claude-3-5-sonnet-20241022', 'gemini-1.5-pro', 'gpt-4o', 'gpt-4o-mini', 'llama3.2']);
+    expect(await count('SELECT count(*) FROM ai_model')).toBe(6);
     expect(await count('SELECT count(*) FROM search_engine')).toBe(4);
     expect(await count('SELECT count(*) FROM content_category')).toBe(15);
     expect((await db.owner`SELECT slug FROM job_type ORDER BY slug`).map((r) => r.slug))
@@ -80,6 +84,7 @@ describe('schema after all migrations (the seed’s verification queries)', () =
       'gpt-4o': [0.0025, 0.01],
       'gpt-4o-mini': [0.00015, 0.0006],
       'llama3.2': [0, 0],
+      'streamvibe-offline': [0, 0],
     });
   });
 

@@ -98,8 +98,12 @@ const expectations: Expectation[] = [
   // 003 AI integration
   { match: /^SELECT p\.display_name, m\.display_name, m\.input_cost_per_1k_tokens/,
     check: (rows) => {
-      expect(rows).toHaveLength(5);
-      expect(rows.map((r) => Number(r.input_cost_per_1k_tokens))).toEqual([0, 0.00015, 0.00125, 0.0025, 0.003]);
+      // The seed's 5 models at their prices, cheapest first; besides them only 015's offline engine (cost 0).
+      // (Both display_name columns share a key: the row carries the model's.)
+      const models = rows.map((r) => [r.display_name, Number(r.input_cost_per_1k_tokens)]);
+      expect(models.filter(([name]) => name !== 'StreamVibe offline'))
+        .toEqual([['Llama 3.2', 0], ['GPT-4o Mini', 0.00015], ['Gemini 1.5 Pro', 0.00125], ['GPT-4o', 0.0025], ['Claude 3.5 Sonnet', 0.003]]);
+      expect(models.filter(([name]) => name === 'StreamVibe offline')).toEqual([['StreamVibe offline', 0]]);
     } },
   { match: /^SELECT\s+suggested_titles,/, before: substitutes.aiGenerateTags,
     check: one((s) => {
