@@ -1432,6 +1432,91 @@ BEGIN
   RETURN v_id;
 END $function$;
 
+-- FUNCTION public.apply_ai_suggestion(p_suggestion_id uuid, p_title text, p_description boolean, p_tags text[], p_mode public.action_mode_enum) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.apply_ai_suggestion(p_suggestion_id uuid, p_title text, p_description boolean, p_tags text[], p_mode public.action_mode_enum) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.apply_ai_suggestion(p_suggestion_id uuid, p_title text, p_description boolean, p_tags text[], p_mode public.action_mode_enum) TO service_role;
+CREATE OR REPLACE FUNCTION public.apply_ai_suggestion(p_suggestion_id uuid, p_title text, p_description boolean, p_tags text[], p_mode public.action_mode_enum)
+ RETURNS TABLE(content_item_id uuid, status text, applied text[])
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_uid uuid := auth.uid();
+  v_s record;
+  v_item record;
+  v_applied text[] := '{}';
+  v_tags text[];
+BEGIN
+  IF v_uid IS NULL AND coalesce(auth.role(), '') <> 'service_role' THEN
+    RAISE EXCEPTION 'applying a suggestion needs its owner' USING ERRCODE = '42501';
+  END IF;
+  SELECT s.* INTO v_s FROM public.ai_suggestion s
+   WHERE s.id = p_suggestion_id AND (v_uid IS NULL OR s.user_id = v_uid) FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'No such suggestion' USING ERRCODE = 'P0002';
+  END IF;
+  IF v_s.status NOT IN ('pending', 'partially_applied') THEN
+    RAISE EXCEPTION 'This suggestion is % and cannot be applied', v_s.status USING ERRCODE = '55000';
+  END IF;
+  SELECT c.id, c.title, c.description, c.deleted_at INTO v_item FROM public.content_item c
+   WHERE c.id = v_s.content_item_id AND c.user_id = v_s.user_id FOR UPDATE;
+  IF NOT FOUND OR v_item.deleted_at IS NOT NULL THEN
+    RAISE EXCEPTION 'The item of this suggestion is deleted' USING ERRCODE = '55000';
+  END IF;
+  IF p_title IS NOT NULL AND NOT (p_title = ANY (v_s.suggested_titles)) THEN
+    RAISE EXCEPTION 'title must be one of the suggested titles' USING ERRCODE = '22023';
+  END IF;
+  IF p_tags IS NOT NULL AND NOT (p_tags <@ v_s.suggested_tags) THEN
+    RAISE EXCEPTION 'tags must be among the suggested tags' USING ERRCODE = '22023';
+  END IF;
+  IF coalesce(p_description, false) AND v_s.suggested_description IS NULL THEN
+    RAISE EXCEPTION 'this suggestion has no description' USING ERRCODE = '22023';
+  END IF;
+
+  IF p_title IS NOT NULL OR coalesce(p_description, false) THEN
+    UPDATE public.content_item c
+       SET title = coalesce(p_title, c.title),
+           description = CASE WHEN p_description THEN left(v_s.suggested_description, 10000) ELSE c.description END
+     WHERE c.id = v_item.id;
+  END IF;
+  IF p_title IS NOT NULL THEN
+    INSERT INTO public.ai_suggestion_application (suggestion_id, content_item_id, user_id, field, previous_value, applied_value, applied_mode, applied_by)
+    VALUES (v_s.id, v_item.id, v_s.user_id, 'title', to_jsonb(v_item.title), to_jsonb(p_title), p_mode, v_uid);
+    v_applied := array_append(v_applied, 'title');
+  END IF;
+  IF coalesce(p_description, false) THEN
+    INSERT INTO public.ai_suggestion_application (suggestion_id, content_item_id, user_id, field, previous_value, applied_value, applied_mode, applied_by)
+    VALUES (v_s.id, v_item.id, v_s.user_id, 'description', to_jsonb(v_item.description), to_jsonb(v_s.suggested_description), p_mode, v_uid);
+    v_applied := array_append(v_applied, 'description');
+  END IF;
+  IF p_tags IS NOT NULL THEN
+    SELECT coalesce(array_agg(t.tag ORDER BY t.tag), '{}') INTO v_tags FROM public.content_tag t
+     WHERE t.content_id = v_item.id AND t.source = 'ai_generated';
+    DELETE FROM public.content_tag t WHERE t.content_id = v_item.id AND t.source = 'ai_generated';
+    INSERT INTO public.content_tag (content_id, tag, source, tag_type)
+    SELECT v_item.id, lower(tag), 'ai_generated', 'keyword' FROM unnest(p_tags) AS tag
+    ON CONFLICT (content_id, tag) DO NOTHING;
+    INSERT INTO public.ai_suggestion_application (suggestion_id, content_item_id, user_id, field, previous_value, applied_value, applied_mode, applied_by)
+    VALUES (v_s.id, v_item.id, v_s.user_id, 'tags', to_jsonb(v_tags), to_jsonb(p_tags), p_mode, v_uid);
+    v_applied := array_append(v_applied, 'tags');
+  END IF;
+  IF cardinality(v_applied) = 0 THEN
+    RAISE EXCEPTION 'Choose at least one part to apply: title, description or tags' USING ERRCODE = '22023';
+  END IF;
+
+  UPDATE public.ai_suggestion s SET status =
+    CASE WHEN EXISTS (SELECT 1 FROM public.ai_suggestion_application a WHERE a.suggestion_id = s.id AND a.field = 'title')
+          AND (s.suggested_description IS NULL OR EXISTS (SELECT 1 FROM public.ai_suggestion_application a WHERE a.suggestion_id = s.id AND a.field = 'description'))
+          AND EXISTS (SELECT 1 FROM public.ai_suggestion_application a WHERE a.suggestion_id = s.id AND a.field = 'tags'
+                        AND a.applied_value @> to_jsonb(s.suggested_tags))
+         THEN 'applied' ELSE 'partially_applied' END
+   WHERE s.id = v_s.id
+  RETURNING s.status INTO v_s.status;
+  RETURN QUERY SELECT v_item.id, v_s.status, v_applied;
+END $function$;
+
 -- FUNCTION public.apply_follower_delta() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 CREATE OR REPLACE FUNCTION public.apply_follower_delta()
  RETURNS trigger
@@ -2568,13 +2653,68 @@ CREATE OR REPLACE FUNCTION public.refund_job_quota()
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
+DECLARE
+  v_amount integer := coalesce((NEW.params->>'quota_amount')::integer, 1);
 BEGIN
   IF NEW.user_id IS NOT NULL THEN
-    PERFORM public.decrement_quota(NEW.user_id, NEW.params->>'quota_type', 1);
+    PERFORM public.decrement_quota(NEW.user_id, NEW.params->>'quota_type', v_amount);
     INSERT INTO public.job_log (job_id, level, message, data)
-    VALUES (NEW.id, 'info', 'failed for good: its quota was given back', jsonb_build_object('quota_type', NEW.params->>'quota_type'));
+    VALUES (NEW.id, 'info', 'failed for good: its quota was given back',
+            jsonb_build_object('quota_type', NEW.params->>'quota_type', 'amount', v_amount));
   END IF;
   RETURN NULL;
+END $function$;
+
+-- FUNCTION public.request_quota_job(p_user_id uuid, p_kind text, p_params jsonb, p_quota_type text, p_amount integer) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.request_quota_job(p_user_id uuid, p_kind text, p_params jsonb, p_quota_type text, p_amount integer) TO service_role;
+CREATE OR REPLACE FUNCTION public.request_quota_job(p_user_id uuid, p_kind text, p_params jsonb, p_quota_type text, p_amount integer DEFAULT 1)
+ RETURNS TABLE(job_id uuid, created boolean, status public.job_status_enum, quota_exhausted boolean, quota_limit integer, quota_used integer, quota_resets_at timestamp with time zone, tier text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_kind record;
+  v_params jsonb;
+  v_job record;
+  v_quota record;
+  v_id uuid;
+BEGIN
+  IF p_user_id IS NULL THEN
+    RAISE EXCEPTION 'a quota job needs a user' USING ERRCODE = '22023';
+  END IF;
+  PERFORM public.assert_quota_args(p_quota_type, p_amount);
+  SELECT k.kind, t.id AS type_id, t.is_active, t.default_priority, t.max_retries INTO v_kind
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = p_kind;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown job type "%"', p_kind USING ERRCODE = '22023';
+  END IF;
+  IF NOT v_kind.is_active THEN
+    RAISE EXCEPTION 'jobs of type % are disabled', p_kind USING ERRCODE = '55000';
+  END IF;
+  v_params := coalesce(p_params, '{}') || jsonb_build_object('quota_type', p_quota_type, 'quota_amount', p_amount);
+
+  PERFORM pg_advisory_xact_lock(6006, hashtext(p_user_id::text));
+  SELECT q.id, q.status INTO v_job FROM public.job_queue q
+   WHERE q.user_id = p_user_id AND q.job_type = p_kind AND q.params_hash = md5(v_params::text) AND q.params = v_params
+     AND (q.status IN ('pending', 'processing') OR q.next_retry_at IS NOT NULL);
+  IF FOUND THEN
+    RETURN QUERY SELECT v_job.id, false, v_job.status, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+    RETURN;
+  END IF;
+  IF NOT public.increment_quota(p_user_id, p_quota_type, p_amount) THEN
+    SELECT CASE p_quota_type WHEN 'sync' THEN q.max_syncs WHEN 'ai_analysis' THEN q.max_ai_analyses ELSE q.max_seo_submissions END AS lim,
+           CASE p_quota_type WHEN 'sync' THEN q.syncs_used WHEN 'ai_analysis' THEN q.ai_analyses_used ELSE q.seo_submissions_used END AS used,
+           q.cycle_end_date, q.tier_slug
+      INTO v_quota FROM public.effective_quota(p_user_id) q;
+    RETURN QUERY SELECT NULL::uuid, false, NULL::public.job_status_enum, true, v_quota.lim, v_quota.used, v_quota.cycle_end_date, v_quota.tier_slug;
+    RETURN;
+  END IF;
+  INSERT INTO public.job_queue (user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
+  VALUES (p_user_id, p_kind, v_kind.type_id, v_params, v_kind.default_priority, v_kind.max_retries, now())
+  RETURNING id INTO v_id;
+  RETURN QUERY SELECT v_id, true, 'pending'::public.job_status_enum, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
 END $function$;
 
 -- FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -2934,6 +3074,69 @@ AS $function$
     AND numnode(plainto_tsquery('english'::regconfig, w.word)) > 0
     AND NOT EXISTS (SELECT 1 FROM search.lexicon k WHERE k.word = w.word)
 $function$;
+
+-- FUNCTION public.sync_write_page(p_social_account_id uuid, p_user_id uuid, p_platform_id uuid, p_rows jsonb, p_synced_at timestamp with time zone, p_sync_cursor text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.sync_write_page(p_social_account_id uuid, p_user_id uuid, p_platform_id uuid, p_rows jsonb, p_synced_at timestamp with time zone, p_sync_cursor text) TO service_role;
+CREATE OR REPLACE FUNCTION public.sync_write_page(p_social_account_id uuid, p_user_id uuid, p_platform_id uuid, p_rows jsonb, p_synced_at timestamp with time zone, p_sync_cursor text)
+ RETURNS TABLE(inserted integer, updated integer)
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_inserted integer;
+  v_written integer;
+BEGIN
+  WITH v AS (
+    SELECT * FROM jsonb_to_recordset(p_rows) AS v(
+      platform_content_id text, type text, title text, description text, url text, thumbnail_url text, duration_seconds integer,
+      published_at timestamptz, views bigint, likes bigint, comments bigint, shares bigint, platform_data jsonb, tags text[], media jsonb)
+  ), written AS (
+    INSERT INTO public.content_item AS c (social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description,
+      url, thumbnail_url, duration_seconds, published_at, visibility, views_count, likes_count, comments_count, shares_count,
+      platform_data, last_synced_at)
+    SELECT p_social_account_id, p_user_id, p_platform_id, t.id, v.platform_content_id, v.title, v.description,
+           v.url, v.thumbnail_url, v.duration_seconds, v.published_at, coalesce(s.default_visibility, 'public'),
+           coalesce(v.views, 0), coalesce(v.likes, 0), coalesce(v.comments, 0), coalesce(v.shares, 0), v.platform_data, p_synced_at
+    FROM v JOIN public.content_type t ON t.slug = v.type LEFT JOIN public.user_setting s ON s.user_id = p_user_id
+    ON CONFLICT (social_account_id, platform_content_id) DO UPDATE SET
+      title = CASE WHEN 'title' = ANY(c.user_edited_fields) THEN c.title ELSE EXCLUDED.title END,
+      description = CASE WHEN 'description' = ANY(c.user_edited_fields) THEN c.description ELSE EXCLUDED.description END,
+      content_type_id = EXCLUDED.content_type_id, url = EXCLUDED.url, thumbnail_url = EXCLUDED.thumbnail_url,
+      duration_seconds = EXCLUDED.duration_seconds, published_at = EXCLUDED.published_at,
+      views_count = greatest(c.views_count, EXCLUDED.views_count), likes_count = greatest(c.likes_count, EXCLUDED.likes_count),
+      comments_count = greatest(c.comments_count, EXCLUDED.comments_count), shares_count = greatest(c.shares_count, EXCLUDED.shares_count),
+      platform_data = (c.platform_data - 'removed_at_source') || EXCLUDED.platform_data,
+      deleted_at = CASE WHEN c.platform_data ? 'removed_at_source' THEN NULL ELSE c.deleted_at END,
+      last_synced_at = EXCLUDED.last_synced_at
+    RETURNING c.id, c.platform_content_id, (c.xmax = 0) AS is_new
+  ), tags AS (
+    SELECT DISTINCT w.id AS content_id, lower(left(tag, 60)) AS tag
+    FROM written w JOIN v ON v.platform_content_id = w.platform_content_id, unnest(v.tags) AS tag WHERE tag <> ''
+  ), lost_tags AS (
+    -- A new item has no tags yet; the rows this statement adds are not visible to it (one snapshot), nor need they be.
+    DELETE FROM public.content_tag ct USING written w
+    WHERE ct.content_id = w.id AND NOT w.is_new AND ct.source = 'platform'
+      AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.content_id = ct.content_id AND t.tag = ct.tag)
+  ), added_tags AS (
+    INSERT INTO public.content_tag (content_id, tag, source, tag_type)
+    SELECT content_id, tag, 'platform', 'hashtag' FROM tags
+    ON CONFLICT (content_id, tag) DO NOTHING
+  ), multi AS (
+    SELECT w.id AS content_id, v.media FROM written w JOIN v ON v.platform_content_id = w.platform_content_id
+    WHERE jsonb_array_length(coalesce(v.media, '[]')) > 0
+  ), old_media AS (
+    DELETE FROM public.content_media m USING multi WHERE m.content_id = multi.content_id
+  ), new_media AS (
+    INSERT INTO public.content_media (content_id, media_type, url, width, height, duration_seconds, sort_order)
+    SELECT multi.content_id, m.media_type, m.url, m.width, m.height, m.duration_seconds, m.sort_order
+    FROM multi, jsonb_to_recordset(multi.media)
+      AS m(media_type text, url text, width integer, height integer, duration_seconds integer, sort_order integer)
+    WHERE m.url IS NOT NULL
+  )
+  SELECT count(*) FILTER (WHERE is_new), count(*) INTO v_inserted, v_written FROM written;
+  UPDATE public.social_account SET sync_cursor = p_sync_cursor WHERE id = p_social_account_id;
+  RETURN QUERY SELECT v_inserted, v_written - v_inserted;
+END $function$;
 
 -- FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid, p_referrer text, p_user_agent text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid, p_referrer text, p_user_agent text) TO service_role;

@@ -7,6 +7,8 @@ import type { QueueName } from './_shared/queues.ts';
 import type { RouteSpec } from './_shared/route.ts';
 import type { TaskSpec } from './_shared/task.ts';
 import { routes as accountRoutes } from './account/routes.ts';
+import { routes as aiRoutes } from './ai/routes.ts';
+import { tasks as aiTasks } from './ai/tasks.ts';
 import { tasks as billingTasks } from './billing/tasks.ts';
 import { routes as billingRoutes } from './billing/routes.ts';
 import { routes as contentRoutes } from './content/routes.ts';
@@ -129,6 +131,14 @@ export const features: FeatureSpec[] = [
     workers: [{ queue: 'sync', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10, timeoutSeconds: 300, memoryMb: 1024 }],
     schedules: { ...SCHEDULED, tasks: syncTasks },
     uses: { sendsTo: ['sync'], env: ['OAUTH_REDIRECT_BASE_URL', 'APP_URL', 'OAUTH_CLIENTS'], secrets: ['oauth-tokens'] },
+  },
+  {
+    name: 'ai', description: 'AI titles, tags and descriptions (four providers or the offline engine), SEO and trending scores, costs',
+    http: { ...API, routes: aiRoutes },
+    // 120 s: a sixth of the ai queue's visibility timeout; a bulk job that runs out of time goes on from its next item on retry.
+    workers: [{ queue: 'ai', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10, timeoutSeconds: 120, memoryMb: 1024 }],
+    schedules: { ...SCHEDULED, tasks: aiTasks },
+    uses: { sendsTo: ['ai'], env: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY'] },
   },
   {
     name: 'discovery', description: 'The public discovery platform and its refreshes',

@@ -32,6 +32,7 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   // the click-hash secret's reader
   'oauth-http': 162, // 147.8 KB: 12 routes; five provider adapters with their answer schemas (24 KB), state and PKCE, the
   // token vault and the credentials' secret reader (the Secrets Manager client is external, imported on first use)
+  'ai-http': 142, // 128.8 KB: 7 routes; the SEO rubric (suggestions show its reasons), quota jobs
   'sync-http': 122, // 110.6 KB: 5 routes; the account lookup, request_sync and the dispatcher
   // Workers and scheduled Lambdas: the base (scheduled ones with middy's core, 3 KB) and their tasks' SQL.
   'jobs-worker-maintenance': 101, // 91.5 KB: claim, run, complete or fail, dead-letter
@@ -40,6 +41,10 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   'oauth-worker-tokens': 134, // 122.1 KB: the worker base, the five provider adapters and the token vault
   'sync-worker-sync': 165, // 150.1 KB: the worker base, five content sources and five OAuth adapters (a 401 refreshes
   // through them), the page writer, the token vault
+  // The ai worker carries the offline engine's part-of-speech lexicon (retext-pos: 1.7 MB) and the three providers' SDKs
+  // (openai 0.39, @anthropic-ai/sdk 0.44, @google/genai 0.41 + google-auth-library 0.11 MB): 3,470.6 KB.
+  'ai-worker-ai': 3800,
+  'ai-scheduled': 100, // 90.6 KB: the trending-keywords refresh
   'sync-scheduled': 108, // 97.7 KB: the due-account query, request_sync, enqueueing
   'oauth-scheduled': 105, // 95.9 KB: the expiring-token query, the dispatcher and enqueueing, the state purge
   'discovery-scheduled': 97, // 88.1 KB: three refreshes

@@ -128,6 +128,10 @@ const functionEnvironment = (siteUrl: string, apiUrl: string): Record<string, En
   APP_URL: { value: `${siteUrl}/settings/connections` },
   // The stage's app credentials per provider, JSON { "<slug>": { "client_id", "client_secret" } } (README, "Connecting platforms").
   OAUTH_CLIENTS: { secret: 'operator' },
+  // The AI providers' API keys, one secret each; a key left `unset` makes the ai feature use the offline engine for that provider's models.
+  OPENAI_API_KEY: { secret: 'operator' },
+  ANTHROPIC_API_KEY: { secret: 'operator' },
+  GEMINI_API_KEY: { secret: 'operator' },
   // HMAC key of visitor hashes (click dedupe): random, never needs to be known by anyone.
   CLICK_HASH_SECRET: { secret: 'generated' },
   // Stripe's webhook signing secrets (comma-separated while rolling), copied from the Stripe dashboard.

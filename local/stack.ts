@@ -9,6 +9,7 @@ import { startPoller } from './poller.ts';
 import { queueEnvironment, startLocalQueues } from './queues.ts';
 import { startScheduler } from './scheduler.ts';
 import { appRoutes } from './app-routes.ts';
+import { startAiSandbox } from './sandboxes/ai/index.ts';
 import { SANDBOX_CLIENTS, startPlatformSandbox } from './sandboxes/platforms/index.ts';
 import { seedLocalSecrets } from './secrets.ts';
 
@@ -22,6 +23,10 @@ export const LOCAL_SECRET_SETTINGS = {
   STRIPE_WEBHOOK_SECRETS: LOCAL_STRIPE_WEBHOOK_SECRET,
   // The key of click visitor hashes.
   CLICK_HASH_SECRET: 'local-only-click-hash-secret-never-deployed',
+  // No AI key by default: the ai feature answers with its offline engine. A test (or you, with the AI sandbox's keys) may set them.
+  OPENAI_API_KEY: 'unset',
+  ANTHROPIC_API_KEY: 'unset',
+  GEMINI_API_KEY: 'unset',
   // The platform sandbox's registered apps (local/sandboxes/platforms/clients.ts).
   OAUTH_CLIENTS: JSON.stringify(Object.fromEntries(Object.entries(SANDBOX_CLIENTS)
     .map(([platform, { clientId, clientSecret }]) => [platform, { client_id: clientId, client_secret: clientSecret }]))),
@@ -57,12 +62,17 @@ export async function startLocalStack(options: LocalStackOptions) {
   const queues = await startLocalQueues({ port: options.sqsPort, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
   // Every provider's API, offline (unless PLATFORM_API_BASE_URL points elsewhere already).
   const platforms = await startPlatformSandbox({ port: options.platformSandboxPort ?? 0 });
+  // OpenAI, Anthropic and Gemini, offline: used when their keys are set (the sandbox's keys, AI_SANDBOX_KEYS).
+  const ai = await startAiSandbox();
   Object.assign(process.env, queueEnvironment(queues), secrets.environment, {
     DATABASE_URL: options.databaseUrl,
     // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.
     OAUTH_SECRET_PREFIX: 'streamvibe/local/oauth/',
   });
   process.env.PLATFORM_API_BASE_URL ??= platforms.url;
+  process.env.AI_OPENAI_BASE_URL ??= ai.baseUrls.openai;
+  process.env.AI_ANTHROPIC_BASE_URL ??= ai.baseUrls.anthropic;
+  process.env.AI_GOOGLE_BASE_URL ??= ai.baseUrls.google;
   process.env.DB_POOL_MAX ??= '10';
   // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
   const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
@@ -90,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     queues,
     secretsEndpoint: secrets.endpoint,
     platforms,
+    ai,
     scheduler,
     async stop() {
       await scheduler.stop();
@@ -97,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       await gateway.stop();
       await queues.stop();
       await platforms.stop();
+      await ai.stop();
       await closeDb();
     },
   };

@@ -523,6 +523,15 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.request_sync(uuid, uuid, text, jsonb)': { exec: SERVICE, definer: true,
     call: sql(`SELECT * FROM public.request_sync($1, $2, 'sync_youtube', '{}')`, A, (w) => w.id('social_account', 'A')) },
   'public.refund_job_quota()': { exec: TRIGGER, definer: true, call: sql('SELECT public.refund_job_quota()') },
+  // 017: a sync page (the sync worker, as service_role)
+  'public.sync_write_page(uuid, uuid, uuid, jsonb, timestamp with time zone, text)': { exec: SERVICE,
+    call: sql(`SELECT * FROM public.sync_write_page($1, $2, (SELECT platform_id FROM public.social_account WHERE id = $1), '[]', now(), '{}')`,
+      (w) => w.id('social_account', 'A'), A) },
+  // 016: quota jobs (the API as service_role), applying a suggestion (its owner, or the AI worker)
+  'public.request_quota_job(uuid, text, jsonb, text, integer)': { exec: SERVICE, definer: true,
+    call: sql(`SELECT * FROM public.request_quota_job($1, 'ai_generate_tags', '{"content_item_id": "x"}', 'ai_analysis', 1)`, A) },
+  'public.apply_ai_suggestion(uuid, text, boolean, text[], action_mode_enum)': { exec: USERS, definer: true,
+    call: sql(`SELECT * FROM public.apply_ai_suggestion($1, NULL, false, '{}', 'approve')`, (w) => w.id('ai_suggestion', 'A')) },
   'public.defer_job(uuid, text, timestamp with time zone, text)': { exec: SERVICE,
     call: sql(`SELECT public.defer_job($1, 'wait', now() + interval '1 hour')`, jobA) },
   'public.record_seo_submission_usage(uuid, uuid, boolean)': { exec: SERVICE, definer: true,

@@ -54,6 +54,7 @@ const SQLSTATE_ERRORS: Record<string, (message: string) => AppError> = {
   '23514': (m) => new BadRequestError(m),       // check_violation
   '23502': (m) => new BadRequestError(m),       // not_null_violation
   '23503': (m) => new NotFoundError(m),         // foreign_key_violation: the referenced thing does not exist
+  'P0002': (m) => new NotFoundError(m),         // no_data_found (our functions: not the caller's, or not there)
   '23505': (m) => new ConflictError(m),         // unique_violation
   '23001': (m) => new ConflictError(m),         // restrict_violation
   '42501': () => new ForbiddenError('You are not allowed to do that'),

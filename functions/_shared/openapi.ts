@@ -5,6 +5,7 @@ import { cacheControl, operationId, type RouteSpec } from './route.ts';
 /** Every tag a route may carry, with what it groups (a route with another tag fails the generator). */
 const TAGS: Record<string, string> = {
   Account: 'The signed-in caller’s profile, settings, subscription, quotas and notifications',
+  AI: 'Titles, tags and descriptions suggested for the caller’s content (a provider’s model or the offline engine), applying them, settings, costs',
   Sync: 'Bringing a connected account’s content in: a background job per sync, within the month’s quota',
   Connections: 'Connecting YouTube, Instagram, TikTok, Facebook and X accounts (OAuth), listing and disconnecting them',
   Content: 'The signed-in creator’s own content: list it whatever its visibility, edit it (kept over later syncs), delete it',

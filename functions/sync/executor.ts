@@ -139,14 +139,10 @@ export async function syncAccount(context: JobContext, socialAccountId: string, 
     // The next page is fetched while this one is written: the provider's time hides behind the database's. A page read
     // ahead and then dropped (a cancel, a deferral, a failed write) costs its quota again when the sync goes on.
     if (next) reading = readPage(next);
-    await context.service(async (tx) => {
-      const counts = await writePage(tx, target, items, startedAt);
-      progress.pages += 1;
-      progress.items += items.length;
-      progress.inserted += counts.inserted;
-      progress.cursor = next ?? '';
-      await tx`UPDATE social_account SET sync_cursor = ${JSON.stringify({ ...account.state, resume: progress })} WHERE id = ${account.id}`;
-    });
+    // The page and the point to resume from commit together (`inserted` in the stored point counts the pages before).
+    const after = { ...progress, pages: progress.pages + 1, items: progress.items + items.length, cursor: next ?? '' };
+    const counts = await context.service((tx) => writePage(tx, target, items, startedAt, JSON.stringify({ ...account.state, resume: after })));
+    Object.assign(progress, after, { inserted: progress.inserted + counts.inserted });
     const percent = total ? Math.min(99, (progress.items / Math.max(total, 1)) * 100) : Math.min(95, progress.pages * 5);
     await context.progress(percent, `${progress.items}${total ? ` of ${total}` : ''} items, ${progress.pages} pages`);
     if (!next) break;

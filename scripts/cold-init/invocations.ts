@@ -99,4 +99,7 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'sync-http': { event: () => httpEvent('POST', '/sync-youtube', { sub: randomUUID(), body: '{}', headers: { 'content-type': 'application/json' } }), expected: '404' },
   'sync-worker-sync': { event: () => sqsEvent('sync', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
   'sync-scheduled': { event: () => ({ task: 'auto-sync' }), expected: 'ok' },
+  'ai-http': { event: () => httpEvent('GET', '/ai-settings', { sub: randomUUID() }), expected: '200' },
+  'ai-worker-ai': { event: () => sqsEvent('ai', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
+  'ai-scheduled': { event: () => ({ task: 'trending-keywords' }), expected: 'ok' },
 };

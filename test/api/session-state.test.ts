@@ -61,6 +61,8 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
     await api.db.owner`INSERT INTO subscription (user_id, tier_id, status_id) SELECT ${admin.userId}, t.id, s.id
                        FROM subscription_tier t, subscription_status s WHERE t.slug = 'premium' AND s.slug = 'active'`;
     const flows: Partial<Record<Platform, StartedFlow>> = {};
+    let aiItemId = '';
+    let suggestionId = '';
     const stripeEvent = JSON.stringify({ id: `evt_session_${Date.now()}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
       livemode: false, data: { object: { id: 'cs_session', object: 'checkout.session', mode: 'subscription', customer: 'cus_session', client_reference_id: admin.userId } } });
     // One valid request per route, in an order where each finds what it needs; the route list is the manifest's.
@@ -109,6 +111,26 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
           return (await followCallback(api, await consent(flow.authorizationUrl, { login: `session-${platform}` }), flow.cookie)).answer;
         }],
       ])),
+      'GET /ai-settings': () => api.request('GET', '/ai-settings', { token }),
+      'PATCH /ai-settings': () => api.request('PATCH', '/ai-settings', { token, body: { tone: 'casual' } }),
+      'POST /ai-generate-tags': async () => {
+        const [created] = await asService(api.db.app, (tx) => tx`
+          INSERT INTO content_item (social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description)
+          SELECT a.id, a.user_id, a.platform_id, (SELECT id FROM content_type WHERE slug = 'post'), 'session-ai-item', 'Session AI item',
+                 'Latte art and espresso tips for a session test' FROM social_account a WHERE a.user_id = ${admin.userId} LIMIT 1 RETURNING id`);
+        aiItemId = created!.id;
+        const res = await api.request('POST', '/ai-generate-tags', { token, body: { content_item_id: aiItemId } });
+        await waitFor(async () => (await api.request('GET', `/job-status?job_id=${res.body.job_id}`, { token })).body.status === 'completed', 30_000);
+        return res;
+      },
+      'GET /ai-suggestions': async () => {
+        const res = await api.request('GET', `/ai-suggestions?content_item_id=${aiItemId}`, { token });
+        suggestionId = res.body.items[0].id;
+        return res;
+      },
+      'POST /ai-apply-suggestion': () => api.request('POST', '/ai-apply-suggestion', { token, body: { suggestion_id: suggestionId } }),
+      'POST /ai-bulk-tag': () => api.request('POST', '/ai-bulk-tag', { token, body: { content_item_ids: [aiItemId] } }),
+      'GET /admin-ai-costs': () => api.request('GET', '/admin-ai-costs', { token }),
       ...Object.fromEntries(PLATFORMS.map((platform) => [`POST /sync-${platform}`, () => api.request('POST', `/sync-${platform}`, { token, body: {} })])),
       'GET /my-content': async () => {
         // An item on one of the accounts the callbacks above connected, as the sync would write it.

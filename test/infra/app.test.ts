@@ -283,6 +283,19 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
     expect(functions.filter((f) => f.feature === 'oauth').map((f) => f.name).sort()).toEqual(['oauth-http', 'oauth-scheduled', 'oauth-worker-tokens']);
   });
 
+  it('lets only the ai feature read the AI providers\' keys (one secret per provider), as <NAME>_SECRET_ARN', () => {
+    const AI_KEYS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY'];
+    for (const fn of functions) {
+      const resources = JSON.stringify(policyStatementsOf(functionId(fn.name)).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')).map((s) => s.Resource));
+      const env = Object.keys(functionId(fn.name).resource.Properties!.Environment.Variables as Record<string, unknown>);
+      for (const key of AI_KEYS) {
+        expect(resources.includes(`Env${key.replaceAll('_', '')}`), `${fn.name} reads ${key}`).toBe(fn.feature === 'ai');
+        expect(env.includes(`${key}_SECRET_ARN`), `${fn.name} has ${key}_SECRET_ARN`).toBe(fn.feature === 'ai');
+        expect(env, fn.name).not.toContain(key);
+      }
+    }
+  });
+
   it('has no IAM statement on "*" except the acknowledged ones (X-Ray tracing, listed with the reason)', () => {
     const ACKNOWLEDGED_STAR_ACTIONS: Record<string, string> = {
       'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',

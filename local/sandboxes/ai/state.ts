@@ -18,9 +18,10 @@ export const AI_SANDBOX_KEYS = {
 /** Models each provider serves; anything else is its real "model not found". OpenAI answers with the dated snapshot. */
 export const AI_SANDBOX_MODELS = {
   openai: { 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18', 'gpt-4o': 'gpt-4o-2024-08-06', 'gpt-4.1-mini': 'gpt-4.1-mini-2025-04-14', 'gpt-5-mini': 'gpt-5-mini-2025-08-07' },
-  anthropic: { 'claude-haiku-4-5': 'claude-haiku-4-5-20251001', 'claude-sonnet-4-5': 'claude-sonnet-4-5-20250929', 'claude-3-5-haiku-latest': 'claude-3-5-haiku-20241022' },
+  // The seed's models (003) first: they are what users choose in their AI settings.
+  anthropic: { 'claude-3-5-sonnet-20241022': 'claude-3-5-sonnet-20241022', 'claude-haiku-4-5': 'claude-haiku-4-5-20251001', 'claude-sonnet-4-5': 'claude-sonnet-4-5-20250929', 'claude-3-5-haiku-latest': 'claude-3-5-haiku-20241022' },
   /** Gemini 2.5 models think: their thinking tokens count against maxOutputTokens and come back as thoughtsTokenCount. */
-  google: { 'gemini-2.5-flash': 'gemini-2.5-flash', 'gemini-2.5-flash-lite': 'gemini-2.5-flash-lite', 'gemini-2.5-pro': 'gemini-2.5-pro', 'gemini-2.0-flash': 'gemini-2.0-flash' },
+  google: { 'gemini-1.5-pro': 'gemini-1.5-pro-002', 'gemini-2.5-flash': 'gemini-2.5-flash', 'gemini-2.5-flash-lite': 'gemini-2.5-flash-lite', 'gemini-2.5-pro': 'gemini-2.5-pro', 'gemini-2.0-flash': 'gemini-2.0-flash' },
   local: { 'llama3.2': 'llama3.2', 'qwen2.5:7b': 'qwen2.5:7b', 'gemma3:4b': 'gemma3:4b' },
 } as const satisfies Record<AiSandboxProvider, Record<string, string>>;
 
