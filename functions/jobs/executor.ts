@@ -14,6 +14,11 @@ export interface JobContext {
   job: RunningJob;
   /** Reports progress (0–100) and heartbeats; throws JobCancelledError when the job was cancelled or timed out. */
   progress(percent: number, message?: string): Promise<void>;
+  /**
+   * The same report inside the caller's transaction (it commits with the work it describes, one commit instead of two);
+   * false when the job is no longer this worker's: the caller should stop (throw JobCancelledError) after its commit.
+   */
+  progressIn(tx: TransactionSql, percent: number, message?: string): Promise<boolean>;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): Promise<void>;
   /** Milliseconds left before the Lambda's timeout: a long job defers itself (DeferJobError) to go on in a fresh invocation. */
   remainingMs(): number;

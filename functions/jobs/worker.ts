@@ -84,14 +84,18 @@ async function claim(jobId: string, workerId: string): Promise<RunningJob | unde
 }
 
 function jobContext(job: RunningJob, workerId: string, remainingMs: () => number): JobContext {
+  const progressIn: JobContext['progressIn'] = async (tx, percent, message) => {
+    const [row] = await tx`SELECT update_job_progress(${job.id}, ${Math.round(percent)}, ${message ?? null}, ${workerId}) AS ok`;
+    return row!.ok as boolean;
+  };
   return {
     job,
     service,
     remainingMs,
     async progress(percent, message) {
-      const [row] = await service((tx) => tx`SELECT update_job_progress(${job.id}, ${Math.round(percent)}, ${message ?? null}, ${workerId}) AS ok`);
-      if (!row!.ok) throw new JobCancelledError(`job ${job.id} is no longer running for this worker`);
+      if (!await service((tx) => progressIn(tx, percent, message))) throw new JobCancelledError(`job ${job.id} is no longer running for this worker`);
     },
+    progressIn,
     async log(level, message, data = {}) {
       await service((tx) => tx`SELECT add_job_log(${job.id}, ${level}, ${message}, ${tx.json(data as never)})`);
     },

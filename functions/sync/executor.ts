@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { db } from '../_shared/db.ts';
 import { uuid } from '../_shared/schemas.ts';
-import { DeferJobError, PermanentJobError, type Executor, type JobContext } from '../jobs/executor.ts';
+import { DeferJobError, JobCancelledError, PermanentJobError, type Executor, type JobContext } from '../jobs/executor.ts';
 import { ProviderError, type Platform, type TokenSet } from '../oauth/providers/port.ts';
 import { markNeedsReconnect, refreshConnection } from '../oauth/refresh.ts';
 import { tokenVault } from '../oauth/vault.ts';
@@ -141,10 +141,14 @@ export async function syncAccount(context: JobContext, socialAccountId: string, 
     if (next) reading = readPage(next);
     // The page and the point to resume from commit together (`inserted` in the stored point counts the pages before).
     const after = { ...progress, pages: progress.pages + 1, items: progress.items + items.length, cursor: next ?? '' };
-    const counts = await context.service((tx) => writePage(tx, target, items, startedAt, JSON.stringify({ ...account.state, resume: after })));
+    const percent = total ? Math.min(99, (after.items / Math.max(total, 1)) * 100) : Math.min(95, after.pages * 5);
+    // The page, the point to resume from and the progress report commit together.
+    const { counts, running } = await context.service(async (tx) => ({
+      counts: await writePage(tx, target, items, startedAt, JSON.stringify({ ...account.state, resume: after })),
+      running: await context.progressIn(tx, percent, `${after.items}${total ? ` of ${total}` : ''} items, ${after.pages} pages`),
+    }));
     Object.assign(progress, after, { inserted: progress.inserted + counts.inserted });
-    const percent = total ? Math.min(99, (progress.items / Math.max(total, 1)) * 100) : Math.min(95, progress.pages * 5);
-    await context.progress(percent, `${progress.items}${total ? ` of ${total}` : ''} items, ${progress.pages} pages`);
+    if (!running) throw new JobCancelledError(`job ${context.job.id} was cancelled after page ${progress.pages}`);
     if (!next) break;
     // Out of time: the next invocation resumes from this page (the resume point is committed).
     if (context.remainingMs() < CONTINUE_BEFORE_TIMEOUT_MS) {
