@@ -11,6 +11,7 @@ import { startScheduler } from './scheduler.ts';
 import { appRoutes } from './app-routes.ts';
 import { startAiSandbox } from './sandboxes/ai/index.ts';
 import { SANDBOX_CLIENTS, startPlatformSandbox } from './sandboxes/platforms/index.ts';
+import { startSeoSandbox } from './sandboxes/seo/index.ts';
 import { seedLocalSecrets } from './secrets.ts';
 
 export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_streamvibe_local';
@@ -64,12 +65,15 @@ export async function startLocalStack(options: LocalStackOptions) {
   const platforms = await startPlatformSandbox({ port: options.platformSandboxPort ?? 0 });
   // OpenAI, Anthropic and Gemini, offline: used when their keys are set (the sandbox's keys, AI_SANDBOX_KEYS).
   const ai = await startAiSandbox();
+  // Google's Indexing API, IndexNow and Bing's URL submission, offline (their own server: oauth2.googleapis.com differs from the platforms').
+  const seo = await startSeoSandbox();
   Object.assign(process.env, queueEnvironment(queues), secrets.environment, {
     DATABASE_URL: options.databaseUrl,
     // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.
     OAUTH_SECRET_PREFIX: 'streamvibe/local/oauth/',
   });
   process.env.PLATFORM_API_BASE_URL ??= platforms.url;
+  process.env.SEO_API_BASE_URL ??= seo.url;
   process.env.AI_OPENAI_BASE_URL ??= ai.baseUrls.openai;
   process.env.AI_ANTHROPIC_BASE_URL ??= ai.baseUrls.anthropic;
   process.env.AI_GOOGLE_BASE_URL ??= ai.baseUrls.google;
@@ -101,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     secretsEndpoint: secrets.endpoint,
     platforms,
     ai,
+    seo,
     scheduler,
     async stop() {
       await scheduler.stop();
@@ -109,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       await queues.stop();
       await platforms.stop();
       await ai.stop();
+      await seo.stop();
       await closeDb();
     },
   };

@@ -65,6 +65,7 @@ const starters: ((options: StackOptions) => Promise<Service>)[] = [
         `SQS:      ${stack.queues.endpoint} (queues: ${Object.keys(stack.queues.urls).join(', ')}, each with a DLQ)`,
         `secrets:  ${stack.secretsEndpoint} (Secrets Manager: streamvibe/local/env/*, tokens under streamvibe/local/oauth/; aws secretsmanager --endpoint-url …)`,
         `platforms: ${process.env.PLATFORM_API_BASE_URL} (sandbox of YouTube, Instagram, TikTok, Facebook and X; connect one: GET /oauth-youtube-init in the docs, then open its authorization_url)`,
+        `seo:      ${process.env.SEO_API_BASE_URL} (sandbox of Google's Indexing API, IndexNow and Bing URL submission: local/sandboxes/seo/)`,
         `schedules: ${stack.scheduler.tasks.map((t) => `${t.name} every ${t.everyMinutes} min`).join(', ')}`,
       ],
       status: `API on :${API_PORT}, SQS emulator on :${SQS_PORT}, workers and schedules running`,
