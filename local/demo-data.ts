@@ -114,6 +114,17 @@ SELECT ${creatorId('n')}, 'creator-' || n || '@${DEMO_EMAIL_DOMAIN}', display_na
        $10::timestamptz - make_interval(days => 730 + floor(r_age * 365)::int)
 FROM slugged`;
 
+/**
+ * Creators with more accounts than the free tier allows (012's trigger counts them) pay for Basic: without it their
+ * third account is refused. $4 anchor.
+ */
+const INSERT_SUBSCRIPTIONS = `
+INSERT INTO public.subscription (user_id, tier_id, status_id, created_at)
+SELECT ${creatorId('n')}, t.id, s.id, $4::timestamptz - make_interval(days => 700)
+FROM generate_series($2::bigint, $3::bigint) AS n, public.subscription_tier t, public.subscription_status s
+WHERE ${creatorAccounts('n')} > (SELECT f.max_social_accounts FROM public.subscription_tier f WHERE f.slug = 'free')
+  AND t.slug = 'basic' AND s.slug = 'active'`;
+
 /** $4 platform ids, $5 the 'active' account status id, $6 profile URL prefixes, $7 anchor. */
 const INSERT_ACCOUNTS = `
 INSERT INTO public.social_account (id, user_id, platform_id, platform_account_id, handle, display_name, profile_url, avatar_url,
@@ -312,6 +323,7 @@ export async function generateDemoData(app: Sql, options: DemoDataOptions): Prom
     creatorMeter.add(to - from + 1, to === creatorStart + options.creators - 1);
   }
   for (const [from, to] of ranges(creatorStart, options.creators, CREATOR_BATCH_SIZE)) {
+    await asMaintenance(app, (tx) => tx.unsafe(INSERT_SUBSCRIPTIONS, [seed, from, to, anchor]));
     const result = await asMaintenance(app, (tx) =>
       tx.unsafe(INSERT_ACCOUNTS, [seed, from, to, platformIds, activeStatus, PLATFORM_PROFILE_URLS, anchor]));
     accounts += result.count;

@@ -2,13 +2,13 @@ import type { TransactionSql } from 'postgres';
 import * as z from 'zod/mini';
 import { logger } from '../_shared/logger.ts';
 import { uuid } from '../_shared/schemas.ts';
-import { DeferJobError, PermanentJobError, type Executor, type JobContext } from '../jobs/executor.ts';
+import { DeferJobError, JobCancelledError, PermanentJobError, type Executor, type JobContext } from '../jobs/executor.ts';
 import { aiProviderFor } from './config.ts';
-import { lexiconStats, offlineSuggestion } from './offline.ts';
-import { AiProviderError, type AiProviderName } from './providers/port.ts';
+import { lexiconStats, offlineSuggestion, type Corpus } from './offline.ts';
+import { AiProviderError, type AiProvider, type AiProviderName } from './providers/port.ts';
 import { generateStructured } from './providers/structured.ts';
 import { seoScore, trendingScore } from './seo-score.ts';
-import { SuggestionOutput, type SuggestionInput } from './suggestion.ts';
+import { SuggestionOutput, type SuggestionInput, type TrendingKeyword } from './suggestion.ts';
 
 /** One provider call, as ai_usage records it. */
 interface Call {
@@ -26,34 +26,37 @@ interface Target {
     tone: SuggestionInput['tone']; targetLanguage: string; maxTags: number; customInstructions: string | null };
 }
 
-async function loadTarget(context: JobContext, itemId: string): Promise<Target | undefined> {
-  const [row] = await context.service((tx) => tx`
+/** The item, its creator's AI settings, and its category's (and platform's) trending keywords, strongest first: one statement. */
+async function loadTarget(tx: TransactionSql, userId: string | null, itemId: string): Promise<{ target: Target; trending: TrendingKeyword[] } | undefined> {
+  const [row] = await tx`
     SELECT c.id, c.title, c.description, c.category_code, c.platform_id, p.slug AS platform, t.slug AS content_type,
            ARRAY(SELECT tag FROM content_tag WHERE content_id = c.id ORDER BY tag) AS tags,
            m.id AS model_id, m.slug AS model, m.max_output_tokens, ap.slug AS provider,
            coalesce(s.action_mode, 'manual') AS action_mode, coalesce(s.tone, 'neutral') AS tone, coalesce(s.target_language, 'en') AS target_language,
-           coalesce(s.max_tags, 15) AS max_tags, s.custom_instructions
+           coalesce(s.max_tags, 15) AS max_tags, s.custom_instructions,
+           tr.keywords AS trending_keywords, tr.scores AS trending_scores
     FROM content_item c JOIN platform p ON p.id = c.platform_id JOIN content_type t ON t.id = c.content_type_id
     LEFT JOIN user_ai_setting s ON s.user_id = c.user_id
     JOIN ai_model m ON m.id = coalesce(s.preferred_model_id, (SELECT id FROM ai_model WHERE is_default)) JOIN ai_provider ap ON ap.id = m.provider_id
-    WHERE c.id = ${itemId} AND c.user_id = ${context.job.userId} AND c.deleted_at IS NULL`);
+    CROSS JOIN LATERAL (
+      SELECT coalesce(array_agg(k.keyword ORDER BY k.score DESC, k.keyword), '{}') AS keywords,
+             coalesce(array_agg(k.score ORDER BY k.score DESC, k.keyword), '{}') AS scores
+      FROM (SELECT keyword, max(trend_score)::float8 AS score FROM trending_keyword
+            WHERE expires_at > now() AND (category_code = c.category_code OR category_code IS NULL)
+              AND (platform_id = c.platform_id OR platform_id IS NULL)
+            GROUP BY keyword ORDER BY score DESC, keyword LIMIT 30) k
+    ) tr
+    WHERE c.id = ${itemId} AND c.user_id = ${userId} AND c.deleted_at IS NULL`;
   if (!row) return undefined;
   return {
-    item: { id: row.id, title: row.title, description: row.description, platform: row.platform, contentType: row.content_type,
-      category: row.category_code, platformId: row.platform_id, tags: row.tags },
-    settings: { modelId: row.model_id, model: row.model, provider: row.provider, maxOutputTokens: Math.min(row.max_output_tokens, 2048),
-      actionMode: row.action_mode, tone: row.tone, targetLanguage: row.target_language, maxTags: row.max_tags, customInstructions: row.custom_instructions },
+    target: {
+      item: { id: row.id, title: row.title, description: row.description, platform: row.platform, contentType: row.content_type,
+        category: row.category_code, platformId: row.platform_id, tags: row.tags },
+      settings: { modelId: row.model_id, model: row.model, provider: row.provider, maxOutputTokens: Math.min(row.max_output_tokens, 2048),
+        actionMode: row.action_mode, tone: row.tone, targetLanguage: row.target_language, maxTags: row.max_tags, customInstructions: row.custom_instructions },
+    },
+    trending: (row.trending_keywords as string[]).map((keyword, i) => ({ keyword, score: (row.trending_scores as number[])[i]! })),
   };
-}
-
-/** The category's (and platform's) trending keywords, strongest first. */
-async function trendingFor(context: JobContext, target: Target) {
-  const rows = await context.service((tx) => tx`
-    SELECT keyword, max(trend_score)::float8 AS score FROM trending_keyword
-    WHERE expires_at > now() AND (category_code = ${target.item.category} OR category_code IS NULL)
-      AND (platform_id = ${target.item.platformId} OR platform_id IS NULL)
-    GROUP BY keyword ORDER BY score DESC, keyword LIMIT 30`);
-  return rows.map((r) => ({ keyword: r.keyword as string, score: r.score as number }));
 }
 
 const SYSTEM = (input: SuggestionInput) => [
@@ -72,27 +75,28 @@ const PROMPT = (input: SuggestionInput) => JSON.stringify({
 /**
  * One item's suggestion: the user's model (or the default), through its provider when the stage has the provider's key,
  * else the offline engine; validated; scored (SEO rubric, trending overlap); written with one ai_usage row per provider
- * call (cost from the model's per-1k prices, filled by the database); applied at once in `auto` mode.
+ * call (cost from the model's per-1k prices, filled by the database); applied at once in `auto` mode. Two transactions:
+ * every read, then every write (with `progress`, a bulk job's report of this item too).
  */
-export async function suggestForItem(context: JobContext, itemId: string, operation: 'generate_tags' | 'bulk_tag'): Promise<{ suggestionId: string; engine: string } | undefined> {
-  const target = await loadTarget(context, itemId);
-  if (!target) return undefined;
-  const trending = await trendingFor(context, target);
+export async function suggestForItem(context: JobContext, itemId: string, operation: 'generate_tags' | 'bulk_tag',
+  progress?: Progress): Promise<{ suggestionId: string; engine: string } | undefined> {
+  const loaded = await loadItem(context, itemId);
+  if (!loaded) return undefined;
+  const { target, trending, provider } = loaded;
   const input: SuggestionInput = {
     title: target.item.title, description: target.item.description, platform: target.item.platform, contentType: target.item.contentType,
     category: target.item.category, existingTags: target.item.tags, tone: target.settings.tone, targetLanguage: target.settings.targetLanguage,
     maxTags: target.settings.maxTags, customInstructions: target.settings.customInstructions ?? undefined, trending,
   };
-  const provider = target.settings.provider === 'offline' ? undefined : await aiProviderFor(target.settings.provider);
   let output: z.output<ReturnType<typeof SuggestionOutput>>;
   let calls: Call[];
   let modelId = target.settings.modelId;
   if (provider) {
     try {
       const result = await generateStructured(provider, {
-        model: target.settings.model, system: SYSTEM(input), prompt: PROMPT(input), schema: z.toJSONSchema(SuggestionOutput()) as Record<string, unknown>,
+        model: target.settings.model, system: SYSTEM(input), prompt: PROMPT(input), schema: suggestionJsonSchema(),
         schemaName: 'content_suggestion', maxOutputTokens: target.settings.maxOutputTokens, temperature: 0.4,
-      }, SuggestionOutput());
+      }, suggestionSchema());
       output = result.output;
       calls = result.calls.map((c) => ({ ...c.usage, latencyMs: c.latencyMs, requestId: c.requestId, success: true }));
     } catch (error) {
@@ -101,41 +105,84 @@ export async function suggestForItem(context: JobContext, itemId: string, operat
       throw providerFailure(error);
     }
   } else {
-    const words = `${input.title} ${input.description}`.toLowerCase().match(/\p{L}[\p{L}\p{N}'-]{2,}/gu) ?? [];
     const started = performance.now();
-    output = offlineSuggestion(input, await context.service((tx) => lexiconStats(tx, [...new Set(words)])));
+    output = offlineSuggestion(input, loaded.corpus!);
     calls = [{ promptTokens: 0, completionTokens: 0, latencyMs: Math.round(performance.now() - started), success: true }];
     modelId = await offlineModelId(context);
   }
   output = { ...output, tags: [...new Set(output.tags.map((t) => t.toLowerCase().replace(/^#/, '').trim()).filter(Boolean))].slice(0, target.settings.maxTags) };
   const trend = trendingScore([...output.tags, ...output.titles.join(' ').toLowerCase().split(/\s+/)], trending);
   const seo = seoScore({ title: output.titles[0] ?? '', description: output.description, tags: output.tags, keywords: output.tags, trending });
-  const suggestionId = await context.service(async (tx) => {
+  const saved = await context.service(async (tx) => {
+    // The suggestion, its total cost (the sum of what ai_usage's trigger fills in for each call) and the usage rows: one statement.
     const [row] = await tx`
-      INSERT INTO ai_suggestion (content_item_id, user_id, model_id, job_id, suggested_titles, suggested_description, suggested_tags,
-                                 trending_keywords, trending_score, seo_score, prompt_tokens, completion_tokens)
-      VALUES (${itemId}, ${context.job.userId}, ${modelId}, ${context.job.id}, ${output.titles}, ${output.description}, ${output.tags},
-              ${trend.overlap}, ${trend.score}, ${seo.score}, ${sum(calls, 'promptTokens')}, ${sum(calls, 'completionTokens')})
-      RETURNING id`;
-    await insertUsage(tx, context.job.userId!, modelId, row!.id, operation, calls);
-    await tx`UPDATE ai_suggestion SET total_cost_cents = (SELECT coalesce(sum(cost_cents), 0) FROM ai_usage WHERE suggestion_id = ${row!.id}) WHERE id = ${row!.id}`;
+      WITH c AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(${callsJson(tx, calls)})
+          AS c(prompt_tokens integer, completion_tokens integer, latency_ms integer, success boolean, error_message text, request_id text)
+      ), s AS (
+        INSERT INTO ai_suggestion (content_item_id, user_id, model_id, job_id, suggested_titles, suggested_description, suggested_tags,
+                                   trending_keywords, trending_score, seo_score, prompt_tokens, completion_tokens, total_cost_cents)
+        VALUES (${itemId}, ${context.job.userId}, ${modelId}, ${context.job.id}, ${output.titles}, ${output.description}, ${output.tags},
+                ${trend.overlap}, ${trend.score}, ${seo.score}, ${sum(calls, 'promptTokens')}, ${sum(calls, 'completionTokens')},
+                (SELECT coalesce(sum(calculate_ai_cost_cents(${modelId}, c.prompt_tokens, c.completion_tokens)), 0) FROM c))
+        RETURNING id
+      ), usage AS (
+        INSERT INTO ai_usage (user_id, model_id, suggestion_id, operation_type, prompt_tokens, completion_tokens, latency_ms, success, error_message, provider_request_id)
+        SELECT ${context.job.userId}, ${modelId}, s.id, ${operation}, c.prompt_tokens, c.completion_tokens, c.latency_ms, c.success, c.error_message, c.request_id
+        FROM c, s
+      )
+      SELECT id FROM s`;
     if (target.settings.actionMode === 'auto') {
       await tx`SELECT * FROM apply_ai_suggestion(${row!.id}, ${output.titles[0] ?? null}, ${output.description.length > 0}, ${output.tags}::text[], 'auto')`;
     }
-    return row!.id as string;
+    // The job's progress commits with the item it reports (one commit per item, not two).
+    const running = progress ? await context.progressIn(tx, progress.percent, progress.message) : true;
+    return { suggestionId: row!.id as string, running };
   });
-  return { suggestionId, engine: provider ? target.settings.model : 'offline' };
+  if (!saved.running) throw new JobCancelledError(`job ${context.job.id} is no longer running for this worker`);
+  return { suggestionId: saved.suggestionId, engine: provider ? target.settings.model : 'offline' };
 }
+
+/** A bulk job's progress after an item. */
+interface Progress {
+  percent: number;
+  message: string;
+}
+
+/**
+ * Everything an item's suggestion reads, in one transaction: the item with its settings and trends (one statement), the
+ * provider's adapter (cached with its key: a Secrets Manager read at most every few minutes), and for the offline engine
+ * the lexicon's counts of the item's words.
+ */
+function loadItem(context: JobContext, itemId: string): Promise<{ target: Target; trending: TrendingKeyword[]; provider?: AiProvider; corpus?: Corpus } | undefined> {
+  return context.service(async (tx) => {
+    const loaded = await loadTarget(tx, context.job.userId, itemId);
+    if (!loaded) return undefined;
+    const provider = loaded.target.settings.provider === 'offline' ? undefined : await aiProviderFor(loaded.target.settings.provider);
+    if (provider) return { ...loaded, provider };
+    const words = `${loaded.target.item.title} ${loaded.target.item.description}`.toLowerCase().match(/\p{L}[\p{L}\p{N}'-]{2,}/gu) ?? [];
+    return { ...loaded, corpus: await lexiconStats(tx, [...new Set(words)]) };
+  });
+}
+
+/** The suggestion's schema and its JSON Schema, built once per container (the latter costs ~1 ms of zod work). */
+let schemas: { zod: ReturnType<typeof SuggestionOutput>; json: Record<string, unknown> } | undefined;
+const suggestionSchema = () => (schemas ??= { zod: SuggestionOutput(), json: z.toJSONSchema(SuggestionOutput()) as Record<string, unknown> }).zod;
+const suggestionJsonSchema = () => (suggestionSchema(), schemas!.json);
 
 const sum = (calls: Call[], field: 'promptTokens' | 'completionTokens') => calls.reduce((total, c) => total + c[field], 0);
 
-async function insertUsage(tx: TransactionSql, userId: string, modelId: string, suggestionId: string | null, operation: string, calls: Call[]) {
+/** The calls as the jsonb_to_recordset of the usage inserts reads them. */
+const callsJson = (tx: TransactionSql, calls: Call[]) => tx.json(calls.map((c) => ({ prompt_tokens: c.promptTokens, completion_tokens: c.completionTokens,
+  latency_ms: c.latencyMs, success: c.success, error_message: c.error ?? null, request_id: c.requestId ?? null })) as never);
+
+/** ai_usage rows of calls that produced no suggestion (cost filled by the database from the model's prices). */
+async function insertUsage(tx: TransactionSql, userId: string, modelId: string, operation: string, calls: Call[]) {
   if (calls.length === 0) return;
   await tx`
     INSERT INTO ai_usage (user_id, model_id, suggestion_id, operation_type, prompt_tokens, completion_tokens, latency_ms, success, error_message, provider_request_id)
-    SELECT ${userId}, ${modelId}, ${suggestionId}, ${operation}, c.prompt_tokens, c.completion_tokens, c.latency_ms, c.success, c.error_message, c.request_id
-    FROM jsonb_to_recordset(${tx.json(calls.map((c) => ({ prompt_tokens: c.promptTokens, completion_tokens: c.completionTokens, latency_ms: c.latencyMs,
-      success: c.success, error_message: c.error ?? null, request_id: c.requestId ?? null })) as never)})
+    SELECT ${userId}, ${modelId}, NULL, ${operation}, c.prompt_tokens, c.completion_tokens, c.latency_ms, c.success, c.error_message, c.request_id
+    FROM jsonb_to_recordset(${callsJson(tx, calls)})
       AS c(prompt_tokens integer, completion_tokens integer, latency_ms integer, success boolean, error_message text, request_id text)`;
 }
 
@@ -143,7 +190,7 @@ async function insertUsage(tx: TransactionSql, userId: string, modelId: string, 
 async function recordFailure(context: JobContext, target: Target, operation: string, error: AiProviderError) {
   const error_ = `${error.kind}: ${error.message}`.slice(0, 500);
   const billed: Call[] = (error.details.billedCalls ?? []).map((c) => ({ ...c.usage, latencyMs: c.latencyMs, requestId: c.requestId, success: false, error: error_ }));
-  await context.service((tx) => insertUsage(tx, context.job.userId!, target.settings.modelId, null, operation, billed.length > 0 ? billed
+  await context.service((tx) => insertUsage(tx, context.job.userId!, target.settings.modelId, operation, billed.length > 0 ? billed
     : [{ promptTokens: 0, completionTokens: 0, latencyMs: 0, requestId: error.details.requestId, success: false, error: error_ }]));
 }
 
@@ -198,14 +245,18 @@ export const bulkTagExecutor: Executor = async (context) => {
   let skipped = 0;
   for (const [index, id] of ids.entries()) {
     if (done.has(id)) continue;
+    const progress = { percent: ((index + 1) / ids.length) * 100, message: `${index + 1} of ${ids.length} items` };
+    let reported = false;
     try {
-      if (await suggestForItem(context, id, 'bulk_tag')) suggested += 1;
-      else skipped += 1;
+      if (await suggestForItem(context, id, 'bulk_tag', progress)) {
+        suggested += 1;
+        reported = true;
+      } else skipped += 1;
     } catch (error) {
       if (!(error instanceof PermanentJobError) || /not available|refused/.test(error.message)) throw error;
       skipped += 1;
     }
-    await context.progress(((index + 1) / ids.length) * 100, `${index + 1} of ${ids.length} items`);
+    if (!reported) await context.progress(progress.percent, progress.message);
   }
   if (skipped > 0) await context.service((tx) => tx`SELECT decrement_quota(${context.job.userId}, 'ai_analysis', ${skipped})`);
   return { items: ids.length, suggested, skipped };
