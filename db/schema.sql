@@ -1765,6 +1765,22 @@ BEGIN
   RETURN FOUND;
 END $function$;
 
+-- FUNCTION public.content_page_gone(p_id uuid) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.content_page_gone(p_id uuid) TO anon;
+GRANT EXECUTE ON FUNCTION public.content_page_gone(p_id uuid) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.content_page_gone(p_id uuid) TO service_role;
+CREATE OR REPLACE FUNCTION public.content_page_gone(p_id uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  SELECT EXISTS (
+    SELECT 1 FROM public.content_item c JOIN public.users u ON u.id = c.user_id
+    WHERE c.id = p_id AND c.visibility = 'public' AND u.is_public
+      AND (c.deleted_at IS NOT NULL OR u.deleted_at IS NOT NULL))
+$function$;
+
 -- FUNCTION public.create_job(p_user_id uuid, p_job_type text, p_params jsonb, p_priority integer, p_scheduled_for timestamp with time zone) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.create_job(p_user_id uuid, p_job_type text, p_params jsonb, p_priority integer, p_scheduled_for timestamp with time zone) TO service_role;
 CREATE OR REPLACE FUNCTION public.create_job(p_user_id uuid, p_job_type text, p_params jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT NULL::integer, p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -1786,6 +1802,21 @@ BEGIN
   INSERT INTO public.user_setting (user_id) VALUES (NEW.id) ON CONFLICT (user_id) DO NOTHING;
   RETURN NEW;
 END $function$;
+
+-- FUNCTION public.creator_page_gone(p_slug text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.creator_page_gone(p_slug text) TO anon;
+GRANT EXECUTE ON FUNCTION public.creator_page_gone(p_slug text) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.creator_page_gone(p_slug text) TO service_role;
+CREATE OR REPLACE FUNCTION public.creator_page_gone(p_slug text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  SELECT EXISTS (
+    SELECT 1 FROM public.users u
+    WHERE u.profile_slug = p_slug AND u.is_public AND u.deleted_at IS NOT NULL)
+$function$;
 
 -- FUNCTION public.current_user_has_role(p_role public.app_role_enum) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.current_user_has_role(p_role public.app_role_enum) TO authenticated;

@@ -17,6 +17,7 @@ import { routes as discoveryRoutes } from './discovery/routes.ts';
 import { tasks as jobsTasks } from './jobs/tasks.ts';
 import { routes as jobsRoutes } from './jobs/routes.ts';
 import { routes as oauthRoutes } from './oauth/routes.ts';
+import { routes as siteRoutes } from './site/routes.ts';
 import { tasks as oauthTasks } from './oauth/tasks.ts';
 import { routes as syncRoutes } from './sync/routes.ts';
 import { tasks as syncTasks } from './sync/tasks.ts';
@@ -144,6 +145,11 @@ export const features: FeatureSpec[] = [
     name: 'discovery', description: 'The public discovery platform and its refreshes',
     http: { ...API, routes: discoveryRoutes }, schedules: { ...SCHEDULED, tasks: discoveryTasks },
     uses: { env: ['PUBLIC_SITE_URL', 'CLICK_HASH_SECRET'] },
+  },
+  {
+    name: 'site', description: 'The public website’s crawlable pages: creator and content pages as server-rendered HTML',
+    http: { ...API, routes: siteRoutes },
+    uses: { env: ['PUBLIC_SITE_URL'] },
   },
 ];
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { CORS_HEADERS } from '../functions/_shared/http.ts';
-import { routeKey } from '../functions/_shared/route.ts';
+import { pathPattern, routeKey } from '../functions/_shared/route.ts';
 import { httpRoutes, type FunctionSpec } from '../functions/manifest.ts';
 import { LOCAL_CLIENT_ID, type LocalIdentity } from './identity.ts';
 import { invokeLambda } from './invoke.ts';
@@ -23,7 +23,20 @@ const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
  */
 export async function startGateway(options: { port: number; functions: FunctionSpec[]; identity: LocalIdentity; localRoutes?: LocalRoute[] }) {
   const jwks = createLocalJWKSet(options.identity.jwks());
-  const byRoute = new Map(httpRoutes(options.functions).map((r) => [routeKey(r.route), r]));
+  const routes = httpRoutes(options.functions);
+  const byRoute = new Map(routes.filter((r) => !r.route.path.includes('{')).map((r) => [routeKey(r.route), r]));
+  // Routes with path parameters, tried after the fixed paths (API Gateway prefers the most specific route too).
+  const templated = routes.filter((r) => r.route.path.includes('{')).map((r) => ({ ...r, pattern: pathPattern(r.route.path) }));
+  /** The route a request is for, and its path parameters (URL-decoded, as API Gateway passes them). */
+  function match(method: string | undefined, path: string) {
+    const fixed = byRoute.get(`${method} ${path}`);
+    if (fixed) return { ...fixed, pathParameters: undefined };
+    for (const candidate of templated) {
+      const groups = candidate.route.method === method ? candidate.pattern.exec(path)?.groups : undefined;
+      if (groups) return { ...candidate, pathParameters: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeSegment(v)])) };
+    }
+    return undefined;
+  }
 
   async function verify(authorization: string | undefined): Promise<JWTPayload | undefined> {
     const token = authorization?.match(/^Bearer (\S+)$/i)?.[1];
@@ -49,16 +62,16 @@ export async function startGateway(options: { port: number; functions: FunctionS
       for (const route of options.localRoutes ?? []) if (await route(req, res, url, body)) return;
 
       if (req.method === 'OPTIONS') return preflight(res);
-      const matched = byRoute.get(`${req.method} ${url.pathname}`);
+      const matched = match(req.method, url.pathname);
       if (!matched) return send(res, 404, { message: 'Not Found' });
-      const { fn, route } = matched;
+      const { fn, route, pathParameters } = matched;
       let claims: JWTPayload | undefined;
       if (route.auth === 'user' || route.auth === 'admin') {
         claims = await verify(req.headers.authorization);
         if (!claims) return send(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
       }
       const requestId = randomUUID();
-      const event = toEvent(req, url, body, route.method, route.path, requestId, claims);
+      const event = toEvent(req, url, body, route.method, route.path, requestId, claims, pathParameters);
       const result = await withTimeout(invokeLambda<APIGatewayProxyStructuredResultV2>(fn, event, requestId), fn.timeoutSeconds * 1000);
       if (!result) return send(res, 503, { message: 'Service Unavailable' });
       res.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...stringHeaders(result.headers) });
@@ -77,8 +90,17 @@ export async function startGateway(options: { port: number; functions: FunctionS
   };
 }
 
+/** A path segment decoded (`%20` → space); a malformed escape stays as sent, for the route's schema to refuse. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function toEvent(req: IncomingMessage, url: URL, body: string, method: string, path: string, requestId: string,
-  claims: JWTPayload | undefined): APIGatewayProxyEventV2 {
+  claims: JWTPayload | undefined, pathParameters: Record<string, string> | undefined): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(req.headers)) {
@@ -97,6 +119,7 @@ function toEvent(req: IncomingMessage, url: URL, body: string, method: string, p
     cookies: cookies.length ? cookies : undefined,
     headers,
     queryStringParameters: url.search ? query : undefined,
+    ...(pathParameters ? { pathParameters } : {}),
     requestContext: {
       accountId: '000000000000', apiId: 'local', domainName: headers.host ?? 'localhost', domainPrefix: 'localhost',
       requestId, routeKey: `${method} ${path}`, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),

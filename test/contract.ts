@@ -43,7 +43,17 @@ export function responseContract(document: Json = openApiDocument(functions)) {
     return resolve(found, target);
   };
 
-  return (method: string, path: string, response: { status: number; headers: Headers; text: string }) => {
+  // Templated paths (`/creator/{slug}`) as patterns: a request path matches one segment per `{name}`.
+  const templates = Object.keys(document.paths ?? {}).filter((p) => p.includes('{')).map((template) => ({
+    template,
+    pattern: new RegExp(`^${template.split(/\{[^/{}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`),
+  }));
+  /** The document's path for a request path: itself, or the template it fills in. */
+  const documentedPath = (path: string) =>
+    document.paths?.[path] ? path : templates.find(({ pattern }) => pattern.test(path))?.template ?? path;
+
+  return (method: string, requestPath: string, response: { status: number; headers: Headers; text: string }) => {
+    const path = documentedPath(requestPath);
     const operationPointer = pointer('paths', path, method.toLowerCase());
     const operation = document.paths?.[path]?.[method.toLowerCase()];
     const name = `${method} ${path}`;

@@ -523,6 +523,13 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.request_sync(uuid, uuid, text, jsonb)': { exec: SERVICE, definer: true,
     call: sql(`SELECT * FROM public.request_sync($1, $2, 'sync_youtube', '{}')`, A, (w) => w.id('social_account', 'A')) },
   'public.refund_job_quota()': { exec: TRIGGER, definer: true, call: sql('SELECT public.refund_job_quota()') },
+  // 018: site pages. One boolean each: whether a page that was public has been deleted (410), never a column of it.
+  'public.creator_page_gone(text)': { exec: ALL, definer: true,
+    intendedPublic: 'public site pages: 410 for a creator who was public when deleted; answers one boolean, false for private or live ones',
+    call: sql(`SELECT public.creator_page_gone('nobody')`) },
+  'public.content_page_gone(uuid)': { exec: ALL, definer: true,
+    intendedPublic: 'public site pages: 410 for an item that was public (of a public creator) and was deleted; answers one boolean',
+    call: sql(`SELECT public.content_page_gone('00000000-0000-4000-8000-000000000000')`) },
   // 017: a sync page (the sync worker, as service_role)
   'public.sync_write_page(uuid, uuid, uuid, jsonb, timestamp with time zone, text)': { exec: SERVICE,
     call: sql(`SELECT * FROM public.sync_write_page($1, $2, (SELECT platform_id FROM public.social_account WHERE id = $1), '[]', now(), '{}')`,

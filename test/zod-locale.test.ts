@@ -42,7 +42,7 @@ function inputsFor(schema: z.ZodMiniType): unknown[] {
 describe('English issue messages', () => {
   it('match zod\'s English locale for every route schema and bad input', () => {
     const schemas = [
-      ...httpRoutes().flatMap(({ route }) => [route.query?.(), route.body?.()]).filter((s): s is z.ZodMiniType => Boolean(s)),
+      ...httpRoutes().flatMap(({ route }) => [route.query?.(), route.params?.(), route.body?.()]).filter((s): s is z.ZodMiniType => Boolean(s)),
       ...extraSchemas,
     ];
     const zodEnglish = en().localeError;

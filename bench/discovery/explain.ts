@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { connectionUrl } from '../../db/bootstrap.ts';
 import { readAsAnon } from '../../functions/discovery/queries.ts';
-import type { Db } from '../../functions/discovery/content-sql.ts';
+import type { Db } from '../../functions/_shared/catalog/content-sql.ts';
 
 /**
  * Plans of every statement a request runs, nested ones included (the dynamic SQL inside search.match_content, which

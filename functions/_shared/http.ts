@@ -25,6 +25,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 interface Parsed {
   claims?: Claims;
   query?: unknown;
+  params?: unknown;
   body?: unknown;
   rawBody?: string;
 }
@@ -45,10 +46,18 @@ function zodIssues(error: z.core.$ZodError) {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
-/** zod validation of the query string and of the JSON body (parsed by @middy/http-json-body-parser), after the one check of text bound for PostgreSQL (no NUL). */
+/** zod validation of the path parameters, the query string and of the JSON body (parsed by @middy/http-json-body-parser), after the one check of text bound for PostgreSQL (no NUL). */
 const validate = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const state = parsed(request.event);
+    if (route.params) {
+      // API Gateway (and @middy/http-router, locally) put the `{name}` segments of the matched route here.
+      const given = request.event.pathParameters ?? {};
+      rejectNul(given, 'Invalid path parameters');
+      const params = route.params().safeParse(given);
+      if (!params.success) throw new ValidationError('Invalid path parameters', zodIssues(params.error));
+      state.params = params.data;
+    }
     const input = request.event.queryStringParameters ?? {};
     rejectNul(input, 'Invalid query parameters');
     // A route without a query schema takes no parameters: unknown ones are ignored (as z.object({}) would strip them).
@@ -138,12 +147,12 @@ function json(statusCode: number, body: unknown, headers: Record<string, string>
 
 /** One route's code: validated input and the caller in, JSON (or a raw response) with its cache policy out. */
 const serve = (route: Route) => async (event: HttpEvent, context: Context): Promise<HttpResult> => {
-  const { claims, query, body, rawBody } = parsed(event);
+  const { claims, query, params = {}, body, rawBody } = parsed(event);
   const caller: Caller = route.auth === 'user' || route.auth === 'admin'
     ? { role: 'authenticated', claims: claims! }
     : route.auth === 'webhook' ? { role: 'service_role' } : { role: 'anon' };
   const result = await route.handle({
-    query, body, caller, claims, rawBody,
+    query, params, body, caller, claims, rawBody,
     requestId: context.awsRequestId,
     sourceIp: event.requestContext.http.sourceIp,
     userAgent: event.requestContext.http.userAgent ?? '',

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { FunctionSpec } from '../manifest.ts';
-import { cacheControl, operationId, type RouteSpec } from './route.ts';
+import { cacheControl, operationId, pathParameterNames, type RouteSpec } from './route.ts';
 
 /** Every tag a route may carry, with what it groups (a route with another tag fails the generator). */
 const TAGS: Record<string, string> = {
@@ -13,6 +13,7 @@ const TAGS: Record<string, string> = {
   Admin: 'Maintenance for administrators (`admin` in the token’s `cognito:groups`)',
   Billing: 'Stripe webhooks (signed with the endpoint’s secret, no bearer token)',
   Discovery: 'The public discovery platform: browse, search, trending, creator and content pages, SEO, sitemap (cacheable)',
+  Site: 'The public website’s crawlable pages: server-rendered HTML for creators and content, at the URLs the sitemap lists',
 };
 
 const ErrorBody = z.object({
@@ -64,17 +65,22 @@ function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
 /** `stripe-signature` → `Stripe-Signature`: header names as their specifications spell them (HTTP ignores case). */
 const headerName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 
-/** The query and header parameters of a route, from the zod schemas of its input. */
+/** The path, query and header parameters of a route, from the zod schemas of its input. */
 function parameters(route: RouteSpec) {
-  const fromSchema = (schema: (() => z.ZodMiniType) | undefined, where: 'query' | 'header') => {
+  const fromSchema = (schema: (() => z.ZodMiniType) | undefined, where: 'path' | 'query' | 'header') => {
     if (!schema) return [];
     const { properties = {}, required = [] } = jsonSchema(schema(), 'input');
     return Object.entries(properties).map(([name, { description, ...property }]) => ({
-      name: where === 'header' ? headerName(name) : name, in: where, required: required.includes(name),
+      name: where === 'header' ? headerName(name) : name, in: where, required: where === 'path' || required.includes(name),
       ...(typeof description === 'string' ? { description } : {}), schema: property,
     }));
   };
-  return [...fromSchema(route.query, 'query'), ...fromSchema(route.headers, 'header')];
+  const path = fromSchema(route.params, 'path');
+  const declared = path.map((p) => p.name).sort().join(',');
+  if (declared !== pathParameterNames(route.path).sort().join(',')) {
+    throw new Error(`${route.method} ${route.path}: params must declare exactly the path's {names} (declared: ${declared || 'none'})`);
+  }
+  return [...path, ...fromSchema(route.query, 'query'), ...fromSchema(route.headers, 'header')];
 }
 
 function requestBody(route: RouteSpec) {
@@ -84,8 +90,12 @@ function requestBody(route: RouteSpec) {
   return { requestBody: { required: true, description, ...json(jsonSchema(schema(), 'input')) } };
 }
 
+/** A page's own error answers (HTML for a person or a crawler): what the site's pages send for 404 and 410. */
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+
 /** What an operation can answer: its success, and the errors its auth mode and input make possible. */
 function responses(route: RouteSpec) {
+  const page = route.responseMediaType === 'text/html';
   const status = route.successStatus ?? 200;
   const secured = route.auth === 'user' || route.auth === 'admin';
   const hasBody = Boolean(route.body ?? route.signedBody);
@@ -106,7 +116,8 @@ function responses(route: RouteSpec) {
     '400': ref('BadRequest'),
     ...(secured ? { '401': ref('Unauthorized') } : {}),
     '403': ref('Forbidden'),
-    '404': ref('NotFound'),
+    '404': page ? htmlPage('No such page, or not a public one (an HTML page)') : ref('NotFound'),
+    ...(page ? { '410': htmlPage('The page was public and has been deleted (an HTML page); crawlers drop it') } : {}),
     '409': ref('Conflict'),
     ...(hasBody ? { '413': ref('PayloadTooLarge') } : {}),
     ...(route.body ? { '415': ref('UnsupportedMediaType') } : {}),

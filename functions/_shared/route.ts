@@ -18,6 +18,10 @@ export type Parsed<F extends LazySchema> = z.output<ReturnType<F>>;
  */
 export interface RouteSpec {
   method: HttpMethod;
+  /**
+   * The path; a segment `{name}` is a path parameter (API Gateway's syntax, which @middy/http-router and OpenAPI share):
+   * `params` must then declare exactly those names.
+   */
   path: `/${string}`;
   auth: AuthMode;
   summary: string;
@@ -25,6 +29,8 @@ export interface RouteSpec {
   /** The OpenAPI operationId; default: the path without its slash, dots as dashes (`/sitemap.xml` → `sitemap-xml`). */
   operationId?: string;
   query?: LazySchema;
+  /** The path parameters (`{slug}` in the path), validated like the query: a 400 names the one that fails. */
+  params?: LazySchema<z.ZodMiniObject>;
   /** Request headers the route needs (keys in lower case, as API Gateway passes them); validated like the query. */
   headers?: LazySchema<z.ZodMiniObject>;
   /** A JSON body: 415 for another media type, 400 when malformed or invalid; the handler gets it parsed. */
@@ -48,6 +54,7 @@ export interface RouteSpec {
 /** What a route's code gets: validated input, the caller and the request facts it may use. */
 export interface Request<R extends RouteSpec = RouteSpec> {
   query: R['query'] extends LazySchema ? Parsed<R['query']> : Record<string, never>;
+  params: R['params'] extends LazySchema ? Parsed<R['params']> : Record<string, never>;
   body: R['body'] extends LazySchema ? Parsed<R['body']> : undefined;
   /** Who is calling, as the database should see them (anon on public routes, the user on user routes). */
   caller: Caller;
@@ -75,7 +82,7 @@ export const raw = (statusCode: number, body: string, headers?: Record<string, s
 /** A route whole: its declaration and its code, which gets validated input and returns JSON-able data or a `raw()` response. */
 export type Route<R extends RouteSpec = RouteSpec> = R & { handle: (request: Request<R>) => Promise<unknown> };
 
-const SCHEMA_FIELDS = ['query', 'headers', 'body', 'signedBody', 'response'] as const;
+const SCHEMA_FIELDS = ['query', 'params', 'headers', 'body', 'signedBody', 'response'] as const;
 
 /** A thunk that builds its value once, on its first call, and then returns that value. */
 function memoized<T>(build: () => T): () => T {
@@ -96,7 +103,18 @@ export function defineRoute<R extends RouteSpec>(spec: R, handle: (request: Requ
 /** API Gateway's route key, `GET /me`: what the feature's Lambda dispatches on. */
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
-export const operationId = (route: RouteSpec) => route.operationId ?? route.path.slice(1).replace(/\./g, '-');
+/** The names of a path's parameters, in order: `/creator/{slug}` → `['slug']`. */
+export const pathParameterNames = (path: string) => [...path.matchAll(/\{([^/{}]+)\}/g)].map((m) => m[1]!);
+
+/**
+ * A regular expression matching the request paths of a route's path, one segment per `{name}` as API Gateway matches
+ * them, capturing each as a named group.
+ */
+export const pathPattern = (path: string) => new RegExp(`^${path.split(/(\{[^/{}]+\})/).map((part, i) =>
+  i % 2 ? `(?<${part.slice(1, -1)}>[^/]+)` : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('')}$`);
+
+export const operationId = (route: RouteSpec) =>
+  route.operationId ?? route.path.slice(1).replace(/[{}]/g, '').replace(/[./]/g, '-');
 
 /** The Cache-Control of a route's successful answers: its `cache` lifetimes on public routes, else never stored. */
 export function cacheControl(route: Pick<RouteSpec, 'auth' | 'cache'>): string {

@@ -2,7 +2,7 @@ import { db } from '../_shared/db.ts';
 import { httpRouter } from '../_shared/http.ts';
 import { clickHashSecret } from './clicks.ts';
 import { routes } from './routes.ts';
-import { siteUrl } from './site.ts';
+import { siteUrl } from '../_shared/catalog/site.ts';
 
 db();
 siteUrl();

@@ -1,13 +1,12 @@
 import type { Sql, TransactionSql } from 'postgres';
-// The caller helpers, not _shared/db.ts: importing the builders (benchmarks) must not open the process-wide client.
-import { asAnon } from '../../db/context.ts';
+import { readAsAnon } from '../_shared/catalog/read.ts';
 import { NotFoundError } from '../_shared/errors.ts';
 import type { Parsed } from '../_shared/route.ts';
-import { browseContentQuery, correctWordsQuery, searchContentQuery, trendingQuery, type CardRow } from './content-sql.ts';
-import { browseCreatorsQuery, searchCreatorsQuery, type CreatorCardRow } from './creator-sql.ts';
+import { browseContentQuery, correctWordsQuery, searchContentQuery, trendingQuery, type CardRow } from '../_shared/catalog/content-sql.ts';
+import { browseCreatorsQuery, searchCreatorsQuery, type CreatorCardRow } from '../_shared/catalog/creator-sql.ts';
 import { makeCursor, paginate, readCursor } from '../_shared/cursor.ts';
-import { contentDetailQuery, creatorPageQuery, creatorProfileQuery, relatedContentQuery, type DetailRow } from './page-sql.ts';
-import { contentMetadata, creatorMetadata } from './seo.ts';
+import { contentDetailQuery, creatorPageQuery, creatorProfileQuery, relatedContentQuery, type DetailRow } from '../_shared/catalog/page-sql.ts';
+import { contentMetadata, creatorMetadata } from '../_shared/catalog/seo.ts';
 import { applyCorrections, correctableWords } from './spelling.ts';
 import type { BrowseContentQuery } from './routes/browse-content.ts';
 import type { BrowseCreatorsQuery } from './routes/browse-creators.ts';
@@ -19,41 +18,11 @@ import type { SearchContentQuery } from './routes/search-content.ts';
 import type { SearchCreatorsQuery } from './routes/search-creators.ts';
 
 // The SQL builders, for benchmarks that run the exact queries the API runs (as anon, after tuneForLimitQueries).
-export * from './content-sql.ts';
-export * from './creator-sql.ts';
-export * from './page-sql.ts';
+export * from '../_shared/catalog/content-sql.ts';
+export * from '../_shared/catalog/creator-sql.ts';
+export * from '../_shared/catalog/page-sql.ts';
+export * from '../_shared/catalog/read.ts';
 export * from './sitemap-sql.ts';
-
-/**
- * Planner settings for discovery reads, which are LIMIT queries that should walk an index and stop after a page:
- *  - work_mem 64kB: the anon RLS policies check the creator with `EXISTS (SELECT … FROM users …)`. For a scan the
- *    planner expects to be long (every index walk: it does not discount LIMIT there), it picks the hashed form of that
- *    subplan, which reads every public user on every request (~9k index entries, 1-12 ms at 10k creators, linear in
- *    creators). It may hash only what fits in work_mem x 2, so at 64kB the per-row primary-key probe is used once there
- *    are more than ~3k public creators (below that, hashing them is cheap). Discovery sorts at most a page or a few
- *    hundred candidates, which fits.
- *  - no hash or merge joins: the RLS EXISTS makes the planner underestimate how many rows survive, so for an OFFSET
- *    page it hashes users and sorts a whole category instead of walking the index (measured 50-80 ms vs 13 ms at
- *    OFFSET 1000).
- * Measured at 200k items / 10k creators: a browse page 0.24-0.39 ms instead of 1-12 ms.
- */
-export const DISCOVERY_PLANNER_SETTINGS = { work_mem: '64kB', enable_hashjoin: 'off', enable_mergejoin: 'off' } as const;
-
-/** Applies DISCOVERY_PLANNER_SETTINGS to the transaction; sent at once, so it is pipelined ahead of the next query. */
-export const tuneForLimitQueries = (tx: TransactionSql) => tx`
-  SELECT set_config('work_mem', ${DISCOVERY_PLANNER_SETTINGS.work_mem}, true),
-         set_config('enable_hashjoin', ${DISCOVERY_PLANNER_SETTINGS.enable_hashjoin}, true),
-         set_config('enable_mergejoin', ${DISCOVERY_PLANNER_SETTINGS.enable_mergejoin}, true)`.execute();
-
-/** A discovery read: one anon transaction (RLS applies), tuned for LIMIT queries. */
-export function readAsAnon<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return asAnon(sql, async (tx) => {
-    // The settings are on the wire before work() sends its first query; Promise.all surfaces either failure.
-    const [, result] = await Promise.all([tuneForLimitQueries(tx), work(tx)]);
-    return result;
-  });
-}
-
 
 /** The card of a content row: the item, and the creator nested. */
 export function toCard(row: CardRow) {

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { isoUtc, isPublicItem, publicItems, type Db, type Query } from './content-sql.ts';
+import { isoUtc, isPublicItem, publicItems, type Db, type Query } from '../_shared/catalog/content-sql.ts';
 
 /** SQL for the sitemap: an estimate of the URL count, and the URLs of one uuid-range part. */
 

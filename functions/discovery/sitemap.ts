@@ -3,7 +3,7 @@ import type { Sql } from 'postgres';
 import { asAnon } from '../../db/context.ts';
 import { NotFoundError } from '../_shared/errors.ts';
 import { sitemapEstimateQuery, sitemapUrlsQuery, type SitemapRow } from './sitemap-sql.ts';
-import { contentPageUrl, creatorPageUrl, sitemapUrl } from './site.ts';
+import { contentPageUrl, creatorPageUrl, sitemapUrl } from '../_shared/catalog/site.ts';
 
 /** The sitemap protocol's limit per file. */
 export const MAX_URLS_PER_SITEMAP = 50_000;

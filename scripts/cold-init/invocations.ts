@@ -27,11 +27,15 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
   };
 }
 
-function httpEvent(method: string, path: string, options: { sub?: string; body?: string; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+/** `route` is the route's path when it has parameters (`/creator/{slug}`), whose values go in `pathParameters`. */
+function httpEvent(method: string, path: string, options: {
+  sub?: string; body?: string; headers?: Record<string, string>; route?: string; pathParameters?: Record<string, string>;
+} = {}): APIGatewayProxyEventV2 {
   const now = new Date();
+  const routeKey = `${method} ${options.route ?? path}`;
   const requestContext = {
     accountId: '000000000000', apiId: 'cold-init', domainName: 'api.streamvibe.example', domainPrefix: 'api', requestId: randomUUID(),
-    routeKey: `${method} ${path}`, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
+    routeKey, stage: '$default', time: now.toUTCString(), timeEpoch: now.getTime(),
     http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'cold-init' },
     // As API Gateway's JWT authorizer passes them: every claim a string, scopes null.
     ...(options.sub ? { authorizer: { jwt: { scopes: null, claims: {
@@ -39,7 +43,7 @@ function httpEvent(method: string, path: string, options: { sub?: string; body?:
     } } } } : {}),
   };
   return {
-    version: '2.0', routeKey: `${method} ${path}`, rawPath: path, rawQueryString: '', isBase64Encoded: false,
+    version: '2.0', routeKey, rawPath: path, ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}), rawQueryString: '', isBase64Encoded: false,
     headers: { host: 'api.streamvibe.example', 'user-agent': 'cold-init', ...options.headers }, body: options.body, requestContext,
   } as APIGatewayProxyEventV2;
 }
@@ -102,4 +106,8 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'ai-http': { event: () => httpEvent('GET', '/ai-settings', { sub: randomUUID() }), expected: '200' },
   'ai-worker-ai': { event: () => sqsEvent('ai', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
   'ai-scheduled': { event: () => ({ task: 'trending-keywords' }), expected: 'ok' },
+  // No such creator: the page query runs, then the deleted-page check, and a 404 page is rendered.
+  'site-http': {
+    event: () => httpEvent('GET', '/creator/cold-init', { route: '/creator/{slug}', pathParameters: { slug: 'cold-init' } }), expected: '404',
+  },
 };

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functions, httpRoutes } from '../../functions/manifest.ts';
-import { operationId } from '../../functions/_shared/route.ts';
+import * as z from 'zod/mini';
+import { defineRoute, operationId, pathPattern } from '../../functions/_shared/route.ts';
 import { openApiDocument } from '../../functions/_shared/openapi.ts';
 import { startTestApi, type TestApi } from '../api.ts';
 import { ContractViolationError, responseContract } from '../contract.ts';
@@ -46,6 +47,24 @@ describe('the OpenAPI document', () => {
   it('describes query parameters from the same zod schema the handler validates with', () => {
     expect(param('/jobs', 'limit').schema).toEqual({ type: 'integer', minimum: 1, maximum: 50, default: 20 });
     expect(param('/browse-creators', 'min_followers').schema).toEqual({ type: 'integer', minimum: 0, maximum: 1e12 });
+  });
+
+  it('documents path parameters from the route’s params schema, and refuses a path whose {names} the schema does not declare', () => {
+    expect(param('/creator/{slug}', 'slug')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', maxLength: 120 } });
+    expect(param('/content/{id}', 'id')).toMatchObject({ in: 'path', required: true, schema: { type: 'string' } });
+    expect(op('/content/{id}').responses['410'].content).toHaveProperty(['text/html']);
+    const mismatched = defineRoute({ method: 'GET', path: '/thing/{name}', auth: 'public', summary: 'x', tags: ['Site'],
+      params: () => z.object({ id: z.string() }) }, async () => ({}));
+    const fn = { ...functions[0]!, trigger: { kind: 'http' as const, routes: [mismatched] } };
+    expect(() => openApiDocument([fn])).toThrow(/params must declare exactly the path's \{names\} \(declared: id\)/);
+  });
+
+  it('checks a request path against the document’s templated path it fills in', () => {
+    const check = responseContract(doc);
+    const page = { status: 200, headers: new Headers({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'",
+      'cache-control': 'public, max-age=60, s-maxage=300, stale-while-revalidate=600' }), text: '<!doctype html>' };
+    expect(() => check('GET', '/creator/alice', page)).not.toThrow();
+    expect(() => check('GET', '/creator/alice/more', page)).toThrow(/not an operation/);
   });
 
   it('says UUIDs are taken in either case, and the API takes them so', async () => {
@@ -167,5 +186,17 @@ describe('the OpenAPI document', () => {
   it('mounts exactly the manifest’s routes on the local gateway (anything else is a 404)', async () => {
     expect((await api.request('GET', '/not-a-route', { outsideApi: true })).status).toBe(404);
     expect((await api.request('DELETE', '/me', { outsideApi: true })).status).toBe(404);
+  });
+});
+
+describe('pathPattern (the local gateway’s matching of routes with path parameters)', () => {
+  it('matches one whole segment per {name}, as API Gateway does, and captures it by name', () => {
+    const pattern = pathPattern('/creator/{slug}');
+    expect(pattern.exec('/creator/alice-gamer')?.groups).toEqual({ slug: 'alice-gamer' });
+    expect(pattern.test('/creator/')).toBe(false);
+    expect(pattern.test('/creator/a/b')).toBe(false);
+    expect(pattern.test('/creatorX/a')).toBe(false);
+    expect(pathPattern('/a.b/{x}/c').exec('/a.b/1/c')?.groups).toEqual({ x: '1' });
+    expect(pathPattern('/a.b/{x}/c').test('/aXb/1/c'), 'literal parts are escaped').toBe(false);
   });
 });

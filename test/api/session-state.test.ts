@@ -100,6 +100,8 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       'POST /track-click': () => api.request('POST', '/track-click', { body: { content_id: item } }),
       'GET /sitemap.xml': () => api.request('GET', '/sitemap.xml'),
       'GET /robots.txt': () => api.request('GET', '/robots.txt'),
+      'GET /creator/{slug}': () => api.request('GET', `/creator/${creator}`),
+      'GET /content/{id}': () => api.request('GET', `/content/${item}`),
       ...Object.fromEntries(PLATFORMS.flatMap((platform) => [
         [`GET /oauth-${platform}-init`, async () => {
           const res = await api.request('GET', `/oauth-${platform}-init`, { token });

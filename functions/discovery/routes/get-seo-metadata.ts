@@ -4,8 +4,8 @@ import { defineRoute, raw } from '../../_shared/route.ts';
 import { slug, uuid } from '../../_shared/schemas.ts';
 import { getSeoMetadata } from '../queries.ts';
 import { SeoMetadataResponse } from '../responses.ts';
-import { scriptSafeJson } from '../seo.ts';
-import { siteUrl } from '../site.ts';
+import { scriptSafeJson } from '../../_shared/catalog/seo.ts';
+import { siteUrl } from '../../_shared/catalog/site.ts';
 import { tags } from './common.ts';
 
 export const SeoMetadataQuery = () => z.object({ type: z.enum(['content', 'creator']), id: z.optional(uuid), slug: z.optional(slug) })

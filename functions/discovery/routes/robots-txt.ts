@@ -1,5 +1,5 @@
 import { defineRoute, raw } from '../../_shared/route.ts';
-import { siteUrl } from '../site.ts';
+import { siteUrl } from '../../_shared/catalog/site.ts';
 import { robotsTxt } from '../sitemap.ts';
 import { tags } from './common.ts';
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { db } from '../../_shared/db.ts';
 import { defineRoute, raw } from '../../_shared/route.ts';
 import { intParam } from '../../_shared/schemas.ts';
-import { siteUrl } from '../site.ts';
+import { siteUrl } from '../../_shared/catalog/site.ts';
 import { buildSitemap } from '../sitemap.ts';
 import { tags } from './common.ts';
 

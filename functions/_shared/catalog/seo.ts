@@ -38,7 +38,8 @@ export function isoDuration(seconds: number): string {
   return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s || (!h && !m) ? `${s}S` : ''}`;
 }
 
-interface Metadata {
+/** A page's metadata as plain text (not escaped): what the site's pages render and get-seo-metadata escapes. */
+export interface PageMetadata {
   title: string;
   description: string;
   canonicalUrl: string;
@@ -48,7 +49,7 @@ interface Metadata {
   jsonLd: Record<string, unknown>;
 }
 
-function render(meta: Metadata) {
+function render(meta: PageMetadata) {
   const title = escapeHtml(meta.title);
   const description = escapeHtml(meta.description);
   const image = meta.image ? { image: escapeHtml(meta.image) } : {};
@@ -65,8 +66,8 @@ function render(meta: Metadata) {
 
 const IMAGE_TYPES = new Set(['image', 'carousel']);
 
-/** Metadata of a content page: schema.org VideoObject, ImageObject or CreativeWork. */
-export function contentMetadata(site: string, item: DetailRow) {
+/** Metadata of a content page: schema.org VideoObject, ImageObject or SocialMediaPosting. */
+export function contentPageMetadata(site: string, item: DetailRow): PageMetadata {
   const name = plain(item.title) || 'Untitled';
   const creatorName = plain(item.creator_display_name) || item.creator_slug || 'a creator';
   const canonicalUrl = contentPageUrl(site, item.id);
@@ -83,18 +84,19 @@ export function contentMetadata(site: string, item: DetailRow) {
     }
     : IMAGE_TYPES.has(item.content_type ?? '')
       ? { ...common, '@type': 'ImageObject', uploadDate: item.published_at, contentUrl: item.media[0]?.url ?? item.thumbnail_url ?? item.url }
-      : { ...common, '@type': 'CreativeWork', datePublished: item.published_at, ...(item.thumbnail_url ? { image: item.thumbnail_url } : {}) };
-  return render({
+      : { ...common, '@type': 'SocialMediaPosting', headline: name, datePublished: item.published_at,
+        ...(item.thumbnail_url ? { image: item.thumbnail_url } : {}) };
+  return {
     title: `${truncate(name, TITLE_CHARS - SITE_NAME.length - 3)} | ${SITE_NAME}`,
     description, canonicalUrl, image: item.thumbnail_url,
     ogType: item.is_video ? 'video.other' : 'article',
     twitterCard: item.thumbnail_url ? 'summary_large_image' : 'summary',
     jsonLd,
-  });
+  };
 }
 
 /** Metadata of a creator page: schema.org ProfilePage about a Person. */
-export function creatorMetadata(site: string, creator: CreatorRow) {
+export function creatorPageMetadata(site: string, creator: CreatorRow): PageMetadata {
   const name = plain(creator.display_name) || creator.profile_slug;
   const canonicalUrl = creatorPageUrl(site, creator.profile_slug);
   const description = truncate(plain(creator.bio) || `${name} on ${SITE_NAME}: videos, posts and social profiles.`, DESCRIPTION_CHARS);
@@ -108,8 +110,13 @@ export function creatorMetadata(site: string, creator: CreatorRow) {
       interactionStatistic: { '@type': 'InteractionCounter', interactionType: { '@type': 'FollowAction' }, userInteractionCount: creator.total_followers },
     },
   };
-  return render({
+  return {
     title: `${truncate(name, TITLE_CHARS - SITE_NAME.length - 3)} | ${SITE_NAME}`,
     description, canonicalUrl, image: creator.avatar_url, ogType: 'profile', twitterCard: 'summary', jsonLd,
-  });
+  };
 }
+
+/** get-seo-metadata's answer for a content page: the metadata HTML-escaped, and the JSON-LD script-safe. */
+export const contentMetadata = (site: string, item: DetailRow) => render(contentPageMetadata(site, item));
+/** get-seo-metadata's answer for a creator page. */
+export const creatorMetadata = (site: string, creator: CreatorRow) => render(creatorPageMetadata(site, creator));

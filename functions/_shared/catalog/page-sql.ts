@@ -100,15 +100,17 @@ const creatorProfileColumns = (tx: Db) => tx`
 
 /**
  * The creator page in one query: the creator (public, live, by slug), their accounts, and their newest limit + 1
- * items as a JSON array (fetched through the user's index; a creator has tens to thousands of items, not 1M).
+ * items as a JSON array (fetched through the user's index; a creator has tens to thousands of items, not 1M), after
+ * an optional keyset (published_at, id) for the site's "more" pages.
  */
-export function creatorPageQuery(tx: Db, slug: string, limit: number): Query<CreatorRow & { items: CardRow[] }> {
+export function creatorPageQuery(tx: Db, slug: string, limit: number, after?: string[]): Query<CreatorRow & { items: CardRow[] }> {
+  const keyset = after ? tx`AND (c.published_at, c.id) < (${after[0]!}::text::timestamptz, ${after[1]!}::uuid)` : tx``;
   return tx<(CreatorRow & { items: CardRow[] })[]>`
     SELECT ${creatorProfileColumns(tx)},
            (SELECT coalesce(json_agg(i ORDER BY i.published_at DESC, i.id DESC), '[]') FROM (
               SELECT ${cardColumns(tx)}
               FROM content_item c
-              WHERE c.user_id = u.id AND ${isPublicItem(tx)}
+              WHERE c.user_id = u.id AND ${isPublicItem(tx)} ${keyset}
               ORDER BY c.published_at DESC, c.id DESC
               LIMIT ${limit + 1}) i) AS items
     FROM users u

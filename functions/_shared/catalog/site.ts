@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { once, readEnv } from '../_shared/env.ts';
+import { once, readEnv } from '../env.ts';
 
 /** The public website's URLs for discovery pages (sitemap, canonical URLs, robots.txt), and its env variable. */
 
