@@ -76,7 +76,8 @@ const PROMPT = (input: SuggestionInput) => JSON.stringify({
  * One item's suggestion: the user's model (or the default), through its provider when the stage has the provider's key,
  * else the offline engine; validated; scored (SEO rubric, trending overlap); written with one ai_usage row per provider
  * call (cost from the model's per-1k prices, filled by the database); applied at once in `auto` mode. Two transactions:
- * every read, then every write (with `progress`, a bulk job's report of this item too).
+ * every read, then every write: with `progress`, a bulk job's report of this item; without, the completion of its
+ * one-item job.
  */
 export async function suggestForItem(context: JobContext, itemId: string, operation: 'generate_tags' | 'bulk_tag',
   progress?: Progress): Promise<{ suggestionId: string; engine: string } | undefined> {
@@ -135,8 +136,9 @@ export async function suggestForItem(context: JobContext, itemId: string, operat
     if (target.settings.actionMode === 'auto') {
       await tx`SELECT * FROM apply_ai_suggestion(${row!.id}, ${output.titles[0] ?? null}, ${output.description.length > 0}, ${output.tags}::text[], 'auto')`;
     }
-    // The job's progress commits with the item it reports (one commit per item, not two).
-    const running = progress ? await context.progressIn(tx, progress.percent, progress.message) : true;
+    // The job's progress (a bulk job) or its completion (one item) commits with the item it reports: one commit, not two.
+    const running = progress ? await context.progressIn(tx, progress.percent, progress.message)
+      : await context.completeIn(tx, { suggestion_id: row!.id, engine: provider ? target.settings.model : 'offline' });
     return { suggestionId: row!.id as string, running };
   });
   if (!saved.running) throw new JobCancelledError(`job ${context.job.id} is no longer running for this worker`);

@@ -20,6 +20,11 @@ export interface JobContext {
    */
   progressIn(tx: TransactionSql, percent: number, message?: string): Promise<boolean>;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * Completes the job inside the caller's transaction, with `result` (the job then ends with what it wrote, in one
+   * commit); the worker does not complete it again. False when the job is no longer this worker's.
+   */
+  completeIn(tx: TransactionSql, result: Record<string, unknown>): Promise<boolean>;
   /** Milliseconds left before the Lambda's timeout: a long job defers itself (DeferJobError) to go on in a fresh invocation. */
   remainingMs(): number;
   /** Runs a transaction as service_role. */

@@ -43,12 +43,13 @@ async function handleRecord(queue: QueueName, executors: Record<string, Executor
     return;
   }
   const executor = executors[job.kind];
-  const context = jobContext(job, workerId, remainingMs);
+  const { context, completedIn } = jobContext(job, workerId, remainingMs);
   try {
     if (!executor) throw new PermanentJobError(`no executor for job kind ${job.kind} on queue ${queue}`);
     const result = await executor(context);
-    const [done] = await service((tx) => tx`SELECT complete_job(${job.id}, ${tx.json(result as never)}, ${workerId}) AS ok`);
-    if (!done!.ok) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId });
+    // An executor that completed the job in its own last transaction (completeIn) returned after that commit.
+    const done = completedIn() ?? (await service((tx) => tx`SELECT complete_job(${job.id}, ${tx.json(result as never)}, ${workerId}) AS ok`))[0]!.ok as boolean;
+    if (!done) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId });
   } catch (error) {
     if (error instanceof JobCancelledError) return logger.info('job cancelled while running', { jobId });
     if (error instanceof DeferJobError) {
@@ -83,12 +84,13 @@ async function claim(jobId: string, workerId: string): Promise<RunningJob | unde
   return { id: jobId, userId: row.user_id, kind: row.job_type, params: row.params, retryCount: row.retry_count, maxRetries: row.max_retries };
 }
 
-function jobContext(job: RunningJob, workerId: string, remainingMs: () => number): JobContext {
+function jobContext(job: RunningJob, workerId: string, remainingMs: () => number): { context: JobContext; completedIn: () => boolean | undefined } {
+  let completed: boolean | undefined;
   const progressIn: JobContext['progressIn'] = async (tx, percent, message) => {
     const [row] = await tx`SELECT update_job_progress(${job.id}, ${Math.round(percent)}, ${message ?? null}, ${workerId}) AS ok`;
     return row!.ok as boolean;
   };
-  return {
+  const context: JobContext = {
     job,
     service,
     remainingMs,
@@ -96,10 +98,16 @@ function jobContext(job: RunningJob, workerId: string, remainingMs: () => number
       if (!await service((tx) => progressIn(tx, percent, message))) throw new JobCancelledError(`job ${job.id} is no longer running for this worker`);
     },
     progressIn,
+    async completeIn(tx, result) {
+      const [row] = await tx`SELECT complete_job(${job.id}, ${tx.json(result as never)}, ${workerId}) AS ok`;
+      completed = row!.ok as boolean;
+      return completed;
+    },
     async log(level, message, data = {}) {
       await service((tx) => tx`SELECT add_job_log(${job.id}, ${level}, ${message}, ${tx.json(data as never)})`);
     },
   };
+  return { context, completedIn: () => completed };
 }
 
 /** A job that failed for good keeps its message: it goes to the queue's DLQ with the reason, for inspection and redrive. */
