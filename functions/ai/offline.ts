@@ -1,3 +1,4 @@
+import { PLATFORM_NAMES } from '../oauth/providers/port.ts';
 import type { Corpus } from './corpus.ts';
 import { analyzeText, cleanText, normalizePhrase, type ItemAnalysis, type RankedPhrase } from './keyphrases.ts';
 import { buildTitles, capitalize, clip } from './offline-titles.ts';
@@ -20,13 +21,12 @@ const HASHTAGS = 5;
 /** Keyphrases that weigh a sentence for the summary. */
 const SUMMARY_PHRASES = 10;
 
-const PLATFORM_NAMES: Record<string, string> = { youtube: 'YouTube', tiktok: 'TikTok', instagram: 'Instagram', facebook: 'Facebook', twitter: 'X' };
 const words = (slug: string | null) => (slug ?? '').replace(/[_-]+/gu, ' ').trim();
 
 /** The item's context as words: category, content type and platform. */
 function contextOf(input: SuggestionInput) {
   return { category: words(input.category), contentType: capitalize(words(input.contentType)),
-    platform: PLATFORM_NAMES[input.platform] ?? capitalize(words(input.platform)) };
+    platform: (PLATFORM_NAMES as Record<string, string>)[input.platform] ?? capitalize(words(input.platform)) };
 }
 
 /** The item's keyphrases ranked against the corpus and trends (for the SEO score too, whatever engine suggested). */

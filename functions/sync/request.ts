@@ -1,10 +1,13 @@
 import type { Sql } from 'postgres';
 import { asService } from '../_shared/db.ts';
 import type { JobDispatcher } from '../jobs/dispatcher.ts';
+import { quotaExhausted } from '../jobs/quota-job.ts';
 
-export type SyncRequest =
-  | { jobId: string; created: boolean; status: string }
-  | { exhausted: true; tier: string; limit: number; used: number; resetsAt: string | null };
+export interface SyncRequest {
+  jobId: string;
+  created: boolean;
+  status: string;
+}
 
 /**
  * Asks for a sync of one account (request_sync, migration 013): the account's active sync if there is one, else a
@@ -21,9 +24,7 @@ export async function requestSync(sql: Sql, dispatcher: JobDispatcher, request: 
     if (scheduledFor && rows[0]?.created) await tx`UPDATE job_queue SET scheduled_for = ${scheduledFor} WHERE id = ${rows[0].job_id}`;
     return rows;
   });
-  if (row!.quota_exhausted) {
-    return { exhausted: true, tier: row!.tier, limit: row!.quota_limit, used: row!.quota_used, resetsAt: row!.quota_resets_at?.toISOString() ?? null };
-  }
+  if (row!.quota_exhausted) throw quotaExhausted(row!, 'sync');
   if (row!.created) {
     const sent = await dispatcher.dispatch([{ jobId: row!.job_id, queue: 'sync', delaySeconds: request.delaySeconds ?? 0 }]);
     if (sent.length > 0) await asService(sql, (tx) => tx`SELECT mark_jobs_dispatched(${sent}::uuid[])`);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { asService, db } from '../_shared/db.ts';
+import { RateLimitedError } from '../_shared/errors.ts';
 import { logger } from '../_shared/logger.ts';
 import { defineTask } from '../_shared/task.ts';
 import { jobDispatcher } from '../jobs/dispatcher.ts';
@@ -40,12 +41,17 @@ export async function scheduleAutoSyncs(): Promise<{ due: number; enqueued: numb
   let enqueued = 0;
   let skippedQuota = 0;
   for (const account of due) {
-    const job = await requestSync(db(), jobDispatcher(), {
-      userId: account.user_id, socialAccountId: account.id, kind: 'auto_sync', full: false,
-      delaySeconds: spreadSeconds(account.id as string, AUTO_SYNC_EVERY_MINUTES),
-    });
-    if ('exhausted' in job) skippedQuota += 1;
-    else if (job.created) enqueued += 1;
+    try {
+      const job = await requestSync(db(), jobDispatcher(), {
+        userId: account.user_id, socialAccountId: account.id, kind: 'auto_sync', full: false,
+        delaySeconds: spreadSeconds(account.id as string, AUTO_SYNC_EVERY_MINUTES),
+      });
+      if (job.created) enqueued += 1;
+    } catch (error) {
+      // The month's syncs ran out since the query above: this account waits for the next cycle.
+      if (!(error instanceof RateLimitedError)) throw error;
+      skippedQuota += 1;
+    }
   }
   if (due.length > 0) logger.info('auto syncs scheduled', { due: due.length, enqueued, skippedQuota });
   return { due: due.length, enqueued, skippedQuota };

@@ -23,9 +23,11 @@ export const generateTagsRoute = defineRoute({
   summary: 'Suggest titles, tags and a description for one of the caller’s items (a job; uses one AI analysis)',
 }, async ({ claims, body }) => {
   const [item] = await asService(db(), (tx) => tx`
-    SELECT c.id, (SELECT s.id FROM ai_suggestion s WHERE s.content_item_id = c.id AND s.status = 'pending' ORDER BY s.created_at DESC LIMIT 1) AS pending,
-           (SELECT s.job_id FROM ai_suggestion s WHERE s.content_item_id = c.id AND s.status = 'pending' ORDER BY s.created_at DESC LIMIT 1) AS pending_job
-    FROM content_item c WHERE c.id = ${body.content_item_id} AND c.user_id = ${claims.sub} AND c.deleted_at IS NULL`);
+    SELECT c.id, p.id AS pending, p.job_id AS pending_job
+    FROM content_item c
+    LEFT JOIN LATERAL (SELECT s.id, s.job_id FROM ai_suggestion s WHERE s.content_item_id = c.id AND s.status = 'pending'
+                       ORDER BY s.created_at DESC LIMIT 1) p ON true
+    WHERE c.id = ${body.content_item_id} AND c.user_id = ${claims.sub} AND c.deleted_at IS NULL`);
   if (!item) throw new NotFoundError('No such content item');
   if (item.pending && !body.regenerate) return { job_id: item.pending_job, created: false, status: 'completed', suggestion_id: item.pending };
   const job = await requestQuotaJob(db(), jobDispatcher(), {

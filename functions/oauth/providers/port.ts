@@ -5,6 +5,10 @@
 
 export const PLATFORMS = ['youtube', 'instagram', 'tiktok', 'facebook', 'twitter'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+/** How people call each platform (in messages and summaries). */
+export const PLATFORM_NAMES: Record<Platform, string> = {
+  youtube: 'YouTube', instagram: 'Instagram', tiktok: 'TikTok', facebook: 'Facebook', twitter: 'X',
+};
 
 /** A platform app's credentials (from the stage's `oauth-clients` secret) and where its redirect comes back. */
 export interface ClientConfig {

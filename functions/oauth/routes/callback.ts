@@ -5,9 +5,9 @@ import { defineRoute, raw, type Parsed } from '../../_shared/route.ts';
 import { bindingCookie, consumeAuthorization } from '../authorization.ts';
 import { oauthSettings, providerFor } from '../config.ts';
 import { ConnectError, saveConnection } from '../connections.ts';
-import { PLATFORMS, ProviderError, type Platform } from '../providers/port.ts';
+import { PLATFORM_NAMES, PLATFORMS, ProviderError, type Platform } from '../providers/port.ts';
 import { tokenVault } from '../vault.ts';
-import { PLATFORM_NAMES, tags } from './common.ts';
+import { tags } from './common.ts';
 
 /** What providers send back (they add more, e.g. Google's `authuser`: ignored). */
 export const CallbackQuery = () => {

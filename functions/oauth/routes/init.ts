@@ -4,8 +4,8 @@ import { NotFoundError } from '../../_shared/errors.ts';
 import { defineRoute, raw } from '../../_shared/route.ts';
 import { bindingCookie, startAuthorization, STATE_TTL_SECONDS } from '../authorization.ts';
 import { oauthSettings, providerFor } from '../config.ts';
-import { PLATFORMS, type Platform } from '../providers/port.ts';
-import { PLATFORM_NAMES, tags } from './common.ts';
+import { PLATFORM_NAMES, PLATFORMS, type Platform } from '../providers/port.ts';
+import { tags } from './common.ts';
 
 export const InitResponse = () => z.object({
   authorization_url: z.string().check(z.url()),

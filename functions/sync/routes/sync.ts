@@ -1,13 +1,12 @@
 import * as z from 'zod/mini';
 import { asService, db } from '../../_shared/db.ts';
-import { BadRequestError, ConflictError, NotFoundError, RateLimitedError } from '../../_shared/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '../../_shared/errors.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { uuid } from '../../_shared/schemas.ts';
 import { jobDispatcher } from '../../jobs/dispatcher.ts';
-import { PLATFORMS, type Platform } from '../../oauth/providers/port.ts';
+import { PLATFORM_NAMES, PLATFORMS, type Platform } from '../../oauth/providers/port.ts';
 import { requestSync } from '../request.ts';
 
-const PLATFORM_NAMES: Record<Platform, string> = { youtube: 'YouTube', instagram: 'Instagram', tiktok: 'TikTok', facebook: 'Facebook', twitter: 'X' };
 
 export const SyncBody = () => z._default(z.strictObject({
   social_account_id: z.optional(uuid),
@@ -35,10 +34,6 @@ const syncRoute = (platform: Platform) => defineRoute({
 }, async ({ claims, body }) => {
   const socialAccountId = await accountOf(claims.sub, platform, body.social_account_id);
   const job = await requestSync(db(), jobDispatcher(), { userId: claims.sub, socialAccountId, kind: `sync_${platform}`, full: body.full });
-  if ('exhausted' in job) {
-    throw new RateLimitedError(`You have used the ${job.limit} syncs of your ${job.tier} plan this month; they reset on ${job.resetsAt ?? 'your next billing cycle'}`,
-      { quota: 'sync', tier: job.tier, limit: job.limit, used: job.used, resets_at: job.resetsAt });
-  }
   return { job_id: job.jobId, created: job.created, status: job.status, social_account_id: socialAccountId };
 });
 
