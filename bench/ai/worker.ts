@@ -11,6 +11,7 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { timeFetches } from '../timed-fetch.ts';
 
 const SAMPLE_INTERVAL_MS = 20;
 /** What the Lambda has left: far more than any job here needs, so nothing defers. */
@@ -42,19 +43,7 @@ export interface WorkerReport {
 const jobIds = (process.env.BENCH_JOB_IDS ?? '').split(',').filter(Boolean);
 if (jobIds.length === 0 || !process.send) throw new Error('bench/ai/worker.ts runs as a child of bench/ai/run.ts (BENCH_JOB_IDS, IPC)');
 
-let fetches: number[] = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
-  const started = performance.now();
-  try {
-    const response = await realFetch(input, init);
-    // The SDK waits for the body too: read it here so its transfer counts, hand back an equal answer.
-    const body = await response.arrayBuffer();
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  } finally {
-    fetches.push(performance.now() - started);
-  }
-};
+const fetches = timeFetches();
 
 // The Lambda's module scope: db client, env checks (a cold start).
 const { handler } = await import('../../functions/ai/worker-ai.ts');
@@ -84,10 +73,10 @@ const cpuBefore = process.cpuUsage();
 const startedAll = performance.now();
 for (const jobId of jobIds) {
   const event = { Records: [{ messageId: `bench-${jobId}`, body: JSON.stringify({ job_id: jobId }) }] } as unknown as SQSEvent;
-  fetches = [];
+  fetches.length = 0;
   const started = performance.now();
   const answer = await handler(event, context);
-  jobs.push({ jobId, handlerMs: performance.now() - started, fetchMs: fetches });
+  jobs.push({ jobId, handlerMs: performance.now() - started, fetchMs: [...fetches] });
   batchItemFailures += answer.batchItemFailures.length;
 }
 const totalMs = performance.now() - startedAll;

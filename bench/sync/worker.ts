@@ -10,6 +10,7 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { timeFetches } from '../timed-fetch.ts';
 
 const SAMPLE_INTERVAL_MS = 20;
 /** What the Lambda has left: far more than a 50,000-item sync needs, so the executor never defers. */
@@ -39,21 +40,7 @@ export interface WorkerReport {
 const jobId = process.env.BENCH_JOB_ID;
 if (!jobId || !process.send) throw new Error('bench/sync/worker.ts runs as a child of bench/sync/run.ts (BENCH_JOB_ID, IPC)');
 
-let fetchMs = 0;
-let fetches = 0;
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
-  const started = performance.now();
-  try {
-    const response = await realFetch(input, init);
-    // The body is what the source waits for too: read it here so its transfer counts, hand back an equal answer.
-    const body = await response.arrayBuffer();
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  } finally {
-    fetchMs += performance.now() - started;
-    fetches += 1;
-  }
-};
+const fetches = timeFetches();
 
 // The Lambda's module scope: db client, env checks (a cold start).
 const { handler } = await import('../../functions/sync/worker-sync.ts');
@@ -90,7 +77,7 @@ sample();
 await closeDb();
 
 const report: WorkerReport = {
-  jobId, syncMs, fetchMs, fetches, batchItemFailures: answer.batchItemFailures.length,
+  jobId, syncMs, fetchMs: fetches.reduce((sum, ms) => sum + ms, 0), fetches: fetches.length, batchItemFailures: answer.batchItemFailures.length,
   rssAtStartBytes: atStart.rss, heapUsedAtStartBytes: atStart.heapUsed,
   peakRssBytes: peak.rss, peakHeapUsedBytes: peak.heapUsed, peakHeapTotalBytes: peak.heapTotal,
   maxRssBytes: process.resourceUsage().maxRSS * 1024, liveHeapAfterFullGcBytes: live.max, fullCollections: live.collections,
