@@ -721,12 +721,15 @@ TABLE public.notification OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN action_url text;
   COLUMN read_at timestamp with time zone;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN dedupe_key text;
+  CONSTRAINT notification_dedupe_key_check CHECK ((char_length(dedupe_key) <= 200));
   CONSTRAINT notification_message_check CHECK ((char_length(message) <= 2000));
   CONSTRAINT notification_pkey PRIMARY KEY (id);
   CONSTRAINT notification_title_check CHECK ((char_length(title) <= 200));
   CONSTRAINT notification_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CREATE UNIQUE INDEX notification_pkey ON public.notification USING btree (id);
   CREATE INDEX notification_user_created_idx ON public.notification USING btree (user_id, created_at DESC);
+  CREATE UNIQUE INDEX notification_user_dedupe_key_idx ON public.notification USING btree (user_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
   CREATE INDEX notification_user_unread_idx ON public.notification USING btree (user_id, created_at DESC) WHERE (read_at IS NULL);
   POLICY notification_delete_own AS PERMISSIVE FOR DELETE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
   POLICY notification_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
@@ -2496,6 +2499,21 @@ BEGIN
   PERFORM pg_notify('job_status', json_build_object('job_id', NEW.id, 'user_id', NEW.user_id, 'status', NEW.status)::text);
   RETURN NULL;
 END $function$;
+
+-- FUNCTION public.notify_user(p_user_id uuid, p_type public.notification_type_enum, p_title text, p_message text, p_dedupe_key text, p_data jsonb, p_action_url text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.notify_user(p_user_id uuid, p_type public.notification_type_enum, p_title text, p_message text, p_dedupe_key text, p_data jsonb, p_action_url text) TO service_role;
+CREATE OR REPLACE FUNCTION public.notify_user(p_user_id uuid, p_type public.notification_type_enum, p_title text, p_message text, p_dedupe_key text, p_data jsonb DEFAULT '{}'::jsonb, p_action_url text DEFAULT NULL::text)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  WITH inserted AS (
+    INSERT INTO public.notification (user_id, type, title, message, data, action_url, dedupe_key)
+    VALUES (p_user_id, p_type, left(p_title, 200), left(p_message, 2000), coalesce(p_data, '{}'), p_action_url, p_dedupe_key)
+    ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+    RETURNING 1)
+  SELECT EXISTS (SELECT 1 FROM inserted)
+$function$;
 
 -- FUNCTION public.prevent_social_account_delete_with_content() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 CREATE OR REPLACE FUNCTION public.prevent_social_account_delete_with_content()

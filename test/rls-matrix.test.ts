@@ -530,6 +530,9 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.content_page_gone(uuid)': { exec: ALL, definer: true,
     intendedPublic: 'public site pages: 410 for an item that was public (of a public creator) and was deleted; answers one boolean',
     call: sql(`SELECT public.content_page_gone('00000000-0000-4000-8000-000000000000')`) },
+  // 019: notifications with a dedupe key (every feature, as service_role)
+  'public.notify_user(uuid, notification_type_enum, text, text, text, jsonb, text)': { exec: SERVICE,
+    call: sql(`SELECT public.notify_user($1, 'info', 'Hello', 'A message', 'rls-matrix:once')`, A) },
   // 017: a sync page (the sync worker, as service_role)
   'public.sync_write_page(uuid, uuid, uuid, jsonb, timestamp with time zone, text)': { exec: SERVICE,
     call: sql(`SELECT * FROM public.sync_write_page($1, $2, (SELECT platform_id FROM public.social_account WHERE id = $1), '[]', now(), '{}')`,
