@@ -7,6 +7,7 @@
  *
  * `--sizes-only`: sizes alone (no database). `--runs N`: cold starts per Lambda (default 5; median and fastest shown).
  * `--max-kb N`: a smaller limit than the budgets. `--why NAME`: what a function's bundle is made of.
+ * `--only A,B`: cold-start only these Lambdas (sizes are still checked for all).
  * Exits 1 when a bundle is over its limit or has no budget, or a cold start failed or did not reach its query.
  */
 import { bundleEntries, budgetOf, measureBundles } from '../infra/bundle-sizes.ts';
@@ -40,7 +41,8 @@ if (why) {
 }
 
 // The migration runner is a deploy-time custom resource on the RDS Data API: sized, not cold-started.
-const lambdas = entries.filter((e) => e.entry !== 'infra/migrations/handler.ts').map(({ name }) => ({ name, file: bundleOf(name).file }));
+const only = option('--only')?.split(',');
+const lambdas = entries.filter((e) => e.entry !== 'infra/migrations/handler.ts' && (!only || only.includes(e.name))).map(({ name }) => ({ name, file: bundleOf(name).file }));
 let coldInits: ColdInit[] = [];
 if (!sizesOnly) {
   process.stderr.write(`cold starts: a warm-up round, then ${runs} rounds of ${lambdas.length} Lambdas, each beside the baseline…\n`);

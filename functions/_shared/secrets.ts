@@ -1,5 +1,5 @@
-import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
+import { awsJsonCall, SECRETS_MANAGER } from './aws-json.ts';
 import { ConfigError, once, readEnv, secretArnVariable } from './env.ts';
 
 /**
@@ -9,17 +9,9 @@ import { ConfigError, once, readEnv, secretArnVariable } from './env.ts';
  */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
-let sdk: Promise<{ client: SecretsManagerClient; GetSecretValueCommand: typeof GetSecretValueCommand }> | undefined;
-/**
- * The Secrets Manager client, imported and made on first use. Loading the SDK client costs 30–50 ms of a cold start
- * (measured by `npm run bundle:sizes`); Powertools Parameters imports it statically, so every cold start of
- * discovery-http paid it although only /track-click reads a secret: 4.6× the minimal handler's init, 1.9× without.
- * AWS_ENDPOINT_URL_SECRETS_MANAGER (the local endpoint under npm start) is honoured by the SDK itself.
- */
+/** The current value of a secret (GetSecretValue through functions/_shared/aws-json.ts, no SDK client). */
 async function fetchSecret(secretId: string): Promise<string | undefined> {
-  sdk ??= import('@aws-sdk/client-secrets-manager').then((m) => ({ client: new m.SecretsManagerClient({}), GetSecretValueCommand: m.GetSecretValueCommand }));
-  const { client, GetSecretValueCommand: Command } = await sdk;
-  return (await client.send(new Command({ SecretId: secretId }))).SecretString;
+  return (await awsJsonCall<{ SecretString?: string }>(SECRETS_MANAGER, 'GetSecretValue', { SecretId: secretId })).SecretString;
 }
 
 /**

@@ -1,0 +1,94 @@
+import { createHash, createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ConfigError } from './env.ts';
+
+/** An AWS service's error answer (`__type` and message). */
+export class AwsServiceError extends Error {
+  override name = 'AwsServiceError';
+  constructor(readonly type: string, message: string, readonly status: number) {
+    super(`${type}: ${message}`);
+  }
+}
+
+export interface AwsJsonService {
+  /** The signing name and endpoint prefix (`secretsmanager`). */
+  name: string;
+  /** `AWS_ENDPOINT_URL_<envKey>` overrides the endpoint, as for the SDK. */
+  envKey: string;
+  targetPrefix: string;
+}
+export const SECRETS_MANAGER: AwsJsonService = { name: 'secretsmanager', envKey: 'SECRETS_MANAGER', targetPrefix: 'secretsmanager' };
+
+const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+export interface SigningCredentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+
+/**
+ * Signature Version 4 headers of one POST of a JSON body to `url` (AWS's documented algorithm: canonical request,
+ * string to sign, HMAC chain; `test/aws-sigv4.test.ts` checks it against the SDK's own signer).
+ */
+export function signAwsPost(url: URL, body: string, headers: Record<string, string>, scope: { region: string; service: string },
+  credentials: SigningCredentials, now = new Date()): Record<string, string> {
+  const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const date = amzDate.slice(0, 8);
+  const all: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim()])),
+    host: url.host, 'x-amz-date': amzDate,
+    ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
+  };
+  const names = Object.keys(all).sort();
+  const signedHeaders = names.join(';');
+  const canonical = ['POST', url.pathname || '/', '', ...names.map((n) => `${n}:${all[n]}`), '', signedHeaders, sha256(body)].join('\n');
+  const credentialScope = `${date}/${scope.region}/${scope.service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, sha256(canonical)].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date), scope.region), scope.service), 'aws4_request');
+  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  return { ...all, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
+}
+
+function post(url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within 10 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const RETRYABLE = new Set(['ThrottlingException', 'InternalServiceError', 'ServiceUnavailableException']);
+
+/**
+ * One call of an AWS JSON-protocol API (POST /, `X-Amz-Target: <prefix>.<Operation>`), SigV4-signed, over node:https.
+ * Why not a library: the SDK client's import cost 29–50 ms of a cold start and aws4fetch's Request/Headers load
+ * Node's fetch (undici) on first use, 19–21 ms; node:http is loaded before any function and signing is node:crypto
+ * (`npm run bundle:sizes` has the numbers). Credentials and region are the Lambda runtime's variables; the endpoint
+ * follows the SDK's rules: `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL` (the local stack's), then the
+ * regional one. Throttling and 5xx answers are retried twice with jittered backoff, as the SDK's standard mode does.
+ */
+export async function awsJsonCall<T>(service: AwsJsonService, operation: string, input: Record<string, unknown>): Promise<T> {
+  const { AWS_REGION: region, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = process.env;
+  if (!region || !accessKeyId || !secretAccessKey) throw new ConfigError('AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (the Lambda runtime sets them)');
+  const url = new URL(process.env[`AWS_ENDPOINT_URL_${service.envKey}`] ?? process.env.AWS_ENDPOINT_URL ?? `https://${service.name}.${region}.amazonaws.com/`);
+  const body = JSON.stringify(input);
+  for (let attempt = 1; ; attempt += 1) {
+    const headers = signAwsPost(url, body, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${service.targetPrefix}.${operation}` },
+      { region, service: service.name }, { accessKeyId, secretAccessKey, sessionToken });
+    const { status, text } = await post(url, { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body);
+    const answer = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    if (status >= 200 && status < 300) return answer as T;
+    // `__type` may carry a namespace (`com.amazonaws.secretsmanager#ResourceNotFoundException`).
+    const type = String(answer.__type ?? `HTTP${status}`).split('#').at(-1)!;
+    if (attempt < 3 && (status >= 500 || RETRYABLE.has(type))) {
+      await new Promise((r) => setTimeout(r, Math.random() * 100 * 2 ** attempt));
+      continue;
+    }
+    throw new AwsServiceError(type, String(answer.message ?? answer.Message ?? `HTTP ${status}`), status);
+  }
+}
