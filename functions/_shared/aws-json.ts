@@ -1,7 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ConfigError } from './env.ts';
+import { sha256Hex, sign, signingScope, type SigningCredentials } from './sigv4.ts';
 
 /** An AWS service's error answer (`__type` and message). */
 export class AwsServiceError extends Error {
@@ -20,19 +20,10 @@ export interface AwsJsonService {
 }
 export const SECRETS_MANAGER: AwsJsonService = { name: 'secretsmanager', envKey: 'SECRETS_MANAGER', targetPrefix: 'secretsmanager' };
 
-const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-
-export interface SigningCredentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
-
-/**
- * Signature Version 4 headers of one POST of a JSON body to `url` (AWS's documented algorithm: canonical request,
- * string to sign, HMAC chain; `test/aws-sigv4.test.ts` checks it against the SDK's own signer).
- */
+/** Signature Version 4 headers of one POST of a JSON body to `url` (`test/aws-sigv4.test.ts` checks them against the SDK's signer). */
 export function signAwsPost(url: URL, body: string, headers: Record<string, string>, scope: { region: string; service: string },
   credentials: SigningCredentials, now = new Date()): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const date = amzDate.slice(0, 8);
+  const { amzDate, scope: credentialScope } = signingScope(now, scope.region, scope.service);
   const all: Record<string, string> = {
     ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim()])),
     host: url.host, 'x-amz-date': amzDate,
@@ -40,11 +31,8 @@ export function signAwsPost(url: URL, body: string, headers: Record<string, stri
   };
   const names = Object.keys(all).sort();
   const signedHeaders = names.join(';');
-  const canonical = ['POST', url.pathname || '/', '', ...names.map((n) => `${n}:${all[n]}`), '', signedHeaders, sha256(body)].join('\n');
-  const credentialScope = `${date}/${scope.region}/${scope.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, sha256(canonical)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date), scope.region), scope.service), 'aws4_request');
-  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  const canonical = ['POST', url.pathname || '/', '', ...names.map((n) => `${n}:${all[n]}`), '', signedHeaders, sha256Hex(body)].join('\n');
+  const signature = sign(canonical, amzDate, credentialScope, credentials.secretAccessKey);
   return { ...all, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
 }
 

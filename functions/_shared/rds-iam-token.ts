@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { escapeUri, sign, signingScope, type SigningCredentials } from './sigv4.ts';
 
 /**
  * An RDS IAM authentication token: a SigV4-presigned `connect` URL (without its scheme) that RDS Proxy accepts as
@@ -11,7 +11,7 @@ export interface RdsIamTokenRequest {
   port: number;
   username: string;
   region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials: SigningCredentials;
   /** Signing time (default now). */
   now?: Date;
 }
@@ -20,16 +20,9 @@ const TOKEN_TTL_SECONDS = 900;
 /** SHA-256 of the empty payload, spelt out rather than hashed at import, on every cold start of every Lambda. */
 const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** RFC 3986 encoding, as SigV4 canonicalisation wants it. */
-const escapeUri = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
-const hmac = (key: string | Buffer, text: string) => createHmac('sha256', key).update(text).digest();
-
 /** Presigns `GET https://host:port/?Action=connect&DBUser=…` for service rds-db. */
 export function rdsIamToken({ hostname, port, username, region, credentials, now = new Date() }: RdsIamTokenRequest): string {
-  const longDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const shortDate = longDate.slice(0, 8);
-  const scope = `${shortDate}/${region}/rds-db/aws4_request`;
+  const { amzDate: longDate, scope } = signingScope(now, region, 'rds-db');
   const host = `${hostname}:${port}`;
   const query: Record<string, string> = {
     Action: 'connect',
@@ -44,9 +37,6 @@ export function rdsIamToken({ hostname, port, username, region, credentials, now
   const queryString = (q: Record<string, string>) => Object.keys(q).sort().map((k) => `${escapeUri(k)}=${escapeUri(q[k]!)}`).join('&');
   const canonicalQuery = queryString(query);
   const canonicalRequest = ['GET', '/', canonicalQuery, `host:${host}`, '', 'host', EMPTY_PAYLOAD_SHA256].join('\n');
-  const stringToSign = ['AWS4-HMAC-SHA256', longDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  let key = hmac(`AWS4${credentials.secretAccessKey}`, shortDate);
-  for (const part of [region, 'rds-db', 'aws4_request']) key = hmac(key, part);
-  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  const signature = sign(canonicalRequest, longDate, scope, credentials.secretAccessKey);
   return `${host}/?${queryString({ ...query, 'X-Amz-Signature': signature })}`;
 }
