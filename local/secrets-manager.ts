@@ -1,8 +1,8 @@
 /**
  * A local Secrets Manager endpoint: a node:http server speaking the service's JSON protocol (POST /, `X-Amz-Target:
  * secretsmanager.<Operation>`, `application/x-amz-json-1.1`, errors as `{ "__type", "message" }` with status 400),
- * so the functions' real client (@aws-sdk/client-secrets-manager) runs unchanged against
- * it through `AWS_ENDPOINT_URL_SECRETS_MANAGER`. It keeps secrets in memory and implements what the app and the
+ * so the functions' signed calls (functions/_shared/aws-json.ts) and the SDK client the local stack seeds with run
+ * unchanged against it through `AWS_ENDPOINT_URL_SECRETS_MANAGER`. It keeps secrets in memory and implements what the app and the
  * local stack use: GetSecretValue, CreateSecret, PutSecretValue, DeleteSecret, DescribeSecret and ListSecrets (name filter). Requests are not authenticated.
  */
 import { randomBytes, randomUUID } from 'node:crypto';

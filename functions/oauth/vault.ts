@@ -1,6 +1,6 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
+import { awsJsonCall, AwsServiceError, SECRETS_MANAGER } from '../_shared/aws-json.ts';
 import { once, readEnv } from '../_shared/env.ts';
 import type { Platform, TokenSet } from './providers/port.ts';
 
@@ -34,42 +34,35 @@ const vaultEnv = once(() => readEnv({
   OAUTH_SECRET_KMS_KEY_ARN: z.optional(z.string().check(z.minLength(1))),
 }));
 
-let sdk: Promise<{ client: SecretsManagerClient; module: typeof import('@aws-sdk/client-secrets-manager') }> | undefined;
-/** The SDK client, loaded on first use (it costs tens of ms of a cold start; most of the feature's requests never need it). */
-const secretsManager = () => (sdk ??= import('@aws-sdk/client-secrets-manager')
-  .then((module) => ({ client: new module.SecretsManagerClient({}), module })));
+const call = <T = unknown>(operation: string, input: Record<string, unknown>) => awsJsonCall<T>(SECRETS_MANAGER, operation, input);
 
 /**
  * The Secrets Manager adapter: one secret per connection, `<prefix><platform>/<uuid>`, encrypted with the stage's
- * OAuth key, tagged with its platform. The real SDK client talks to AWS, or to the local endpoint / LocalStack
- * through AWS_ENDPOINT_URL_SECRETS_MANAGER.
+ * OAuth key, tagged with its platform. Signed calls of the service's API (functions/_shared/aws-json.ts: no SDK client
+ * at cold start) go to AWS, or to the local endpoint / LocalStack through AWS_ENDPOINT_URL_SECRETS_MANAGER.
  */
 export const secretsManagerVault = (): TokenVault => ({
   async put(platform, tokens) {
     const { OAUTH_SECRET_PREFIX: prefix, OAUTH_SECRET_KMS_KEY_ARN: kmsKeyId } = vaultEnv();
-    const { client, module } = await secretsManager();
     const name = `${prefix}${platform}/${randomUUID()}`;
-    await client.send(new module.CreateSecretCommand({
-      Name: name, SecretString: JSON.stringify(tokens), KmsKeyId: kmsKeyId,
+    await call('CreateSecret', {
+      Name: name, SecretString: JSON.stringify(tokens), ClientRequestToken: randomUUID(), ...(kmsKeyId ? { KmsKeyId: kmsKeyId } : {}),
       Description: `StreamVibe: OAuth tokens of one ${platform} connection`, Tags: [{ Key: 'platform', Value: platform }],
-    }));
+    });
     return name;
   },
   async get(name) {
-    const { client, module } = await secretsManager();
-    const { SecretString } = await client.send(new module.GetSecretValueCommand({ SecretId: name }));
+    const { SecretString } = await call<{ SecretString?: string }>('GetSecretValue', { SecretId: name });
     return StoredTokens.parse(JSON.parse(SecretString ?? 'null')) as TokenSet;
   },
   async replace(name, tokens) {
-    const { client, module } = await secretsManager();
-    await client.send(new module.PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(tokens) }));
+    await call('PutSecretValue', { SecretId: name, SecretString: JSON.stringify(tokens), ClientRequestToken: randomUUID() });
   },
   async delete(name) {
-    const { client, module } = await secretsManager();
     try {
-      await client.send(new module.DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      await call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true });
     } catch (error) {
-      if (!(error instanceof module.ResourceNotFoundException)) throw error;
+      if (!(error instanceof AwsServiceError && error.type === 'ResourceNotFoundException')) throw error;
     }
   },
 });
