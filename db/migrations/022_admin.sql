@@ -231,8 +231,9 @@ GRANT EXECUTE ON FUNCTION public.set_hidden(text, uuid, text) TO service_role;
 -- A job whose message an admin sends back from the dead-letter queue after a fix: a job that failed for good becomes
 -- pending again for one more attempt (marked dispatched: the caller sends its message, and the outbox sweep resends
 -- it if that send is lost), taking its quota again as a new request would (it was given back when it failed);
--- without quota left it stays failed. Returns the outcome: requeued | quota_exhausted | not_failed (pending,
--- running, done or cancelled: its message is harmless to send) | not_found.
+-- without quota left it stays failed. Returns the outcome: requeued | quota_exhausted | superseded (the same job is
+-- active again) | not_failed (pending, running, done or cancelled) | not_found; but for requeued and quota_exhausted
+-- its message is harmless to send (the worker finds nothing to claim).
 CREATE FUNCTION public.requeue_dead_job(p_job_id uuid) RETURNS text
 LANGUAGE plpgsql SET search_path = '' AS $$
 DECLARE
@@ -244,6 +245,12 @@ BEGIN
   END IF;
   IF v_job.status <> 'failed' OR v_job.next_retry_at IS NOT NULL THEN
     RETURN 'not_failed';
+  END IF;
+  -- The user has asked for the same job again meanwhile: that one runs (one active job per user, kind and params).
+  IF EXISTS (SELECT 1 FROM public.job_queue d, public.job_queue q
+              WHERE q.id = p_job_id AND d.id <> q.id AND d.user_id IS NOT DISTINCT FROM q.user_id AND d.job_type = q.job_type
+                AND d.params_hash = q.params_hash AND (d.status IN ('pending', 'processing') OR d.next_retry_at IS NOT NULL)) THEN
+    RETURN 'superseded';
   END IF;
   IF v_job.user_id IS NOT NULL AND v_job.params ? 'quota_type'
      AND NOT public.increment_quota(v_job.user_id, v_job.params->>'quota_type', coalesce((v_job.params->>'quota_amount')::integer, 1)) THEN
