@@ -2554,7 +2554,7 @@ CREATE OR REPLACE FUNCTION public.notify_job_failed()
 AS $function$
 BEGIN
   PERFORM public.notify_user(NEW.user_id, 'error',
-    coalesce((SELECT t.display_name FROM public.job_type t WHERE t.id = NEW.job_type_id), NEW.job_type) || ' failed',
+    coalesce((SELECT t.display_name FROM public.job_type t WHERE t.id = NEW.job_type_id), NEW.job_type) || ' job failed',
     coalesce(NEW.error_message, 'The job failed.'), 'job-failed:' || NEW.id,
     jsonb_build_object('job_id', NEW.id, 'job_type', NEW.job_type), NULL);
   RETURN NULL;
@@ -2930,6 +2930,12 @@ BEGIN
   END IF;
   IF v_job.status <> 'failed' OR v_job.next_retry_at IS NOT NULL THEN
     RETURN 'not_failed';
+  END IF;
+  -- The user has asked for the same job again meanwhile: that one runs (one active job per user, kind and params).
+  IF EXISTS (SELECT 1 FROM public.job_queue d, public.job_queue q
+              WHERE q.id = p_job_id AND d.id <> q.id AND d.user_id IS NOT DISTINCT FROM q.user_id AND d.job_type = q.job_type
+                AND d.params_hash = q.params_hash AND (d.status IN ('pending', 'processing') OR d.next_retry_at IS NOT NULL)) THEN
+    RETURN 'superseded';
   END IF;
   IF v_job.user_id IS NOT NULL AND v_job.params ? 'quota_type'
      AND NOT public.increment_quota(v_job.user_id, v_job.params->>'quota_type', coalesce((v_job.params->>'quota_amount')::integer, 1)) THEN

@@ -50,7 +50,7 @@ describe('notifications, each once under races (022)', () => {
       service(async (tx) => (await tx`SELECT fail_job(${job!.id}, 'provider refused', false) AS ok`)[0]!.ok)));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await notificationsOf(userId)).toEqual([
-      { type: 'error', title: 'Quota reset failed', dedupe_key: `job-failed:${job!.id}`, data: { job_id: job!.id, job_type: 'quota_reset' } }]);
+      { type: 'error', title: 'Maintenance job failed', dedupe_key: `job-failed:${job!.id}`, data: { job_id: job!.id, job_type: 'quota_reset' } }]);
   });
 
   it('does not tell the user about a failure that will be retried, nor about system jobs', async () => {

@@ -275,7 +275,7 @@ CREATE FUNCTION public.notify_job_failed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
   PERFORM public.notify_user(NEW.user_id, 'error',
-    coalesce((SELECT t.display_name FROM public.job_type t WHERE t.id = NEW.job_type_id), NEW.job_type) || ' failed',
+    coalesce((SELECT t.display_name FROM public.job_type t WHERE t.id = NEW.job_type_id), NEW.job_type) || ' job failed',
     coalesce(NEW.error_message, 'The job failed.'), 'job-failed:' || NEW.id,
     jsonb_build_object('job_id', NEW.id, 'job_type', NEW.job_type), NULL);
   RETURN NULL;
