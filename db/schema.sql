@@ -600,7 +600,6 @@ TABLE public.featured_creator OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT featured_creator_pkey PRIMARY KEY (id);
   CONSTRAINT featured_creator_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CREATE INDEX featured_creator_live_idx ON public.featured_creator USING btree (category_code, "position") WHERE is_active;
-  CREATE UNIQUE INDEX featured_creator_one_live_idx ON public.featured_creator USING btree (user_id, COALESCE(category_code, ''::text)) WHERE is_active;
   CREATE UNIQUE INDEX featured_creator_pkey ON public.featured_creator USING btree (id);
   CREATE INDEX featured_creator_user_idx ON public.featured_creator USING btree (user_id);
   POLICY featured_creator_read AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_active AND (starts_at <= now()) AND ((ends_at IS NULL) OR (ends_at > now())) AND (EXISTS ( SELECT 1

@@ -59,9 +59,6 @@ ALTER POLICY featured_creator_read ON public.featured_creator
   USING (is_active AND starts_at <= now() AND (ends_at IS NULL OR ends_at > now())
          AND EXISTS (SELECT 1 FROM public.users u WHERE u.id = user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL));
 
--- One live entry per creator and category (null: the front page's list); featuring again moves or re-times it.
-CREATE UNIQUE INDEX featured_creator_one_live_idx ON public.featured_creator (user_id, coalesce(category_code, '')) WHERE is_active;
-
 -- 005's, with hidden items and creators left out of the ranks.
 CREATE OR REPLACE FUNCTION public.refresh_trending_content(p_limit integer DEFAULT 100) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$

@@ -45,35 +45,45 @@ export async function setVerified({ tx, audit }: AdminTx, input: Parsed<typeof V
 const featuredColumns = (tx: Tx) => tx`f.id, f.user_id, f.category_code AS category, f.headline, f.position,
   ${iso(tx, 'f.starts_at')} AS starts_at, ${iso(tx, 'f.ends_at')} AS ends_at, f.is_active`;
 
-/** The creator's live entry in this list (category, or the front page's when null), locked. */
-const liveEntry = (tx: Tx, userId: string, category: string | null) => tx`
-  SELECT ${featuredColumns(tx)} FROM featured_creator f
-  WHERE f.user_id = ${userId} AND coalesce(f.category_code, '') = coalesce(${category}::text, '') AND f.is_active FOR UPDATE`;
+const inList = (tx: Tx, userId: string, category: string | null) =>
+  tx`f.user_id = ${userId} AND coalesce(f.category_code, '') = coalesce(${category}::text, '') AND f.is_active`;
 
-/** Features a creator, or moves and re-times their live entry in the same list (one per creator and list). */
-export async function featureCreator({ tx, actorId, audit }: AdminTx, input: Parsed<typeof FeatureBody>) {
-  const [user] = await tx`SELECT id FROM users WHERE id = ${input.user_id} FOR UPDATE`;
+/**
+ * Ends the creator's active entries in this list (a category's, or the front page's when null) and returns the newest
+ * as it was. The caller holds the creator's row lock, which serialises featuring them, so one entry per list stays active.
+ */
+async function endEntries(tx: Tx, userId: string, category: string | null) {
+  const [before] = await tx`SELECT ${featuredColumns(tx)} FROM featured_creator f WHERE ${inList(tx, userId, category)}
+                            ORDER BY f.created_at DESC, f.id DESC LIMIT 1`;
+  await tx`UPDATE featured_creator f SET is_active = false WHERE ${inList(tx, userId, category)}`;
+  return before;
+}
+const lockCreator = async (tx: Tx, userId: string) => {
+  const [user] = await tx`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
   if (!user) throw new NotFoundError('No such user');
+};
+
+/** Features a creator in a list at a position for a period; featuring them again replaces their entry there. */
+export async function featureCreator({ tx, actorId, audit }: AdminTx, input: Parsed<typeof FeatureBody>) {
+  await lockCreator(tx, input.user_id);
   const category = input.category ?? null;
-  const [before] = await liveEntry(tx, input.user_id, category);
+  const before = await endEntries(tx, input.user_id, category);
   const [after] = await tx`
     INSERT INTO featured_creator AS f (user_id, category_code, headline, position, starts_at, ends_at, created_by)
     VALUES (${input.user_id}, ${category}, ${input.headline ?? null}, ${input.position}, coalesce(${input.starts_at ?? null}::timestamptz, now()),
             ${input.ends_at ?? null}::timestamptz, ${actorId})
-    ON CONFLICT (user_id, coalesce(category_code, '')) WHERE is_active DO UPDATE
-    SET headline = EXCLUDED.headline, position = EXCLUDED.position, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
-        created_by = EXCLUDED.created_by
     RETURNING ${featuredColumns(tx)}`;
   await audit({ action: 'feature', entityType: 'featured_creator', entityId: after!.id, userId: input.user_id, before: before ?? null, after });
-  return { changed: JSON.stringify(before) !== JSON.stringify(after), before: before ?? null, after: after! };
+  return { changed: true, before: before ?? null, after: after! };
 }
 
 export async function unfeatureCreator({ tx, audit }: AdminTx, input: Parsed<typeof UnfeatureBody>) {
-  const [before] = await liveEntry(tx, input.user_id, input.category ?? null);
+  await lockCreator(tx, input.user_id);
+  const before = await endEntries(tx, input.user_id, input.category ?? null);
   if (!before) throw new NotFoundError('This creator is not featured in that list');
-  const [after] = await tx`UPDATE featured_creator f SET is_active = false WHERE f.id = ${before.id} RETURNING ${featuredColumns(tx)}`;
+  const after = { ...before, is_active: false };
   await audit({ action: 'unfeature', entityType: 'featured_creator', entityId: before.id, userId: input.user_id, before, after });
-  return { changed: true, before, after: after! };
+  return { changed: true, before, after };
 }
 
 /**
@@ -116,7 +126,7 @@ export async function findUser({ tx, audit }: AdminTx, query: Parsed<typeof User
            ${iso(tx, 'u.created_at')} AS created_at, ${iso(tx, 'u.last_active_at')} AS last_active_at,
            ${iso(tx, 'u.deleted_at')} AS deleted_at
     FROM users u CROSS JOIN LATERAL effective_quota(u.id) q
-    WHERE ${query.id ? tx`u.id = ${query.id}` : tx`u.email = ${query.email!}::extensions.citext`}`;
+    WHERE ${query.id ? tx`u.id = ${query.id}` : tx`u.email OPERATOR(extensions.=) ${query.email!}::text::extensions.citext`}`;
   if (!user) throw new NotFoundError('No such user');
   await audit({ action: 'lookup', entityType: 'user', entityId: user.id, userId: user.id, before: null, after: { by: query.id ? 'id' : 'email' } });
   return user;

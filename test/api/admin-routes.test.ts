@@ -107,10 +107,11 @@ describe('admin routes: each change with its audit row (who, what, before and af
     expect(await slugs()).toEqual([second!.slug, first!.slug]);
     expect(await slugs('&category=gaming')).toEqual([gamer!.slug]);
 
-    // Featuring again moves the entry (one per creator and list), with its before and after audited.
+    // Featuring again replaces the entry (one per creator and list), with its before and after audited.
     const moved = await post('/admin-creator-feature', { user_id: first!.userId, position: 0 });
     expect(moved.body).toMatchObject({ changed: true, before: { position: 2, headline: 'Rising' }, after: { position: 0, headline: null } });
     expect(await auditOf(moved.body.after.id)).toMatchObject({ action: 'feature', old_values: { position: 2 }, new_values: { position: 0 } });
+    expect(moved.body.after.id).not.toBe(moved.body.before.id);
     expect(await slugs()).toEqual([first!.slug, second!.slug]);
     // Keyset pages keep the order.
     const page1 = await get('/browse-creators?sort=featured&limit=1');

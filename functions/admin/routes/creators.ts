@@ -26,7 +26,7 @@ export const FeatureBody = () => z.strictObject({
 
 export const featureCreatorRoute = defineRoute({ method: 'POST', path: '/admin-creator-feature', auth: 'admin', tags, body: FeatureBody,
   response: ChangeResponse(FeaturedState),
-  summary: 'Feature a creator (front page or a category) at a position, for a period; again: moves or re-times the entry' },
+  summary: 'Feature a creator (front page or a category) at a position, for a period; featuring again replaces their entry in that list' },
 (request) => asAdmin(request, (admin) => featureCreator(admin, request.body)));
 
 export const UnfeatureBody = () => z.strictObject({ user_id: uuid, category: z.optional(categoryCode) });
