@@ -4,7 +4,7 @@ import { categoryCode, uuid } from '../../_shared/schemas.ts';
 import { asAdmin } from '../audit.ts';
 import { featureCreator, setVerified, unfeatureCreator } from '../queries.ts';
 import { ChangeResponse, FeaturedState, VerifiedState } from '../responses.ts';
-import { tags } from './common.ts';
+import { instant, tags } from './common.ts';
 
 export const VerifyBody = () => z.strictObject({ user_id: uuid, verified: z.boolean() });
 
@@ -12,7 +12,6 @@ export const verifyCreatorRoute = defineRoute({ method: 'POST', path: '/admin-cr
   response: ChangeResponse(VerifiedState), summary: 'Verify or unverify a creator' },
 (request) => asAdmin(request, (admin) => setVerified(admin, request.body)));
 
-const instant = () => z.iso.datetime({ offset: true });
 export const FeatureBody = () => z.strictObject({
   user_id: uuid,
   /** Featured in this category's list; left out: the front page's list. */

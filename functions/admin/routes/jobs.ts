@@ -4,10 +4,9 @@ import { cursorParam, limitParam, uuid } from '../../_shared/schemas.ts';
 import { asAdmin } from '../audit.ts';
 import { jobHealth, listJobs } from '../queries.ts';
 import { AdminJobsResponse, JobHealthResponse } from '../responses.ts';
-import { tags } from './common.ts';
+import { instant, tags } from './common.ts';
 
 const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
-const instant = () => z.iso.datetime({ offset: true });
 
 export const AdminJobsQuery = () => z.object({
   status: z.optional(z.enum(JOB_STATUSES)),
