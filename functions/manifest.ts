@@ -7,6 +7,7 @@ import type { QueueName } from './_shared/queues.ts';
 import type { RouteSpec } from './_shared/route.ts';
 import type { TaskSpec } from './_shared/task.ts';
 import { routes as accountRoutes } from './account/routes.ts';
+import { routes as adminRoutes } from './admin/routes.ts';
 import { routes as aiRoutes } from './ai/routes.ts';
 import { tasks as aiTasks } from './ai/tasks.ts';
 import { tasks as billingTasks } from './billing/tasks.ts';
@@ -84,6 +85,8 @@ export interface FeatureSpec {
   uses?: {
     /** Queues it sends job ids to. */
     sendsTo?: QueueName[];
+    /** Queues whose dead-letter queue it inspects and redrives: receive, delete and change visibility there, send to the queue. */
+    redrives?: QueueName[];
     /** Extra environment variables it reads (besides the database's). */
     env?: string[];
     /**
@@ -147,6 +150,11 @@ export const features: FeatureSpec[] = [
     uses: { env: ['PUBLIC_SITE_URL', 'CLICK_HASH_SECRET'] },
   },
   {
+    name: 'admin', description: 'Operators’ tools: roles, verification, featured creators, moderation, user look-up, jobs and dead letters',
+    http: { ...API, routes: adminRoutes },
+    uses: { redrives: ALL_QUEUES },
+  },
+  {
     name: 'site', description: 'The public website’s crawlable pages: creator and content pages as server-rendered HTML',
     http: { ...API, routes: siteRoutes },
     uses: { env: ['PUBLIC_SITE_URL'] },
@@ -184,6 +192,7 @@ export interface FunctionSpec extends Limits {
   description: string;
   trigger: Trigger;
   sendsTo?: QueueName[];
+  redrives?: QueueName[];
   env?: string[];
   secrets?: SecretFamily[];
 }

@@ -75,7 +75,8 @@ const TABLES: Record<string, TableSpec> = {
   // ------------------------------------------------------------------ 000 base core
   users: {
     select: { anon: ['A', 'B'], owner: ['A', 'B'], other: ['A', 'B'], admin: ['A', 'B', 'C', 'D'], service: ['A', 'B', 'C', 'D'] },
-    hidden: { anon: ['email', 'stripe_customer_id', 'last_active_at'], authenticated: ['email', 'stripe_customer_id', 'last_active_at'] },
+    // hidden_reason (022): the moderator's reason goes to the owner in a notification; hidden_at is readable (a hidden row is invisible anyway).
+    hidden: { anon: ['email', 'stripe_customer_id', 'last_active_at', 'hidden_reason'], authenticated: ['email', 'stripe_customer_id', 'last_active_at', 'hidden_reason'] },
     updatable: ['display_name', 'profile_slug', 'bio', 'avatar_url', 'website_url', 'primary_category', 'is_public', 'onboarded_at', 'last_active_at'],
     insert: { row: () => ({ id: randomUUID(), email: `new-${randomUUID()}@example.com` }), expect: SERVICE_ONLY },
     update: {
@@ -86,6 +87,7 @@ const TABLES: Record<string, TableSpec> = {
       'identity (email)': svcUpdate('A', { email: 'takeover@example.com' }),
       'billing (stripe_customer_id)': svcUpdate('A', { stripe_customer_id: 'cus_other' }),
       'soft delete (deleted_at)': svcUpdate('A', { deleted_at: now() }),
+      'moderation (hidden_at, hidden_reason)': svcUpdate('A', { hidden_at: now(), hidden_reason: 'spam' }),
     },
     delete: { target: 'D', expect: SERVICE_ONLY }, // A has content: see "account erasure" below
   },
@@ -238,8 +240,8 @@ const TABLES: Record<string, TableSpec> = {
       admin: ['A', 'A_private', 'A_deleted', 'B', 'C'], service: ['A', 'A_private', 'A_deleted', 'B', 'C'],
     },
     // user_edited_fields (013): set by a trigger on users' edits; granted to nobody, so nobody sees another's edits or forges one.
-    hidden: { anon: ['platform_data', 'ai_processed_at', 'last_synced_at', 'user_edited_fields'],
-      authenticated: ['platform_data', 'ai_processed_at', 'last_synced_at', 'user_edited_fields'] },
+    hidden: { anon: ['platform_data', 'ai_processed_at', 'last_synced_at', 'user_edited_fields', 'hidden_reason'],
+      authenticated: ['platform_data', 'ai_processed_at', 'last_synced_at', 'user_edited_fields', 'hidden_reason'] },
     updatable: ['title', 'description', 'category_code', 'visibility', 'language', 'deleted_at'],
     insert: {
       row: (w) => ({ social_account_id: w.id('social_account', 'A'), user_id: w.users.A, platform_id: w.lookup.platform!.youtube,
@@ -252,6 +254,7 @@ const TABLES: Record<string, TableSpec> = {
       'archive (deleted_at)': { target: 'A', set: () => ({ deleted_at: now() }), expect: OWNER_WRITES },
       'counters (views_count, likes_count, total_clicks)': svcUpdate('A', { views_count: 1e9, likes_count: 1e6, total_clicks: 1e6 }),
       'provenance (platform_data, platform_content_id)': { target: 'A', set: (_w, tx) => ({ platform_data: tx.json({}), platform_content_id: 'x' }), expect: SERVICE_ONLY },
+      'moderation (hidden_at, hidden_reason)': svcUpdate('A', { hidden_at: now(), hidden_reason: 'spam' }),
     },
     delete: { target: 'A_deleted', expect: SERVICE_ONLY },
   },
@@ -523,6 +526,13 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.request_sync(uuid, uuid, text, jsonb)': { exec: SERVICE, definer: true,
     call: sql(`SELECT * FROM public.request_sync($1, $2, 'sync_youtube', '{}')`, A, (w) => w.id('social_account', 'A')) },
   'public.refund_job_quota()': { exec: TRIGGER, definer: true, call: sql('SELECT public.refund_job_quota()') },
+  // 022: admin and moderation, notifications each once.
+  'public.audit_log_append_only()': { exec: TRIGGER, definer: true, call: sql('SELECT public.audit_log_append_only()') },
+  'public.notify_job_failed()': { exec: TRIGGER, definer: true, call: sql('SELECT public.notify_job_failed()') },
+  'public.notify_quota_thresholds()': { exec: TRIGGER, definer: true, call: sql('SELECT public.notify_quota_thresholds()') },
+  'public.set_hidden(text, uuid, text)': { exec: SERVICE, call: sql(`SELECT * FROM public.set_hidden('content', $1, 'spam')`, itemA) },
+  'public.requeue_dead_job(uuid)': { exec: SERVICE, call: sql('SELECT public.requeue_dead_job($1)', jobA) },
+  'public.cleanup_read_notifications(interval, integer)': { exec: SERVICE, call: sql(`SELECT public.cleanup_read_notifications('30 days', 10)`) },
   // 018: site pages. One boolean each: whether a page that was public has been deleted (410), never a column of it.
   'public.creator_page_gone(text)': { exec: ALL, definer: true,
     intendedPublic: 'public site pages: 410 for a creator who was public when deleted; answers one boolean, false for private or live ones',

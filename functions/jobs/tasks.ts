@@ -47,13 +47,19 @@ export async function expireStaleJobs(): Promise<{ expired: number }> {
   return { expired: row!.n };
 }
 
-/** Cleanup (daily): finished jobs and logs past retention, expired cache entries and past minutes' click counters. */
-export async function cleanupOldJobs(): Promise<{ jobs_deleted: number; logs_deleted: number; cache_deleted: number; click_counters_deleted: number }> {
+/** Cleanup (daily): finished jobs and logs past retention, notifications read before it, expired cache entries and past minutes' click counters. */
+export async function cleanupOldJobs(): Promise<{
+  jobs_deleted: number; logs_deleted: number; notifications_deleted: number; cache_deleted: number; click_counters_deleted: number;
+}> {
   return asService(db(), async (tx) => {
     const [jobs] = await tx`SELECT jobs_deleted, logs_deleted FROM cleanup_old_jobs(${RETENTION}::interval)`;
+    const [notifications] = await tx`SELECT cleanup_read_notifications(${RETENTION}::interval) AS n`;
     const [cache] = await tx`SELECT cleanup_expired_cache() AS n`;
     const [clicks] = await tx`SELECT search.prune_click_rate() AS n`;
-    return { jobs_deleted: jobs!.jobs_deleted, logs_deleted: jobs!.logs_deleted, cache_deleted: cache!.n, click_counters_deleted: clicks!.n };
+    return {
+      jobs_deleted: jobs!.jobs_deleted, logs_deleted: jobs!.logs_deleted, notifications_deleted: notifications!.n,
+      cache_deleted: cache!.n, click_counters_deleted: clicks!.n,
+    };
   });
 }
 
@@ -72,7 +78,7 @@ export const tasks = [
   defineTask({ name: 'detect-stuck-jobs', everyMinutes: 5, description: 'Fails (for retry) jobs whose worker went silent for 30 minutes' }, detectStuckJobs),
   defineTask({ name: 'retry-failed-jobs', everyMinutes: 5, description: 'Requeues failed jobs whose backoff has elapsed' }, retryFailedJobs),
   defineTask({ name: 'expire-stale-jobs', everyMinutes: 15, description: 'Fails pending jobs nobody started within a day' }, expireStaleJobs),
-  defineTask({ name: 'cleanup', everyMinutes: DAY_MINUTES, description: 'Deletes finished jobs and logs past 30 days, expired cache and past click counters' }, cleanupOldJobs),
+  defineTask({ name: 'cleanup', everyMinutes: DAY_MINUTES, description: 'Deletes finished jobs and logs past 30 days, notifications read over 30 days ago, expired cache and past click counters' }, cleanupOldJobs),
   defineTask({ name: 'quota-reset', everyMinutes: HOUR_MINUTES, description: 'Starts a quota_reset job (ended cycles roll forward)' }, scheduleQuotaReset),
   defineTask({ name: 'trending-refresh', everyMinutes: 15, description: 'Starts a trending_refresh job' }, scheduleTrendingRefresh),
 ];

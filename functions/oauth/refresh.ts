@@ -67,13 +67,15 @@ export async function markNeedsReconnect(tx: TransactionSql, connectionId: strin
     conn AS (
       UPDATE platform_connection c SET status_id = (SELECT id FROM status), last_error = 'Access was revoked or has expired: reconnect the account'
       FROM platform p WHERE c.id = ${connectionId} AND p.id = c.platform_id AND c.status_id <> (SELECT id FROM status)
-      RETURNING c.user_id, p.slug, p.display_name
+      RETURNING c.user_id, c.connected_at, p.slug, p.display_name
     ), account AS (
       UPDATE social_account SET status_id = (SELECT id FROM status) WHERE connection_id = ${connectionId} AND deleted_at IS NULL
     )
-    INSERT INTO notification (user_id, type, title, message, data)
-    SELECT conn.user_id, 'warning', 'Reconnect your ' || conn.slug || ' account',
-           'StreamVibe can no longer reach your ' || conn.display_name || ' account (access was revoked or expired). Connect it again to keep syncing.',
-           jsonb_build_object('platform', conn.slug, 'connection_id', ${connectionId}::uuid)
+    -- Once per grant: the key names the connection and when it was (re)connected, so a second path marking the same
+    -- grant (the token worker and a sync racing) is a no-op, and a later grant that fails again tells the user again.
+    SELECT notify_user(conn.user_id, 'warning', 'Reconnect your ' || conn.slug || ' account',
+             'StreamVibe can no longer reach your ' || conn.display_name || ' account (access was revoked or expired). Connect it again to keep syncing.',
+             'reconnect:' || ${connectionId} || ':' || to_char(conn.connected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+             jsonb_build_object('platform', conn.slug, 'connection_id', ${connectionId}::uuid))
     FROM conn`;
 }

@@ -44,7 +44,8 @@ export class ManifestConfigError extends Error {
  * esbuild bundle (minified, source maps, AWS SDK external), X-Ray tracing, its own log group with the stage's
  * retention, private subnets behind the functions' security group — and exactly the access its feature names:
  * the database (IAM login through RDS Proxy), the queues it sends to (their URLs in JOB_QUEUE_URLS; a worker
- * also gets its own queue's dead-letter queue in JOB_DLQ_URLS), the secret families, and its extra environment variables
+ * also gets its own queue's dead-letter queue in JOB_DLQ_URLS, and a feature that redrives gets those DLQs to
+ * consume and their queues to send to), the secret families, and its extra environment variables
  * (plain values as they are; secret settings as `<NAME>_SECRET_ARN` plus GetSecretValue on that secret).
  */
 export class AppFunction extends Construct {
@@ -53,7 +54,9 @@ export class AppFunction extends Construct {
   constructor(scope: Construct, readonly spec: FunctionSpec, platform: FunctionPlatform) {
     super(scope, spec.name);
     const { config } = platform;
-    const sendsTo = [...(spec.sendsTo ?? [])].sort();
+    // Redriving a dead letter sends it back to its queue.
+    const redrives = [...new Set(spec.redrives ?? [])].sort();
+    const sendsTo = [...new Set([...(spec.sendsTo ?? []), ...redrives])].sort();
     const queues = sendsTo.map((name) => {
       const queue = platform.queues[name];
       if (!queue) throw new ManifestConfigError(`${spec.name} sends to queue ${name}, which the jobs stack did not create (yet)`);
@@ -63,6 +66,10 @@ export class AppFunction extends Construct {
     const ownQueue = spec.trigger.kind === 'queue' ? spec.trigger.queue : undefined;
     const deadLetterQueue = ownQueue ? platform.queues[ownQueue]?.deadLetterQueue : undefined;
     if (ownQueue && !deadLetterQueue) throw new ManifestConfigError(`${spec.name} works queue ${ownQueue}, which the jobs stack did not create (yet)`);
+    const deadLetterUrls = Object.fromEntries([
+      ...(ownQueue && deadLetterQueue ? [[ownQueue, deadLetterQueue.queueUrl]] : []),
+      ...redrives.map((name) => [name, platform.queues[name]!.deadLetterQueue.queueUrl]),
+    ]);
 
     // A connection the proxy cannot lend in time must fail the request, not outlive the function.
     if (platform.database.borrowTimeoutSeconds >= spec.timeoutSeconds) {
@@ -82,7 +89,7 @@ export class AppFunction extends Construct {
       // Half the function's time: a runaway statement fails (57014) while there is time to roll back and report it.
       DB_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs(spec)),
       ...(queues.length ? { JOB_QUEUE_URLS: stack.toJsonString(Object.fromEntries(queues.map(([n, q]) => [n, q.queue.queueUrl]))) } : {}),
-      ...(ownQueue && deadLetterQueue ? { JOB_DLQ_URLS: stack.toJsonString({ [ownQueue]: deadLetterQueue.queueUrl }) } : {}),
+      ...(Object.keys(deadLetterUrls).length ? { JOB_DLQ_URLS: stack.toJsonString(deadLetterUrls) } : {}),
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
     };
 
@@ -118,6 +125,8 @@ export class AppFunction extends Construct {
     platform.database.grantConnect(this.function);
     for (const [, queue] of queues) queue.queue.grantSendMessages(this.function);
     deadLetterQueue?.grantSendMessages(this.function);
+    // Inspecting and redriving: receive (with a visibility timeout), change visibility and delete on those DLQs only.
+    for (const name of redrives) platform.queues[name]!.deadLetterQueue.grantConsumeMessages(this.function);
     for (const family of spec.secrets ?? []) platform.secrets.grant(family, this.function);
 
     acknowledgeLambdaManagedPolicies(this, { inVpc: true });

@@ -29,7 +29,7 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
 
 /** `route` is the route's path when it has parameters (`/creator/{slug}`), whose values go in `pathParameters`. */
 function httpEvent(method: string, path: string, options: {
-  sub?: string; body?: string; headers?: Record<string, string>; route?: string; pathParameters?: Record<string, string>;
+  sub?: string; groups?: string; body?: string; headers?: Record<string, string>; route?: string; pathParameters?: Record<string, string>;
 } = {}): APIGatewayProxyEventV2 {
   const now = new Date();
   const routeKey = `${method} ${options.route ?? path}`;
@@ -39,7 +39,7 @@ function httpEvent(method: string, path: string, options: {
     http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'cold-init' },
     // As API Gateway's JWT authorizer passes them: every claim a string, scopes null.
     ...(options.sub ? { authorizer: { jwt: { scopes: null, claims: {
-      sub: options.sub, email: `${options.sub}@example.com`, token_use: 'id', 'cognito:groups': '[]', iat: String(Math.floor(now.getTime() / 1000)),
+      sub: options.sub, email: `${options.sub}@example.com`, token_use: 'id', 'cognito:groups': options.groups ?? '[]', iat: String(Math.floor(now.getTime() / 1000)),
     } } } } : {}),
   };
   return {
@@ -106,6 +106,8 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'ai-http': { event: () => httpEvent('GET', '/ai-settings', { sub: randomUUID() }), expected: '200' },
   'ai-worker-ai': { event: () => sqsEvent('ai', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
   'ai-scheduled': { event: () => ({ task: 'trending-keywords' }), expected: 'ok' },
+  // An admin token whose user holds no admin role (a fresh sub): the route's re-check reads user_role and refuses.
+  'admin-http': { event: () => httpEvent('GET', '/admin-job-health', { sub: randomUUID(), groups: '[admin]' }), expected: '403' },
   // No such creator: the page query runs, then the deleted-page check, and a 404 page is rendered.
   'site-http': {
     event: () => httpEvent('GET', '/creator/cold-init', { route: '/creator/{slug}', pathParameters: { slug: 'cold-init' } }), expected: '404',

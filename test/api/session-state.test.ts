@@ -133,6 +133,18 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       'POST /ai-apply-suggestion': () => api.request('POST', '/ai-apply-suggestion', { token, body: { suggestion_id: suggestionId } }),
       'POST /ai-bulk-tag': () => api.request('POST', '/ai-bulk-tag', { token, body: { content_item_ids: [aiItemId] } }),
       'GET /admin-ai-costs': () => api.request('GET', '/admin-ai-costs', { token }),
+      'POST /admin-role-grant': () => api.request('POST', '/admin-role-grant', { token, body: { user_id: world.users.bob.id, role: 'moderator' } }),
+      'POST /admin-role-revoke': () => api.request('POST', '/admin-role-revoke', { token, body: { user_id: world.users.bob.id, role: 'moderator' } }),
+      'POST /admin-creator-verify': () => api.request('POST', '/admin-creator-verify', { token, body: { user_id: world.users.alice.id, verified: true } }),
+      'POST /admin-creator-feature': () => api.request('POST', '/admin-creator-feature', { token, body: { user_id: world.users.alice.id, position: 1 } }),
+      'POST /admin-creator-unfeature': () => api.request('POST', '/admin-creator-unfeature', { token, body: { user_id: world.users.alice.id } }),
+      'POST /admin-hide': () => api.request('POST', '/admin-hide', { token, body: { kind: 'content', id: item, reason: 'session test' } }),
+      'POST /admin-restore': () => api.request('POST', '/admin-restore', { token, body: { kind: 'content', id: item } }),
+      'GET /admin-user': () => api.request('GET', `/admin-user?id=${world.users.alice.id}`, { token }),
+      'GET /admin-jobs': () => api.request('GET', '/admin-jobs?status=completed', { token }),
+      'GET /admin-job-health': () => api.request('GET', '/admin-job-health', { token }),
+      'GET /admin-dead-letters': () => api.request('GET', '/admin-dead-letters?queue=seo', { token }),
+      'POST /admin-dead-letters-redrive': () => api.request('POST', '/admin-dead-letters-redrive', { token, body: { queue: 'seo' } }),
       ...Object.fromEntries(PLATFORMS.map((platform) => [`POST /sync-${platform}`, () => api.request('POST', `/sync-${platform}`, { token, body: {} })])),
       'GET /my-content': async () => {
         // An item on one of the accounts the callbacks above connected, as the sync would write it.

@@ -65,10 +65,11 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
       });
       const env = resource.Properties!.Environment.Variables as Record<string, unknown>;
       expect(env, spec.name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'streamvibe', LOG_LEVEL: 'DEBUG', DB_NAME: 'streamvibe', DB_USER: 'streamvibe_app', DB_PREPARE: 'false' });
-      // JOB_QUEUE_URLS names exactly the queues the feature sends to; only a worker gets a dead-letter queue, its own.
+      // JOB_QUEUE_URLS names exactly the queues the feature sends to (redriving sends too); a worker gets its own
+      // dead-letter queue, and a feature that redrives the DLQs it names (uses.redrives).
       const queueKeys = (name: string) => (env[name] ? [...JSON.stringify(env[name]).matchAll(/\\"(\w+)\\":\\"/g)].map((m) => m[1]).sort() : []);
-      expect(queueKeys('JOB_QUEUE_URLS'), spec.name).toEqual([...(spec.sendsTo ?? [])].sort());
-      expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []);
+      expect(queueKeys('JOB_QUEUE_URLS'), spec.name).toEqual([...new Set([...(spec.sendsTo ?? []), ...(spec.redrives ?? [])])].sort());
+      expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual([...new Set([...(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []), ...(spec.redrives ?? [])])].sort());
       expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
         .toEqual([...(spec.env ?? []).map((n) => (SECRET_SETTINGS.includes(n) ? `${n}_SECRET_ARN` : n)),
           ...(spec.secrets?.length ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
@@ -236,7 +237,8 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
 
   it('lets a function send only to the queues its feature names (and a worker to its own DLQ)', () => {
     for (const spec of functions) {
-      const expected = [...(spec.sendsTo ?? []).map((q) => `${q}queue`), ...(spec.trigger.kind === 'queue' ? [`${spec.trigger.queue}dlq`] : [])];
+      const expected = [...new Set([...(spec.sendsTo ?? []), ...(spec.redrives ?? [])])].map((q) => `${q}queue`)
+        .concat(spec.trigger.kind === 'queue' ? [`${spec.trigger.queue}dlq`] : []);
       expect(sqsTargets(spec.name, 'sqs:SendMessage').map((t) => expected.find((e) => t.includes(e)) ?? t).sort(), spec.name).toEqual(expected.sort());
     }
   });
@@ -252,7 +254,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
       expect(JSON.stringify(read.Resource), fn.name).toMatch(/EnvCLICKHASHSECRET/);
     }
     const senders = functions.filter((f) => sqsTargets(f.name, 'sqs:SendMessage').some((t) => /queue/.test(t))).map((f) => f.feature);
-    expect([...new Set(senders)].sort()).toEqual(features.filter((f) => f.uses?.sendsTo?.length).map((f) => f.name).sort());
+    expect([...new Set(senders)].sort()).toEqual(features.filter((f) => f.uses?.sendsTo?.length || f.uses?.redrives?.length).map((f) => f.name).sort());
     for (const queue of Object.keys(queues)) {
       const receivers = functions.filter((f) => sqsTargets(f.name, 'sqs:ReceiveMessage').some((t) => t.includes(`${queue}queue`))).map((f) => f.name);
       const owners = features.flatMap((f) => (f.workers ?? []).filter((w) => w.queue === queue).map(() => `${f.name}-worker-${queue}`));

@@ -5,7 +5,7 @@ import { isoUtc, type Db, type Query, type Window } from './content-sql.ts';
 /** Search ranks only the this-many most followed matching creators (see search_creator_candidates, 007). */
 export const CREATOR_CANDIDATE_LIMIT = 100;
 
-export type CreatorSort = 'followers' | 'recent' | 'popular';
+export type CreatorSort = 'followers' | 'recent' | 'popular' | 'featured';
 
 export interface CreatorFilters {
   category?: string;
@@ -54,13 +54,14 @@ function creatorFilterConditions(tx: Db, filters: CreatorFilters) {
 }
 
 /** The sort column of each creator ordering; ties go to the smaller id (the partial indexes are (column DESC, id)). */
-const SORT_COLUMN = { followers: 'total_followers', recent: 'created_at', popular: 'total_views' } as const;
+const SORT_COLUMN = { followers: 'total_followers', recent: 'created_at', popular: 'total_views', featured: 'total_followers' } as const;
 
 /**
  * Browse creators by followers, join date or total views (desc), ties by id (asc), after an optional keyset
  * (the sort value, id). Uses users_public_followers_idx / users_public_created_idx / users_public_views_idx.
  */
 export function browseCreatorsQuery(tx: Db, params: CreatorFilters & Window & { sort: CreatorSort; after?: string[] }): Query<CreatorCardRow & { sort_key: string }> {
+  if (params.sort === 'featured') return featuredCreatorsQuery(tx, params);
   const column = tx(`u.${SORT_COLUMN[params.sort]}`);
   // Parameters go as text: postgres.js would send a timestamptz parameter through Date, dropping microseconds.
   const cast = params.sort === 'recent' ? tx`text::timestamptz` : tx`text::bigint`;
@@ -75,6 +76,24 @@ export function browseCreatorsQuery(tx: Db, params: CreatorFilters & Window & { 
     FROM users u
     WHERE ${isListedCreator(tx)} ${creatorFilterConditions(tx, params)} ${keyset}
     ORDER BY ${column} DESC, u.id
+    OFFSET ${params.offset ?? 0} LIMIT ${params.limit + 1}`;
+}
+
+/**
+ * The featured creators of one list (a category's, or the front page's without one) in the admins' order (position,
+ * then id), after an optional keyset (position, id). The featured_creator_read policy admits only live entries within
+ * their period whose creator is listed (public, live, not hidden), so the list changes the moment an entry starts,
+ * ends or its creator is hidden.
+ */
+function featuredCreatorsQuery(tx: Db, params: CreatorFilters & Window & { after?: string[] }): Query<CreatorCardRow & { sort_key: string }> {
+  const after = params.after;
+  return tx<(CreatorCardRow & { sort_key: string })[]>`
+    SELECT ${creatorCardColumns(tx)}, f.position::text AS sort_key
+    FROM featured_creator f JOIN users u ON u.id = f.user_id
+    WHERE ${isListedCreator(tx)} AND coalesce(f.category_code, '') = ${params.category ?? ''}
+      ${creatorFilterConditions(tx, { ...params, category: undefined })}
+      ${after ? tx`AND (f.position, u.id) > (${after[0]!}::integer, ${after[1]!}::uuid)` : tx``}
+    ORDER BY f.position, u.id
     OFFSET ${params.offset ?? 0} LIMIT ${params.limit + 1}`;
 }
 
