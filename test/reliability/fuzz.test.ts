@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -54,7 +55,7 @@ beforeAll(async () => {
     SELECT id FROM content_item UNION ALL SELECT id FROM job_queue UNION ALL SELECT id FROM social_account
     UNION ALL SELECT id FROM platform_connection UNION ALL SELECT id FROM ai_suggestion UNION ALL SELECT id FROM users`;
   known.uuids.push(...rows.map((r) => r.id as string));
-  known.slugs.push(...(await api.db.owner`SELECT slug FROM users WHERE slug IS NOT NULL`).map((r) => r.slug as string));
+  known.slugs.push(...(await api.db.owner`SELECT profile_slug FROM users WHERE profile_slug IS NOT NULL`).map((r) => r.profile_slug as string));
 }, 120_000);
 afterAll(async () => { await api?.stop(); });
 
@@ -86,9 +87,23 @@ function judge(op: Operation, request: FuzzRequest, status: number, headers: Hea
   return undefined;
 }
 
-async function send(request: FuzzRequest) {
-  const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
-  return { status: response.status, headers: response.headers, text: await response.text() };
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+/** node:http rather than fetch: a client may send a body with a GET too. */
+function send(request: FuzzRequest): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = request.body === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
+    const req = httpRequest(request.url, { method: request.method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({
+        status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8'),
+        headers: new Headers(Object.entries(res.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])) as [string, string][]),
+      }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(request.body);
+  });
 }
 
 /** Fuzzes one operation until its time is up: batches of generated requests (seeded per route and batch), CONCURRENCY at once. */
@@ -102,7 +117,9 @@ async function fuzz(op: Operation) {
   for (let batch = 0; Date.now() < deadline || sent < MIN_REQUESTS_PER_ROUTE; batch += 1) {
     const requests = fc.sample(arbitrary, { seed: routeSeed + batch, numRuns: CONCURRENCY });
     await Promise.all(requests.map(async (request) => {
-      const { status, headers, text } = await send(request);
+      const answer = await send(request).catch((error: Error) => error);
+      if (answer instanceof Error) return failures.push({ request, status: 0, problem: `no answer: ${answer.message}`, response: '' });
+      const { status, headers, text } = answer;
       statuses[status] = (statuses[status] ?? 0) + 1;
       const problem = judge(op, request, status, headers, text);
       if (problem) failures.push({ request, status, problem, response: text.slice(0, 300) });
@@ -113,7 +130,7 @@ async function fuzz(op: Operation) {
 }
 
 const shown = (request: FuzzRequest) => JSON.stringify({
-  method: request.method, url: request.url, variant: request.variant,
+  method: request.method, url: request.url.length > 300 ? `${request.url.slice(0, 300)}… (${request.url.length} chars)` : request.url, variant: request.variant,
   headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, k === 'authorization' ? `${v.slice(0, 20)}…` : v])),
   body: request.body && request.body.length > 400 ? `${request.body.slice(0, 400)}… (${request.body.length} chars)` : request.body,
 });

@@ -114,7 +114,7 @@ export function requestArbitrary(op: Operation, baseUrl: string, tokens: Credent
       for (const { name, where, value, repeated } of values) {
         if (value === null && where !== 'path') continue;
         const text = queryValue(value);
-        if (where === 'path') path = path.replace(`{${name}}`, encodeURIComponent(text || 'x'));
+        if (where === 'path') path = path.replace(`{${name}}`, encodeURIComponent(text.replace(/[\ud800-\udfff]/gu, '\ufffd') || 'x'));
         else if (where === 'header') headers[name.toLowerCase()] = text.replace(/[^\x20-\x7e\x80-\xff]/g, '?');
         else {
           query.append(name, text);
