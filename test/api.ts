@@ -42,9 +42,13 @@ export interface RequestOptions {
 const PASSWORD = 'correct horse battery staple';
 const checkResponse = responseContract();
 
-/** The local stack (queues, identity, gateway, poller, manual scheduler) on random ports, over a fresh database clone. */
-export async function startTestApi(label: string, options: Pick<LocalStackOptions, 'visibilityTimeoutSeconds' | 'secrets'> = {}): Promise<TestApi> {
-  const db = await createTestDatabase(label);
+/**
+ * The local stack (queues, identity, gateway, poller, manual scheduler) on random ports, over a fresh database clone, or
+ * over `database` (a test that restarts its own PostgreSQL); `stop` drops it either way.
+ */
+export async function startTestApi(label: string,
+  { database, ...options }: Pick<LocalStackOptions, 'visibilityTimeoutSeconds' | 'secrets'> & { database?: TestDatabase } = {}): Promise<TestApi> {
+  const db = database ?? await createTestDatabase(label);
   const api = await startLocalStack({ databaseUrl: db.url.app, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: 1, ...options });
   const signIn = async (email: string) => (await api.identity.signIn(email, PASSWORD)).id_token;
   return {

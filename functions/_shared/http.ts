@@ -83,6 +83,7 @@ function rejectNul(input: unknown, message: string) {
   if (path !== undefined) throw new ValidationError(message, [{ path, message: 'must not contain NUL characters' }]);
 }
 
+/** The 64 KB limit, for routes that take a body (one without ignores whatever a client sends, as its document says). */
 const limitBody: MiddlewareObj<HttpEvent, HttpResult> = {
   before: (request) => {
     const body = request.event.body;
@@ -179,7 +180,7 @@ const serve = (route: Route) => async (event: HttpEvent, context: Context): Prom
  */
 export function httpRouter(routes: readonly Route[]) {
   const routeHandler = (route: Route) => middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 })
-    .use([limitBody, authorise(route), ...(route.body ? [httpJsonBodyParser() as MiddlewareObj<HttpEvent, HttpResult>] : []), validate(route)])
+    .use([...(route.body || route.signedBody ? [limitBody] : []), authorise(route), ...(route.body ? [httpJsonBodyParser() as MiddlewareObj<HttpEvent, HttpResult>] : []), validate(route)])
     .handler(serve(route));
   return middy<HttpEvent, HttpResult>()
     .use([injectLambdaContext(logger, { resetKeys: true }), cors, errorMap])

@@ -2,12 +2,18 @@ import type { Sql, TransactionSql } from 'postgres';
 import { withCaller } from '../_shared/db.ts';
 import { logger } from '../_shared/logger.ts';
 import { providerFor } from './config.ts';
-import { ProviderError, type Platform } from './providers/port.ts';
+import { ProviderError, type Platform, type TokenSet } from './providers/port.ts';
 import type { TokenVault } from './vault.ts';
 import { REFRESH_AHEAD_MINUTES } from './refresh-window.ts';
 
 /** A refresh waits this long for a racing one holding the connection (the provider call is bounded at 10 s). */
 const LOCK_WAIT_MS = 30_000;
+/**
+ * How long a refresh keeps trying to store the tokens the provider just issued: by then a rotating provider (TikTok, X)
+ * has spent the old refresh token, so tokens not stored are lost and the user must reconnect. Kept under the app role's
+ * 30 s idle_in_transaction_session_timeout (migration 010): the connection's row stays locked meanwhile.
+ */
+const STORE_RETRY_MS = 20_000;
 
 export type RefreshOutcome =
   | { outcome: 'refreshed'; expiresAt: string | null }
@@ -42,7 +48,7 @@ export async function refreshConnection(sql: Sql, vault: TokenVault, connectionI
     if (options.rejectedAccessToken && tokens.accessToken !== options.rejectedAccessToken) return { outcome: 'fresh' };
     try {
       const fresh = await provider.refresh(tokens);
-      await vault.replace(connection.vault_secret_name as string, fresh);
+      await storeRefreshed(vault, connection.vault_secret_name as string, fresh, connectionId);
       await tx`
         UPDATE platform_connection SET token_expires_at = ${fresh.expiresAt ?? null}, last_refreshed_at = now(), last_error = NULL,
           scopes = ${fresh.scopes.length ? fresh.scopes : tokens.scopes}
@@ -78,4 +84,18 @@ export async function markNeedsReconnect(tx: TransactionSql, connectionId: strin
              'reconnect:' || ${connectionId} || ':' || to_char(conn.connected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
              jsonb_build_object('platform', conn.slug, 'connection_id', ${connectionId}::uuid))
     FROM conn`;
+}
+
+/** Stores refreshed tokens, retrying with backoff for STORE_RETRY_MS while Secrets Manager is unreachable. */
+async function storeRefreshed(vault: TokenVault, secretName: string, tokens: TokenSet, connectionId: string): Promise<void> {
+  const deadline = Date.now() + STORE_RETRY_MS;
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 4_000)) {
+    try {
+      return await vault.replace(secretName, tokens);
+    } catch (error) {
+      if (Date.now() + delayMs > deadline) throw error;
+      logger.warn('storing refreshed tokens failed; retrying', { connectionId, retryInMs: delayMs, error: error as Error });
+      await new Promise((resume) => setTimeout(resume, delayMs));
+    }
+  }
 }
