@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { QueueName } from '../../functions/_shared/queues.ts';
@@ -75,6 +76,10 @@ describe('monitoring follows the manifest: every Lambda and queue alarms to the 
       }
     }
     expect(filters.filter((f) => f.FilterPattern.includes('$.final IS TRUE'))).toHaveLength(workers.length);
+    // The filters count nothing unless the worker still writes that line with those fields.
+    const worker = readFileSync(new URL('../../functions/jobs/worker.ts', import.meta.url), 'utf8');
+    const call = new RegExp(`logger\\.\\w+\\('${JOB_ATTEMPT_FAILED_MESSAGE}', \\{[^}]*\\bkind\\b[^}]*\\bfinal\\b`);
+    expect(worker).toMatch(call);
   });
 
   it('has a dashboard with latency per feature, job duration, throughput and failures per queue', () => {
