@@ -17,16 +17,16 @@ import { discoverBenches, readResult, summaryTable, type BenchRun } from './summ
 import { RESULTS_DIR } from './summary-result.ts';
 
 /**
- * The summary's size of each benchmark (measured on 2 shared cores: ~1–2 minutes each). A benchmark not listed runs
- * with `--quick`, which it must accept (with a size that fits ~2 minutes).
+ * The summary's size of each benchmark: together about 6 minutes on 2 cores shared with other work (1-minute load
+ * average 6–8). A benchmark not listed runs with `--quick`, which it must accept (with a size that fits ~2 minutes).
  */
 const SUMMARY_OPTIONS: Record<string, string[]> = {
-  discovery: ['--items', '20000', '--creators', '1000', '--requests', '400', '--seconds', '1'],
+  discovery: ['--items', '100000', '--creators', '5000', '--requests', '600', '--seconds', '1'],
   jobs: ['--quick', '--no-diagnose', '--phase-seconds', '60'],
-  prepare: ['--items', '5000', '--creators', '300', '--rounds', '2', '--requests', '300', '--seconds', '1'],
-  sync: ['--items', '2000', '--repeat', '1'],
-  ai: ['--items', '1000', '--corpus-items', '3000', '--calls', '50', '--warmup', '10'],
-  'ai-providers': ['--calls', '50', '--warmup', '10'],
+  prepare: ['--items', '20000', '--creators', '1000', '--rounds', '3', '--requests', '500', '--seconds', '1'],
+  sync: ['--items', '5000', '--repeat', '1'],
+  ai: ['--items', '2000', '--corpus-items', '8000', '--calls', '100', '--warmup', '20'],
+  'ai-providers': [],
 };
 const DEFAULT_OPTIONS = ['--quick'];
 const KILL_GRACE_MS = 10_000;
