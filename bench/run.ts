@@ -73,7 +73,7 @@ const summary = [
   `\`npm run bench\`: ${runs.length} benchmarks in ${minutes.toFixed(1)} min on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ` +
     `Node ${process.version}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after. Sizes are the summary's ` +
     '(bench/run.ts), smaller than each benchmark\'s default: latencies and rates are noisier, and with other work on the machine inflated.', '',
-  ...runs.map((run) => `- ${run.bench}: \`${run.options.join(' ')}\``), '',
+  ...runs.map((run) => `- ${run.bench}: ${run.options.length ? `\`${run.options.join(' ')}\`` : 'its defaults'}`), '',
   summaryTable(runs), '',
 ].join('\n');
 console.log(summary);
