@@ -29,7 +29,8 @@ import { openaiProvider } from '../../functions/ai/providers/openai.ts';
 import { SuggestionOutput } from '../../functions/ai/suggestion.ts';
 import { AI_SANDBOX_KEYS } from '../../local/sandboxes/ai/index.ts';
 import { startBenchDatabase } from '../jobs/database.ts';
-import { report, type Results } from './report.ts';
+import { OVERHEAD_GOAL_MS, report, type ProviderItem, type Results } from './report.ts';
+import { percentile, writeBenchResult, type BenchGoal } from '../summary-result.ts';
 import { createBulkJobs, createCorpus, createSingleJobs, pickItems, startAiStage } from './stage.ts';
 import type { WorkerReport } from './worker.ts';
 
@@ -81,6 +82,20 @@ async function suggestionsOf(owner: postgres.Sql, jobIds: string[]) {
     FROM ai_suggestion s JOIN ai_usage u ON u.suggestion_id = s.id
     WHERE s.job_id = ANY(${jobIds}::uuid[])
     ORDER BY array_position(${jobIds}::uuid[], s.job_id), s.created_at`;
+}
+
+/** The overhead goal on both provider paths, and the offline rate (no goal), for the summary (`npm run bench`). */
+function summaryGoals(r: Results): BenchGoal[] {
+  const overhead = (name: string, items: ProviderItem[]) => {
+    const p95 = percentile(items.map((item) => item.wallMs - item.handlingMs), 95);
+    return { name: `StreamVibe's overhead on a provider call, p95: ${name}`, goal: `≤ ${OVERHEAD_GOAL_MS} ms`, measured: `${p95.toFixed(2)} ms`, met: p95 <= OVERHEAD_GOAL_MS };
+  };
+  return [
+    overhead('single-item job', r.singles),
+    overhead('one item of a bulk job', r.bulkItems),
+    { name: `bulk tagging with the offline engine, ${r.items.toLocaleString('en-US')} items`, goal: '—',
+      measured: `${Math.round(r.items / (r.offline.totalMs / 1000)).toLocaleString('en-US')} items/s`, met: null },
+  ];
 }
 
 const database = await startBenchDatabase(process.env.DATABASE_URL, 'ai');
@@ -160,7 +175,7 @@ try {
   await writeFile(file, `# ${text.split('\n')[0]}\n\n\`npm run bench:ai -- --items ${ITEMS} --corpus-items ${CORPUS_ITEMS} --calls ${CALLS} ` +
     `--warmup ${WARMUP} --db-prepare ${args['db-prepare']}\`\n\n` +
     `${text.split('\n').slice(2).join('\n')}\n`);
-  log(`saved ${file}`);
+  log(`saved ${file} and ${await writeBenchResult('ai', summaryGoals(results))}`);
 } finally {
   await Promise.all([db.app.end(), db.owner.end()]);
   await stage.stop();

@@ -27,7 +27,9 @@ import { BENCH_DATABASE, startBenchDatabase, type BenchDatabase } from './databa
 import { explainRequest } from './explain.ts';
 import { startHttpLoad, type HttpLoad } from './http-load.ts';
 import type { LoadLimits } from './measure.ts';
-import { errorNotes, layerTable, table } from './report.ts';
+import { errorNotes, layerTable, table, type Row } from './report.ts';
+import { writeBenchResult, type BenchGoal } from '../summary-result.ts';
+import type { BenchCase } from './cases.ts';
 import { checkGoals, measureCases, type Miss } from './suite.ts';
 
 const RESULTS_DIR = resolve(import.meta.dirname, '../results');
@@ -75,6 +77,25 @@ async function ensureData(app: Sql, owner: Sql): Promise<string> {
   return `${n(s.items)} items (${n(s.tags)} tags, ${n(s.media)} media), ${n(s.creators)} creators (${n(s.accounts)} accounts) ` +
     `generated in ${s.seconds.toFixed(0)} s, items at ${n(s.itemsPerSecond)}/s; refreshed ${s.refreshed.join(', ')}; ` +
     `VACUUM ANALYZE ${((performance.now() - vacuumStartedAt) / 1000).toFixed(0)} s`;
+}
+
+/** The goals checkGoals checks, one line each for the summary (`npm run bench`): the worst case per concurrency. */
+function summaryGoals(cases: BenchCase[], measured: { concurrency: number; rows: Row[] }[]): BenchGoal[] {
+  return measured.flatMap(({ concurrency, rows }) => {
+    const queries = rows.filter((_, i) => !cases[i]!.floor);
+    if (concurrency > 1) {
+      const worst = queries.reduce((a, b) => (b.gateway.p95Ms / b.rawAnon.p95Ms > a.gateway.p95Ms / a.rawAnon.p95Ms ? b : a));
+      const ratio = worst.gateway.p95Ms / worst.rawAnon.p95Ms;
+      return [{ name: `gateway p95 ÷ raw p95, ${concurrency} clients, worst of ${queries.length} requests`, goal: `≤ ${GATEWAY_OVERHEAD_GOAL}×`,
+        measured: `${ratio.toFixed(2)}× (${worst.name})`, met: ratio <= GATEWAY_OVERHEAD_GOAL }];
+    }
+    return rows.flatMap((row, i) => {
+      const goalMs = cases[i]!.p95GoalMs;
+      if (!goalMs) return [];
+      return [{ name: `${row.name} p95, 1 client: gateway; raw`, goal: `≤ ${goalMs} ms`,
+        measured: `${row.gateway.p95Ms.toFixed(1)} ms; ${row.rawAnon.p95Ms.toFixed(1)} ms`, met: Math.max(row.gateway.p95Ms, row.rawAnon.p95Ms) <= goalMs }];
+    });
+  });
 }
 
 /** The statements' durations and top plan nodes, one line each: enough to show the SQL is not where the time went. */
@@ -125,8 +146,10 @@ try {
   const sections: string[] = [];
   const errors: string[] = [];
   const misses: Miss[] = [];
+  const measured: { concurrency: number; rows: Row[] }[] = [];
   for (const concurrency of concurrencies) {
     const rows = await measureCases(cases.list, http, { ...budget, concurrency }, ROUNDS, log);
+    measured.push({ concurrency, rows });
     sections.push(table(concurrency, rows));
     errors.push(...errorNotes(rows));
     misses.push(...checkGoals(cases.list, rows, concurrency, GATEWAY_OVERHEAD_GOAL));
@@ -174,7 +197,7 @@ try {
   const suffix = items === 1_000_000 && creators === 50_000 ? '' : `-${items >= 1000 ? `${Math.round(items / 1000)}k` : items}-items`;
   const file = resolve(RESULTS_DIR, `discovery-${date}${suffix}.md`);
   await writeFile(file, report);
-  log(`saved ${file}`);
+  log(`saved ${file} and ${await writeBenchResult('discovery', summaryGoals(cases.list, measured))}`);
 } finally {
   await closeCases();
   await http?.close();

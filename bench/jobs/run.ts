@@ -40,6 +40,8 @@ import {
 import { log } from './measure.ts';
 import { paired, type Paired } from './paired.ts';
 import { buildReport } from './report.ts';
+import { jobsGoals } from './goals.ts';
+import { writeBenchResult } from '../summary-result.ts';
 
 const RESULTS_DIR = resolve(import.meta.dirname, '../results');
 const POLL_WAIT_SECONDS = 1;
@@ -176,7 +178,7 @@ try {
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = resolve(RESULTS_DIR, `jobs-${new Date().toISOString().slice(0, 10)}.md`);
   await writeFile(file, report);
-  log(`saved ${file}`);
+  log(`saved ${file} and ${await writeBenchResult('jobs', jobsGoals(rounds, e2e))}`);
 } catch (error) {
   failed = true;
   log(`bench:jobs failed: ${error instanceof Error ? error.stack : String(error)}`);

@@ -25,6 +25,7 @@ import { generateDemoData } from '../../local/demo-data.ts';
 import { refreshDerivedData } from '../../local/refresh.ts';
 import { startBenchDatabase } from '../discovery/database.ts';
 import { measure, merge, type Measurement } from '../discovery/measure.ts';
+import { writeBenchResult, type BenchGoal } from '../summary-result.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,7 +60,10 @@ try {
   };
   const load = [loadavg()[0]!];
   const rows: string[] = [];
+  // No goal: what prepare:false costs is watched, one line per concurrency for the summary (`npm run bench`).
+  const watched: BenchGoal[] = [];
   for (const concurrency of concurrencies) {
+    const costs: string[] = [];
     const clients = { prepared: postgres(database.appUrl, { max: concurrency, prepare: true, ...quiet }),
       unnamed: postgres(database.appUrl, { max: concurrency, prepare: false, ...quiet }) };
     for (const [name, run] of Object.entries(cases)) {
@@ -74,7 +78,9 @@ try {
       const f = (m: Measurement) => `${m.p50Ms.toFixed(2)} / ${m.p95Ms.toFixed(2)} / ${m.minMs.toFixed(2)} | ${Math.round(m.qps)}`;
       rows.push(`| ${concurrency} | ${name} | ${f(p)} | ${f(u)} | ${((u.p50Ms / p.p50Ms - 1) * 100).toFixed(0)}% | ${((p.qps / u.qps - 1) * 100).toFixed(0)}% |`);
       log(rows.at(-1)!);
+      costs.push(`${name.split(':')[0]} ${p.p50Ms.toFixed(2)} → ${u.p50Ms.toFixed(2)} ms`);
     }
+    watched.push({ name: `p50 with prepare:true → false (the Lambdas' setting), ${concurrency} client(s)`, goal: '—', measured: costs.join('; '), met: null });
     await Promise.all([clients.prepared.end(), clients.unnamed.end()]);
   }
   load.push(loadavg()[0]!);
@@ -86,6 +92,7 @@ try {
     '|---|---|---|---|---|---|',
     ...rows,
   ].join('\n'));
+  log(`saved ${await writeBenchResult('prepare', watched)}`);
 } finally {
   await database.stop();
 }

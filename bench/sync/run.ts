@@ -27,6 +27,7 @@ import { startBenchDatabase } from '../jobs/database.ts';
 import { copyRows, createCopyAccount, readSyncedRows } from './copy.ts';
 import { connectYoutube, createCreator, createSyncJob, startSyncStage, type SyncStage } from './stage.ts';
 import type { WorkerReport } from './worker.ts';
+import { writeBenchResult, type BenchGoal } from '../summary-result.ts';
 
 const RESULTS_DIR = resolve(import.meta.dirname, '../results');
 const WORKER = resolve(import.meta.dirname, 'worker.ts');
@@ -105,9 +106,23 @@ const median = (values: number[]) => {
   return (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
 };
 
+const rowsPerSecond = (run: Run) => run.items / (run.worker.syncMs / 1000);
+const copyPerSecond = (run: Run) => run.items / (run.copyMs / 1000);
+/** The two goals of one size: median sync ÷ COPY rows/s, and the most quota units any run used over the minimum. */
+const ratioOf = (of: Run[]) => median(of.map((run) => rowsPerSecond(run) / copyPerSecond(run)));
+const quotaOf = (of: Run[]) => Math.max(...of.map((run) => run.sandboxQuotaUnits / (2 * Math.ceil(run.items / YOUTUBE_PAGE))));
+
+/** The goals per size, for the summary (`npm run bench`). */
+const summaryGoals = (runs: Run[]): BenchGoal[] => sizes.flatMap((items) => {
+  const of = runs.filter((run) => run.items === items);
+  const [ratio, quota] = [ratioOf(of), quotaOf(of)];
+  return [
+    { name: `sync ÷ COPY rows/s, ${int(items)} items (median of ${of.length})`, goal: `≥ ${GOALS.ratio}`, measured: ratio.toFixed(2), met: ratio >= GOALS.ratio },
+    { name: `YouTube quota units ÷ minimum, ${int(items)} items`, goal: `≤ ${GOALS.quota}`, measured: quota.toFixed(3), met: quota <= GOALS.quota },
+  ];
+});
+
 function report(runs: Run[], context: string): string {
-  const rowsPerSecond = (run: Run) => run.items / (run.worker.syncMs / 1000);
-  const copyPerSecond = (run: Run) => run.items / (run.copyMs / 1000);
   const lines = [
     context, '',
     '| items | run | sync s | sync rows/s | COPY s | COPY rows/s | ratio | provider time (overlaps the writes) | quota units (job / sandbox) | min 2/50 | ×min | ×(min+1) |',
@@ -125,8 +140,7 @@ function report(runs: Run[], context: string): string {
     '|--:|--:|--:|--:|--:|---|--:|---|--:|--:|--:|--:|');
   for (const items of sizes) {
     const of = runs.filter((run) => run.items === items);
-    const ratio = median(of.map((run) => rowsPerSecond(run) / copyPerSecond(run)));
-    const quota = Math.max(...of.map((run) => run.sandboxQuotaUnits / (2 * Math.ceil(items / YOUTUBE_PAGE))));
+    const [ratio, quota] = [ratioOf(of), quotaOf(of)];
     const most = (pick: (w: WorkerReport) => number) => mb(Math.max(...of.map((run) => pick(run.worker))));
     lines.push(`| ${int(items)} | ${of.length} | ${int(median(of.map(rowsPerSecond)))} | ${int(median(of.map(copyPerSecond)))} | ${ratio.toFixed(2)} | ` +
       `${ratio >= GOALS.ratio ? 'met' : 'missed'} | ${quota.toFixed(3)} | ${quota <= GOALS.quota ? 'met' : 'missed'} | ${most((w) => w.rssAtStartBytes)} | ` +
@@ -166,7 +180,7 @@ try {
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = resolve(RESULTS_DIR, `sync-${date}.md`);
   await writeFile(file, `# ${text.split('\n')[0]}\n\n\`npm run bench:sync -- --items ${args.items} --repeat ${repeats}\`\n\n${text.split('\n').slice(2).join('\n')}\n`);
-  log(`saved ${file}`);
+  log(`saved ${file} and ${await writeBenchResult('sync', summaryGoals(runs))}`);
 } finally {
   await Promise.all([db.app.end(), db.owner.end(), db.superuser.end()]);
   await stage.stop();

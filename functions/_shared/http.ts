@@ -32,10 +32,14 @@ interface Parsed {
 type ParsedEvent = HttpEvent & { parsed?: Parsed };
 const parsed = (event: HttpEvent): Parsed => ((event as ParsedEvent).parsed ??= {});
 
-/** Authorisation by the route's mode; JWTs were already verified by API Gateway (or the local gateway). */
+/**
+ * Authorisation by the route's mode; JWTs were already verified by API Gateway (or the local gateway). A signed-in
+ * caller's `sub` becomes the `user_id` of every log line of the request (the logger's keys reset per invocation).
+ */
 const authorise = (route: RouteSpec): MiddlewareObj<HttpEvent, HttpResult> => ({
   before: (request) => {
     const claims = claimsFromEvent(request.event);
+    if (claims) logger.appendKeys({ user_id: claims.sub });
     if ((route.auth === 'user' || route.auth === 'admin') && !claims) throw new UnauthorizedError('A valid access token is required');
     if (route.auth === 'admin' && !isAdmin(claims!)) throw new ForbiddenError('This route is for administrators');
     parsed(request.event).claims = claims;

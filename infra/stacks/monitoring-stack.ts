@@ -1,11 +1,12 @@
 import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
-  Alarm, ComparisonOperator, Dashboard, GraphWidget, TextWidget, TreatMissingData, type IMetric,
+  Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TextWidget, TreatMissingData, type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { DatabaseCluster } from 'aws-cdk-lib/aws-rds';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -13,6 +14,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { QueueName } from '../../functions/_shared/queues.ts';
+import type { FunctionSpec } from '../../functions/manifest.ts';
 import type { StageConfig } from '../config.ts';
 import type { AppFunction, JobQueue } from '../constructs/app-function.ts';
 
@@ -31,11 +33,14 @@ export class MissingAlarmSubscriberError extends Error {
 }
 
 const PERIOD = Duration.minutes(5);
+/** What the job worker logs once per failed attempt (functions/jobs/worker.ts), with the job's `kind` and `final`. */
+export const JOB_ATTEMPT_FAILED_MESSAGE = 'job attempt failed';
 
 /**
  * Alarms (to an SNS topic, mailed to the stage's subscriber, which staging and prod must have) on what needs a human:
  * a message in any DLQ, a function's errors or throttles, failed or dropped scheduled invocations, API 5xx, Aurora CPU
- * and connections; and one dashboard with the same signals plus traffic.
+ * and connections; and one dashboard with the same signals plus traffic, latency per feature and job throughput and
+ * failures. Everything per function or queue follows the functions and queues given, i.e. the manifest.
  */
 export class MonitoringStack extends Stack {
   readonly topic: Topic;
@@ -109,6 +114,8 @@ export class MonitoringStack extends Stack {
     alarm('AuroraConnections', connections, thresholds.auroraConnections, `Aurora: ${thresholds.auroraConnections}+ connections`);
     const acu = props.cluster.metricServerlessDatabaseCapacity({ period: PERIOD, statistic: 'Maximum' });
 
+    const jobs = this.jobMetrics(props);
+
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${config.prefix}-overview` });
     dashboard.addWidgets(new TextWidget({ markdown: `# StreamVibe ${config.stage}`, width: 24, height: 1 }));
     dashboard.addWidgets(
@@ -131,9 +138,59 @@ export class MonitoringStack extends Stack {
         right: [...dlqDepth, scheduleDlq], width: 12,
       }),
     );
+    const durationP95 = (kind: FunctionSpec['trigger']['kind'], label: (spec: FunctionSpec) => string) => props.functions
+      .filter(({ spec }) => spec.trigger.kind === kind)
+      .map(({ spec, function: fn }) => fn.metricDuration({ period: PERIOD, statistic: 'p95', label: label(spec) }));
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'Latency per feature: HTTP Lambda duration p95 (ms)', left: durationP95('http', (spec) => spec.feature), width: 12 }),
+      new GraphWidget({ title: 'Job duration per queue: worker Lambda duration p95 (ms)', left: durationP95('queue', queueOf), width: 12 }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'Job throughput per queue (messages sent, and processed by the worker)', left: jobs.processed, right: jobs.sent, width: 12 }),
+      new GraphWidget({
+        title: 'Job failures: failed attempts by kind, failed for good by kind, worker errors',
+        left: [jobs.failedAttempts, jobs.failedForGood], right: jobs.workerErrors, width: 12,
+      }),
+    );
     dashboard.addWidgets(
       new GraphWidget({ title: 'Aurora CPU % and capacity (ACU)', left: [cpu], right: [acu], width: 12 }),
       new GraphWidget({ title: 'Aurora connections', left: [connections], width: 12 }),
     );
   }
+
+  /**
+   * Jobs sent and processed per queue (SQS's own metrics: a worker deletes each message it handled), and failures: the
+   * workers' errors and, from each worker's log group, its failed attempts by job kind and those that failed for good.
+   * Metric filters on the line the worker already writes cost no bundle byte and no cold-start work (EMF through a
+   * metrics library would cost both).
+   */
+  private jobMetrics(props: MonitoringStackProps) {
+    const namespace = `StreamVibe/${props.config.stage}/Jobs`;
+    const workers = props.functions.filter(({ spec }) => spec.trigger.kind === 'queue');
+    for (const { spec, function: fn } of workers) {
+      const failed = FilterPattern.stringValue('$.message', '=', JOB_ATTEMPT_FAILED_MESSAGE);
+      new MetricFilter(this, `FailedAttempts-${spec.name}`, {
+        logGroup: fn.logGroup, filterPattern: failed, metricNamespace: namespace, metricName: 'FailedAttempts',
+        metricValue: '1', dimensions: { kind: '$.kind' },
+      });
+      new MetricFilter(this, `FailedForGood-${spec.name}`, {
+        logGroup: fn.logGroup, filterPattern: FilterPattern.all(failed, FilterPattern.booleanValue('$.final', true)),
+        metricNamespace: namespace, metricName: 'FailedForGood', metricValue: '1', dimensions: { kind: '$.kind' },
+      });
+    }
+    const byKind = (metricName: string, label: string) => new MathExpression({
+      expression: `SEARCH('{${namespace},kind} MetricName="${metricName}"', 'Sum', ${PERIOD.toSeconds()})`, label, period: PERIOD,
+    });
+    const queues = Object.entries(props.queues);
+    return {
+      sent: queues.map(([name, { queue }]) => queue.metricNumberOfMessagesSent({ period: PERIOD, statistic: 'Sum', label: `${name} sent` })),
+      processed: queues.map(([name, { queue }]) => queue.metricNumberOfMessagesDeleted({ period: PERIOD, statistic: 'Sum', label: `${name} processed` })),
+      // CloudWatch's dynamic label: one series per job kind, named after it.
+      failedAttempts: byKind('FailedAttempts', "failed attempts: ${PROP('Dim.kind')}"),
+      failedForGood: byKind('FailedForGood', "failed for good: ${PROP('Dim.kind')}"),
+      workerErrors: workers.map(({ spec, function: fn }) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: `${queueOf(spec)} worker errors` })),
+    };
+  }
 }
+
+const queueOf = (spec: FunctionSpec) => (spec.trigger.kind === 'queue' ? spec.trigger.queue : spec.name);
