@@ -56,8 +56,6 @@ export interface LocalStackOptions {
   platformSandboxPort?: number;
   /** Concurrent invocations per queue worker (Lambda scales an SQS event source the same way); default the manifest's maxConcurrency. */
   pollerConcurrency?: number;
-  /** The Stripe sandbox's deliveries: as they happen (default), or held for a test to deliver in its own order. */
-  stripeDelivery?: 'auto' | 'manual';
 }
 
 /**
@@ -76,7 +74,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   // Google's Indexing API, IndexNow and Bing's URL submission, offline (their own server: oauth2.googleapis.com differs from the platforms').
   const seo = await startSeoSandbox();
   // Stripe's API, hosted Checkout and portal pages, and signed webhooks to this gateway (set below, once it listens).
-  const stripe = await startStripeSandbox({ port: options.port === 0 ? 0 : LOCAL_STRIPE_PORT, delivery: options.stripeDelivery });
+  const stripe = await startStripeSandbox({ port: options.port === 0 ? 0 : LOCAL_STRIPE_PORT });
   Object.assign(process.env, queueEnvironment(queues), secrets.environment, {
     DATABASE_URL: options.databaseUrl,
     // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.
