@@ -1094,10 +1094,12 @@ TABLE public.subscription OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN canceled_at timestamp with time zone;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN billed_tier_id uuid;
   COLUMN scheduled_tier_id uuid;
   COLUMN scheduled_change_at timestamp with time zone;
   COLUMN grace_until timestamp with time zone;
   CONSTRAINT subscription_ai_analyses_used_check CHECK ((ai_analyses_used >= 0));
+  CONSTRAINT subscription_billed_tier_id_fkey FOREIGN KEY (billed_tier_id) REFERENCES public.subscription_tier(id);
   CONSTRAINT subscription_check CHECK ((cycle_end_date > cycle_start_date));
   CONSTRAINT subscription_pkey PRIMARY KEY (id);
   CONSTRAINT subscription_scheduled_change_check CHECK (((scheduled_tier_id IS NULL) = (scheduled_change_at IS NULL)));
@@ -1109,6 +1111,7 @@ TABLE public.subscription OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT subscription_tier_id_fkey FOREIGN KEY (tier_id) REFERENCES public.subscription_tier(id);
   CONSTRAINT subscription_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CONSTRAINT subscription_user_id_key UNIQUE (user_id);
+  CREATE INDEX subscription_billed_tier_idx ON public.subscription USING btree (billed_tier_id);
   CREATE INDEX subscription_cycle_end_idx ON public.subscription USING btree (cycle_end_date);
   CREATE INDEX subscription_grace_until_idx ON public.subscription USING btree (grace_until) WHERE (grace_until IS NOT NULL);
   CREATE UNIQUE INDEX subscription_pkey ON public.subscription USING btree (id);
@@ -1511,7 +1514,7 @@ BEGIN
     END IF;
     UPDATE public.subscription SET tier_id = v_new_tier, scheduled_tier_id = NULL, scheduled_change_at = NULL WHERE id = r.id;
     PERFORM billing.record_subscription_change(r.user_id, r.stripe_subscription_id, v_change, r.tier_id, v_new_tier,
-      coalesce(r.scheduled_tier_id, r.tier_id), r.status_slug, r.status_slug, NULL, NULL, r.cycle_end_date, 'schedule:billing-transitions');
+      coalesce(r.billed_tier_id, r.tier_id), r.status_slug, r.status_slug, NULL, NULL, r.cycle_end_date, 'schedule:billing-transitions');
     IF v_change = 'grace_expired' THEN
       PERFORM public.notify_user(r.user_id, 'billing', 'Your plan is paused until payment succeeds',
         'We could not collect your payment, so your account has the Free plan''s limits until it is paid. '
@@ -1622,7 +1625,7 @@ BEGIN
     ON CONFLICT (subscription_id, cycle_start_date) DO NOTHING;
   END IF;
   UPDATE public.subscription s SET
-    tier_id = v_tier_id, status_id = v_status.id, stripe_subscription_id = p_stripe_subscription_id,
+    tier_id = v_tier_id, billed_tier_id = v_billed.id, status_id = v_status.id, stripe_subscription_id = p_stripe_subscription_id,
     stripe_customer_id = p_stripe_customer_id, cycle_start_date = p_period_start, cycle_end_date = p_period_end,
     cancel_at_period_end = coalesce(p_cancel_at_period_end, false), canceled_at = p_canceled_at,
     scheduled_tier_id = v_scheduled, scheduled_change_at = v_scheduled_at, grace_until = v_grace,

@@ -6,7 +6,8 @@
 --                                 apply any event, so a fresh stage maps its prices before its first event.
 --   billing.subscription_history  every change a subscription went through, with the event (or schedule) behind it.
 --
--- public.subscription gains what a change in Stripe does not make true at once:
+-- public.subscription gains the tier Stripe bills (billed_tier_id: its price's tier), and what a change in Stripe does
+-- not make true at once:
 --   scheduled_tier_id/scheduled_change_at  a downgrade Stripe already bills takes effect when the paid period ends;
 --   grace_until                            past_due keeps the tier while Stripe's dunning still retries the invoice
 --                                          (its next_payment_attempt), then the user is on free-tier limits.
@@ -57,6 +58,7 @@ CREATE TABLE billing.subscription_history (
 CREATE INDEX subscription_history_user_idx ON billing.subscription_history (user_id, created_at DESC);
 
 ALTER TABLE public.subscription
+  ADD COLUMN billed_tier_id uuid REFERENCES public.subscription_tier (id),
   ADD COLUMN scheduled_tier_id uuid REFERENCES public.subscription_tier (id),
   ADD COLUMN scheduled_change_at timestamptz,
   ADD COLUMN grace_until timestamptz,
@@ -64,6 +66,7 @@ ALTER TABLE public.subscription
 CREATE INDEX subscription_scheduled_change_idx ON public.subscription (scheduled_change_at) WHERE scheduled_change_at IS NOT NULL;
 CREATE INDEX subscription_grace_until_idx ON public.subscription (grace_until) WHERE grace_until IS NOT NULL;
 CREATE INDEX subscription_scheduled_tier_idx ON public.subscription (scheduled_tier_id);
+CREATE INDEX subscription_billed_tier_idx ON public.subscription (billed_tier_id);
 -- GET /admin-subscriptions: by status, newest change first (keyset on updated_at, id).
 CREATE INDEX subscription_status_updated_idx ON public.subscription (status_id, updated_at DESC, id DESC);
 
@@ -265,7 +268,7 @@ BEGIN
     ON CONFLICT (subscription_id, cycle_start_date) DO NOTHING;
   END IF;
   UPDATE public.subscription s SET
-    tier_id = v_tier_id, status_id = v_status.id, stripe_subscription_id = p_stripe_subscription_id,
+    tier_id = v_tier_id, billed_tier_id = v_billed.id, status_id = v_status.id, stripe_subscription_id = p_stripe_subscription_id,
     stripe_customer_id = p_stripe_customer_id, cycle_start_date = p_period_start, cycle_end_date = p_period_end,
     cancel_at_period_end = coalesce(p_cancel_at_period_end, false), canceled_at = p_canceled_at,
     scheduled_tier_id = v_scheduled, scheduled_change_at = v_scheduled_at, grace_until = v_grace,
@@ -326,7 +329,7 @@ BEGIN
     END IF;
     UPDATE public.subscription SET tier_id = v_new_tier, scheduled_tier_id = NULL, scheduled_change_at = NULL WHERE id = r.id;
     PERFORM billing.record_subscription_change(r.user_id, r.stripe_subscription_id, v_change, r.tier_id, v_new_tier,
-      coalesce(r.scheduled_tier_id, r.tier_id), r.status_slug, r.status_slug, NULL, NULL, r.cycle_end_date, 'schedule:billing-transitions');
+      coalesce(r.billed_tier_id, r.tier_id), r.status_slug, r.status_slug, NULL, NULL, r.cycle_end_date, 'schedule:billing-transitions');
     IF v_change = 'grace_expired' THEN
       PERFORM public.notify_user(r.user_id, 'billing', 'Your plan is paused until payment succeeds',
         'We could not collect your payment, so your account has the Free plan''s limits until it is paid. '

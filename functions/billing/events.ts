@@ -99,10 +99,13 @@ async function syncSubscription(tx: TransactionSql, subscriptionId: string, cust
   return 'applied';
 }
 
-/** Past due: the tier stays while Stripe's dunning retries (until its next attempt, plus time for its outcome to arrive). */
-function graceUntil(invoice: string | Stripe.Invoice | null): Date {
+/**
+ * Past due: the tier stays while Stripe's dunning retries (until its next attempt, plus time for its outcome to
+ * arrive); null when no attempt is left (the grace is over).
+ */
+function graceUntil(invoice: string | Stripe.Invoice | null): Date | null {
   const next = typeof invoice === 'object' ? invoice?.next_payment_attempt : null;
-  return next ? new Date((next + GRACE_LEEWAY_SECONDS) * 1000) : new Date();
+  return next ? new Date((next + GRACE_LEEWAY_SECONDS) * 1000) : null;
 }
 
 const seconds = (unix: number | null | undefined) => (typeof unix === 'number' ? new Date(unix * 1000) : null);

@@ -18,8 +18,8 @@ export async function subscribedUser(api: TestApi, tier: 'basic' | 'premium', in
   await payOnCheckoutPage(checkout.body.url);
   await api.stack.stripe.deliveries.settled();
   const customer = await customerOf(api, user.userId);
-  const subscription = api.stack.stripe.state.currentSubscription(customer)!;
-  return { ...user, customer, subscriptionId: subscription.id as string };
+  const subscription = api.stack.stripe.state.currentSubscription(customer!)!;
+  return { ...user, customer: customer!, subscriptionId: subscription.id as string };
 }
 
 export const billingOf = async (api: TestApi, token: string) => (await api.request('GET', '/billing', { token })).body;

@@ -20,7 +20,7 @@ const Invoice = z.object({
 type Invoice = z.output<typeof Invoice>;
 const BillingResponse = () => z.object({
   tier: z.string().check(z.describe('the tier whose limits apply now')),
-  billed_tier: z.nullable(z.string()).check(z.describe('the tier Stripe bills (differs while a downgrade waits for the period end)')),
+  billed_tier: z.nullable(z.string()).check(z.describe('the tier Stripe bills (differs while a downgrade waits for the period end, or while a past-due payment is missing)')),
   status: z.string(),
   current_period_end: z.nullable(z.string()),
   cancel_at_period_end: z.boolean(),
@@ -47,12 +47,12 @@ export const billingRoute = defineRoute({
     FROM users u CROSS JOIN LATERAL effective_quota(u.id) q
     LEFT JOIN subscription s ON s.user_id = u.id LEFT JOIN subscription_status st ON st.id = s.status_id
     LEFT JOIN subscription_tier sched ON sched.id = s.scheduled_tier_id
-    LEFT JOIN subscription_tier billed ON billed.id = s.tier_id AND s.stripe_subscription_id IS NOT NULL AND s.scheduled_tier_id IS NULL
+    LEFT JOIN subscription_tier billed ON billed.id = s.billed_tier_id
     WHERE u.id = ${claims.sub} AND u.deleted_at IS NULL`;
   if (!row) throw new NotFoundError('No account for this user yet: set up your profile first');
   const iso = (value: Date | null) => value?.toISOString() ?? null;
   return {
-    tier: row.tier_slug, billed_tier: row.scheduled_tier ?? row.billed_tier ?? null, status: row.status ?? 'none',
+    tier: row.tier_slug, billed_tier: row.billed_tier ?? null, status: row.status ?? 'none',
     current_period_end: row.stripe_subscription_id ? iso(row.cycle_end_date) : null,
     cancel_at_period_end: row.cancel_at_period_end ?? false,
     scheduled_change: row.scheduled_tier ? { tier: row.scheduled_tier, at: row.scheduled_change_at.toISOString() } : null,
