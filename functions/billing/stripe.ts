@@ -13,7 +13,7 @@ let sdk: Promise<typeof Stripe> | undefined;
  * items), typed objects, network retries with idempotency keys and the webhook signature helper. Imported on first
  * use: a cold start that calls no Stripe API does not evaluate it (`npm run bundle:sizes` measures what it costs).
  */
-export const stripeSdk = (): Promise<typeof Stripe> => (sdk ??= import('stripe').then((m) => m.default));
+const stripeSdk = (): Promise<typeof Stripe> => (sdk ??= import('stripe').then((m) => m.default));
 
 let client: { key: string; stripe: Stripe } | undefined;
 /** The Stripe client, made on first use and again when the key in Secrets Manager changes (a rolled key). */

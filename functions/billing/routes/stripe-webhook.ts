@@ -23,7 +23,7 @@ export const stripeWebhookRoute = defineRoute({
   headers: () => StripeSignatureHeaders, signedBody: () => StripeEvent,
   summary: 'Stripe events (signature-verified, idempotent on the event id): the subscription Stripe holds sets the tier and quota cycle',
 }, async ({ rawBody, headers }) => {
-  const event = await verifyStripeEvent(rawBody, headers['stripe-signature'], await webhookSecrets());
+  const event = verifyStripeEvent(rawBody, headers['stripe-signature'], await webhookSecrets());
   // jsonb cannot store NUL: logging the event would fail on every retry Stripe makes, so it is refused, once, here.
   const nulAt = nulPath(event);
   if (nulAt !== undefined) {
