@@ -76,7 +76,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     await response?.arrayBuffer();
     deliveries.log.push({ id: event.id, type: event.type, status: response?.status ?? 0 });
   };
+  // The events a trigger causes are the script's to send (it signs and sends the one asked for), not the sandbox's.
+  let muted = false;
   const state = new StripeSandboxState(() => baseUrl, (event) => {
+    if (muted) return;
     if (deliveries.mode === 'manual') deliveries.pending.push(event);
     else chain = chain.then(() => deliver(event));
   });
@@ -192,7 +195,12 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       }
       if (method === 'POST' && path === '/_sandbox/trigger') {
         const request = JSON.parse(body || '{}') as { event?: string; user_id?: string; tier?: 'basic' | 'premium' };
-        return { status: 200, json: state.fixtureEvent(String(request.event), { userId: request.user_id, tier: request.tier }) };
+        muted = true;
+        try {
+          return { status: 200, json: state.fixtureEvent(String(request.event), { userId: request.user_id, tier: request.tier }) };
+        } finally {
+          muted = false;
+        }
       }
       return { status: 404, html: '<!doctype html><title>Not found</title><p>No such page in the Stripe sandbox.</p>' };
     } catch (error) {
