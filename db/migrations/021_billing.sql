@@ -103,6 +103,16 @@ BEGIN
                  OR coalesce(c->>'price_id', '') !~ '^price_[A-Za-z0-9_]+$') THEN
     RAISE EXCEPTION 'prices name an unknown or free tier, an interval other than month and year, or no price_… id' USING ERRCODE = '22023';
   END IF;
+  -- Every cold start calls this: when the offered prices are already exactly these, nothing is locked or written.
+  IF (SELECT coalesce(jsonb_agg(jsonb_build_array(p.price_id, p.tier_id, p.billing_interval) ORDER BY p.price_id), '[]')
+        FROM billing.stripe_price p WHERE p.is_active)
+     = (SELECT coalesce(jsonb_agg(jsonb_build_array(c->>'price_id', (c->>'tier_id')::uuid, c->>'billing_interval') ORDER BY c->>'price_id'), '[]')
+          FROM jsonb_array_elements(v_configured) c)
+     AND NOT EXISTS (SELECT 1 FROM public.subscription_tier t WHERE t.stripe_price_id IS DISTINCT FROM
+                       (SELECT c->>'price_id' FROM jsonb_array_elements(v_configured) c
+                         WHERE (c->>'tier_id')::uuid = t.id AND c->>'billing_interval' = 'month')) THEN
+    RETURN jsonb_array_length(v_configured);
+  END IF;
   -- Concurrent cold starts apply the same configuration one after the other.
   PERFORM pg_advisory_xact_lock(hashtextextended('streamvibe.billing.configure_stripe_prices', 0));
   -- Deactivate first: a price may move to another tier or interval.

@@ -11,6 +11,7 @@ import type { StripeEvent } from './signature.ts';
  */
 export async function processLoggedEvent(sql: Sql, event: StripeEvent): Promise<'processed' | 'failed'> {
   try {
+    // The stage's prices are mapped (once per container) before the first event is applied.
     await ensureStripePrices();
     await asService(sql, async (tx) => {
       const outcome = await applyStripeEvent(tx, event);
