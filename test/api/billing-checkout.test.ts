@@ -95,3 +95,34 @@ describe('POST /billing-portal', () => {
     expect((await historyOf(api, user.userId)).map((h) => h.change)).toEqual(['subscribed', 'upgraded', 'cancel_scheduled']);
   });
 });
+
+describe('GET /admin-subscriptions', () => {
+  it('lists subscriptions by status for admins, newest change first, keyset-paged; others get 403', async () => {
+    const canceled = await subscribedUser(api, 'basic');
+    api.stack.stripe.state.cancelSubscription(canceled.subscriptionId);
+    await api.stack.stripe.deliveries.settled();
+    const admin = await api.signUp({ roles: ['admin'] });
+    expect((await api.request('GET', '/admin-subscriptions', { token: canceled.token })).status).toBe(403);
+
+    const active: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<TestApi['request']>> = await api.request('GET',
+        `/admin-subscriptions?status=active&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.token });
+      expect(page.status).toBe(200);
+      expect(page.body.items.every((s: { status: string }) => s.status === 'active')).toBe(true);
+      active.push(...page.body.items.map((s: { user_id: string }) => s.user_id));
+      cursor = page.body.page.next_cursor;
+    } while (cursor);
+    const expected = await api.db.owner`SELECT s.user_id FROM subscription s JOIN subscription_status st ON st.id = s.status_id
+      WHERE st.slug = 'active' ORDER BY s.updated_at DESC, s.id DESC`;
+    expect(active).toEqual(expected.map((r) => r.user_id));
+    expect(active).not.toContain(canceled.userId);
+
+    const ended = await api.request('GET', '/admin-subscriptions?status=canceled', { token: admin.token });
+    expect(ended.body.items.find((s: { user_id: string }) => s.user_id === canceled.userId)).toMatchObject({
+      email: canceled.email, tier: 'basic', status: 'canceled', stripe_customer_id: canceled.customer, stripe_subscription_id: canceled.subscriptionId });
+    const forged = await api.request('GET', '/admin-subscriptions?cursor=WyJyZWNlbnQiLCJ4Il0', { token: admin.token });
+    expect([forged.status, forged.body.error.code]).toEqual([400, 'bad_request']);
+  });
+});
