@@ -40,6 +40,18 @@ export const LOCAL_SECRET_SETTINGS = {
 };
 export type SecretSettingName = keyof typeof LOCAL_SECRET_SETTINGS;
 
+/** The Stripe sandbox on `port`, or, when that one is taken (a second stack), on any free port, saying where. */
+async function startStripeSandboxOn(port: number) {
+  try {
+    return await startStripeSandbox({ port });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    const sandbox = await startStripeSandbox({ port: 0 });
+    process.stderr.write(`Stripe sandbox: port ${port} is busy, using ${sandbox.url} (npm run stripe:trigger -- --stripe ${sandbox.url} …)\n`);
+    return sandbox;
+  }
+}
+
 export interface LocalStackOptions {
   databaseUrl: string;
   port: number;
@@ -74,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   // Google's Indexing API, IndexNow and Bing's URL submission, offline (their own server: oauth2.googleapis.com differs from the platforms').
   const seo = await startSeoSandbox();
   // Stripe's API, hosted Checkout and portal pages, and signed webhooks to this gateway (set below, once it listens).
-  const stripe = await startStripeSandbox({ port: options.port === 0 ? 0 : LOCAL_STRIPE_PORT });
+  const stripe = await startStripeSandboxOn(options.port === 0 ? 0 : LOCAL_STRIPE_PORT);
   Object.assign(process.env, queueEnvironment(queues), secrets.environment, {
     DATABASE_URL: options.databaseUrl,
     // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../api.ts';
+import { startTestApi, type ApiResponse, type TestApi } from '../api.ts';
 import { billingOf, customerOf, historyOf, payOnCheckoutPage, subscribedUser } from './billing-world.ts';
 
 let api: TestApi;
@@ -107,7 +107,7 @@ describe('GET /admin-subscriptions', () => {
     const active: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<TestApi['request']>> = await api.request('GET',
+      const page: ApiResponse = await api.request('GET',
         `/admin-subscriptions?status=active&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.token });
       expect(page.status).toBe(200);
       expect(page.body.items.every((s: { status: string }) => s.status === 'active')).toBe(true);
