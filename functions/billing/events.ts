@@ -89,6 +89,8 @@ async function syncSubscription(tx: TransactionSql, subscriptionId: string, cust
     SELECT id, 1 FROM users WHERE id::text = ${sub.metadata?.user_id ?? ''} AND stripe_customer_id IS NULL
     ORDER BY rank LIMIT 1`;
   if (!target) throw new StripeEventNotReadyError(`no user is linked to Stripe customer ${customer} yet`);
+  // Our checkout names the user in the subscription's metadata: its customer is theirs (as checkout.session.completed says).
+  if (target.rank === 1) await tx`UPDATE users SET stripe_customer_id = ${customer} WHERE id = ${target.id} AND stripe_customer_id IS NULL`;
   const item = sub.items.data[0];
   const [applied] = await tx`
     SELECT * FROM billing.apply_stripe_subscription(${target.id}, ${sub.id}, ${customer}, ${item?.price.id ?? null}, ${sub.status},

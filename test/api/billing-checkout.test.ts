@@ -42,6 +42,13 @@ describe('POST /billing-checkout → hosted Checkout → signed webhooks', () =>
     expect(calls() - before).toBe(1);
   });
 
+  it('still shows the plan while Stripe is down, the invoices as unavailable (null), and caches nothing', async () => {
+    const user = await subscribedUser(api, 'basic');
+    api.stack.stripe.inject({ method: 'GET', path: '/v1/invoices', times: 3 });
+    expect(await billingOf(api, user.token)).toMatchObject({ tier: 'basic', status: 'active', invoices: null });
+    expect((await billingOf(api, user.token)).invoices).toHaveLength(1);
+  });
+
   it('reuses the one customer of a user, even for ten concurrent checkouts', async () => {
     const user = await api.signUp();
     const customersBefore = api.stack.stripe.state.customers.size;

@@ -3,6 +3,7 @@ import type { TransactionSql } from 'postgres';
 import * as z from 'zod/mini';
 import { asService, db } from '../../_shared/db.ts';
 import { NotFoundError } from '../../_shared/errors.ts';
+import { logger } from '../../_shared/logger.ts';
 import { defineRoute } from '../../_shared/route.ts';
 import { invoiceCacheKey } from '../events.ts';
 import { stripe } from '../stripe.ts';
@@ -28,7 +29,7 @@ const BillingResponse = () => z.object({
   grace_until: z.nullable(z.string()),
   quotas: z.array(z.object({ quota_type: z.string(), used: z.number(), limit: z.number(), remaining: z.number() })),
   social_accounts: z.object({ connected: z.number(), limit: z.number() }),
-  invoices: z.array(Invoice),
+  invoices: z.nullable(z.array(Invoice)).check(z.describe('the latest invoices; null while Stripe cannot be reached')),
 });
 
 /**
@@ -68,12 +69,17 @@ export const billingRoute = defineRoute({
 
 const quota = (quotaType: string, used: number, limit: number) => ({ quota_type: quotaType, used, limit, remaining: Math.max(limit - used, 0) });
 
-/** The customer's latest invoices: from the cache while fresh, else from Stripe (and cached). */
-async function latestInvoices(tx: TransactionSql, customer: string): Promise<Invoice[]> {
+/** The customer's latest invoices: from the cache while fresh, else from Stripe (and cached); null when Stripe fails. */
+async function latestInvoices(tx: TransactionSql, customer: string): Promise<Invoice[] | null> {
   const key = invoiceCacheKey(customer);
   const [cached] = await tx`SELECT get_cached_stripe_data(${key}) AS value`;
   if (cached?.value) return cached.value as Invoice[];
-  const list = await (await stripe()).invoices.list({ customer, limit: INVOICES_SHOWN });
+  const list = await (await stripe()).invoices.list({ customer, limit: INVOICES_SHOWN }).catch((error: unknown) => {
+    // The plan itself is ours: a Stripe outage leaves only the invoices out of the answer.
+    logger.warn('stripe invoices unavailable', { customer, error: error as Error });
+    return undefined;
+  });
+  if (!list) return null;
   const invoices = list.data.map(toInvoice);
   await tx`SELECT cache_stripe_data(${key}, ${tx.json(invoices as never)}, ${INVOICE_CACHE_SECONDS})`;
   return invoices;

@@ -47,6 +47,8 @@ export interface StripeSandbox {
   };
   /** Requests received: method, path and status. */
   calls: { method: string; path: string; status: number }[];
+  /** The next `times` API calls to `method path` answer Stripe's 500 api_error (an outage) instead. */
+  inject(fault: { method: string; path: string; times?: number }): void;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     else chain = chain.then(() => deliver(event));
   });
   const idempotency = new Map<string, { params: string; status: number; body: unknown }>();
+  const faults: { method: string; path: string; times: number }[] = [];
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => send(res, 500, { error: { type: 'api_error', message: String(error) } }));
@@ -119,6 +122,11 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       const shown = bearer ? `${bearer.slice(0, 8)}${'*'.repeat(Math.max(bearer.length - 12, 0))}${bearer.slice(-4)}` : '';
       return { status: 401, headers, body: { error: { type: 'invalid_request_error', message: bearer
         ? `Invalid API Key provided: ${shown}` : 'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').' } } };
+    }
+    const fault = faults.find((f) => f.method === method && f.path === path && f.times > 0);
+    if (fault) {
+      fault.times -= 1;
+      return { status: 500, headers, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } };
     }
     const key = method === 'POST' ? req.headers['idempotency-key'] : undefined;
     const fingerprint = JSON.stringify([path, params]);
@@ -218,6 +226,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   return {
     url: baseUrl, apiKey, state, prices: SANDBOX_PRICES, calls, deliveries,
     setWebhook: (value) => { webhook = value; },
+    inject: (fault) => { faults.push({ times: 1, ...fault }); },
     stop: async () => {
       await chain;
       await new Promise<void>((resolve) => server.close(() => resolve()));
