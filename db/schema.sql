@@ -34,6 +34,10 @@ GRANT USAGE ON SCHEMA auth TO authenticated;
 GRANT USAGE ON SCHEMA auth TO service_role;
 GRANT USAGE ON SCHEMA auth TO streamvibe_definer;
 
+SCHEMA billing OWNER <owner>;
+GRANT USAGE ON SCHEMA billing TO service_role;
+GRANT USAGE ON SCHEMA billing TO streamvibe_definer;
+
 SCHEMA extensions OWNER <owner>;
 GRANT USAGE ON SCHEMA extensions TO anon;
 GRANT USAGE ON SCHEMA extensions TO authenticated;
@@ -85,6 +89,8 @@ GRANT USAGE ON TYPE public.visibility_enum TO PUBLIC;
 
 -- sequences ---------------------------------------------------------------------------------------
 
+SEQUENCE billing.subscription_history_id_seq AS bigint START 1 INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1 OWNED BY billing.subscription_history.id (identity) OWNER <owner>;
+
 SEQUENCE public.audit_log_id_seq AS bigint START 1 INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1 OWNED BY public.audit_log.id (identity) OWNER <owner>;
 
 SEQUENCE public.content_click_id_seq AS bigint START 1 INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1 OWNED BY public.content_click.id (identity) OWNER <owner>;
@@ -92,6 +98,45 @@ SEQUENCE public.content_click_id_seq AS bigint START 1 INCREMENT 1 MINVALUE 1 MA
 SEQUENCE public.job_log_id_seq AS bigint START 1 INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1 OWNED BY public.job_log.id (identity) OWNER <owner>;
 
 -- tables and views --------------------------------------------------------------------------------
+
+TABLE billing.stripe_price OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN price_id text NOT NULL;
+  COLUMN tier_id uuid NOT NULL;
+  COLUMN billing_interval text NOT NULL;
+  COLUMN is_active boolean NOT NULL DEFAULT true;
+  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT stripe_price_billing_interval_check CHECK ((billing_interval = ANY (ARRAY['month'::text, 'year'::text])));
+  CONSTRAINT stripe_price_pkey PRIMARY KEY (price_id);
+  CONSTRAINT stripe_price_price_id_check CHECK (((price_id ~ '^price_[A-Za-z0-9_]+$'::text) AND (char_length(price_id) <= 255)));
+  CONSTRAINT stripe_price_tier_id_fkey FOREIGN KEY (tier_id) REFERENCES public.subscription_tier(id);
+  CREATE UNIQUE INDEX stripe_price_offer_idx ON billing.stripe_price USING btree (tier_id, billing_interval) WHERE is_active;
+  CREATE UNIQUE INDEX stripe_price_pkey ON billing.stripe_price USING btree (price_id);
+  POLICY stripe_price_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE billing.stripe_price TO service_role;
+
+TABLE billing.subscription_history OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN id bigint NOT NULL GENERATED ALWAYS AS IDENTITY;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN stripe_subscription_id text;
+  COLUMN change text NOT NULL;
+  COLUMN old_tier text NOT NULL;
+  COLUMN new_tier text NOT NULL;
+  COLUMN billed_tier text;
+  COLUMN old_status text;
+  COLUMN new_status text NOT NULL;
+  COLUMN scheduled_tier text;
+  COLUMN scheduled_change_at timestamp with time zone;
+  COLUMN period_end timestamp with time zone;
+  COLUMN source text NOT NULL;
+  COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT subscription_history_change_check CHECK ((change = ANY (ARRAY['subscribed'::text, 'upgraded'::text, 'downgraded'::text, 'downgrade_scheduled'::text, 'downgrade_canceled'::text, 'cancel_scheduled'::text, 'cancel_reverted'::text, 'canceled'::text, 'past_due'::text, 'grace_expired'::text, 'recovered'::text, 'paused'::text, 'resumed'::text, 'ended'::text, 'renewed'::text, 'status_changed'::text])));
+  CONSTRAINT subscription_history_pkey PRIMARY KEY (id);
+  CONSTRAINT subscription_history_source_check CHECK ((char_length(source) <= 255));
+  CONSTRAINT subscription_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE UNIQUE INDEX subscription_history_pkey ON billing.subscription_history USING btree (id);
+  CREATE INDEX subscription_history_user_idx ON billing.subscription_history USING btree (user_id, created_at DESC);
+  POLICY subscription_history_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE billing.subscription_history TO service_role;
 
 TABLE meta.job_kind OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN kind text NOT NULL;
@@ -1059,9 +1104,16 @@ TABLE public.subscription OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN canceled_at timestamp with time zone;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN billed_tier_id uuid;
+  COLUMN scheduled_tier_id uuid;
+  COLUMN scheduled_change_at timestamp with time zone;
+  COLUMN grace_until timestamp with time zone;
   CONSTRAINT subscription_ai_analyses_used_check CHECK ((ai_analyses_used >= 0));
+  CONSTRAINT subscription_billed_tier_id_fkey FOREIGN KEY (billed_tier_id) REFERENCES public.subscription_tier(id);
   CONSTRAINT subscription_check CHECK ((cycle_end_date > cycle_start_date));
   CONSTRAINT subscription_pkey PRIMARY KEY (id);
+  CONSTRAINT subscription_scheduled_change_check CHECK (((scheduled_tier_id IS NULL) = (scheduled_change_at IS NULL)));
+  CONSTRAINT subscription_scheduled_tier_id_fkey FOREIGN KEY (scheduled_tier_id) REFERENCES public.subscription_tier(id);
   CONSTRAINT subscription_seo_submissions_used_check CHECK ((seo_submissions_used >= 0));
   CONSTRAINT subscription_status_id_fkey FOREIGN KEY (status_id) REFERENCES public.subscription_status(id);
   CONSTRAINT subscription_stripe_subscription_id_key UNIQUE (stripe_subscription_id);
@@ -1069,9 +1121,14 @@ TABLE public.subscription OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT subscription_tier_id_fkey FOREIGN KEY (tier_id) REFERENCES public.subscription_tier(id);
   CONSTRAINT subscription_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CONSTRAINT subscription_user_id_key UNIQUE (user_id);
+  CREATE INDEX subscription_billed_tier_idx ON public.subscription USING btree (billed_tier_id);
   CREATE INDEX subscription_cycle_end_idx ON public.subscription USING btree (cycle_end_date);
+  CREATE INDEX subscription_grace_until_idx ON public.subscription USING btree (grace_until) WHERE (grace_until IS NOT NULL);
   CREATE UNIQUE INDEX subscription_pkey ON public.subscription USING btree (id);
+  CREATE INDEX subscription_scheduled_change_idx ON public.subscription USING btree (scheduled_change_at) WHERE (scheduled_change_at IS NOT NULL);
+  CREATE INDEX subscription_scheduled_tier_idx ON public.subscription USING btree (scheduled_tier_id);
   CREATE INDEX subscription_status_id_idx ON public.subscription USING btree (status_id);
+  CREATE INDEX subscription_status_updated_idx ON public.subscription USING btree (status_id, updated_at DESC, id DESC);
   CREATE INDEX subscription_stripe_customer_idx ON public.subscription USING btree (stripe_customer_id);
   CREATE UNIQUE INDEX subscription_stripe_subscription_id_key ON public.subscription USING btree (stripe_subscription_id);
   CREATE INDEX subscription_tier_id_idx ON public.subscription USING btree (tier_id);
@@ -1428,6 +1485,286 @@ CREATE OR REPLACE FUNCTION auth.uid()
 AS $function$
   SELECT nullif(auth.jwt() ->> 'sub', '')::uuid
 $function$;
+
+-- FUNCTION billing.account_within_limit(p_user_id uuid, p_social_account_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION billing.account_within_limit(p_user_id uuid, p_social_account_id uuid) TO service_role;
+CREATE OR REPLACE FUNCTION billing.account_within_limit(p_user_id uuid, p_social_account_id uuid)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  SELECT coalesce((
+    SELECT ranked.n <= (SELECT q.max_social_accounts FROM public.effective_quota(p_user_id) q)
+      FROM (SELECT a.id, row_number() OVER (ORDER BY a.created_at, a.id) AS n
+              FROM public.social_account a WHERE a.user_id = p_user_id AND a.deleted_at IS NULL) ranked
+     WHERE ranked.id = p_social_account_id), true)
+$function$;
+
+-- FUNCTION billing.apply_due_subscription_changes(p_limit integer) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION billing.apply_due_subscription_changes(p_limit integer) TO service_role;
+CREATE OR REPLACE FUNCTION billing.apply_due_subscription_changes(p_limit integer DEFAULT 500)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  r record;
+  v_count integer := 0;
+  v_free uuid := (SELECT id FROM public.subscription_tier WHERE slug = 'free');
+  v_new_tier uuid;
+  v_change text;
+BEGIN
+  FOR r IN
+    SELECT s.*, st.slug AS status_slug FROM public.subscription s JOIN public.subscription_status st ON st.id = s.status_id
+     WHERE (s.scheduled_change_at <= now()) OR (st.slug = 'past_due' AND s.grace_until <= now() AND s.tier_id <> v_free)
+     ORDER BY s.id LIMIT p_limit
+     FOR UPDATE OF s SKIP LOCKED
+  LOOP
+    IF r.status_slug = 'past_due' AND r.grace_until <= now() THEN
+      v_new_tier := v_free;
+      v_change := 'grace_expired';
+    ELSE
+      v_new_tier := r.scheduled_tier_id;
+      v_change := 'downgraded';
+    END IF;
+    UPDATE public.subscription SET tier_id = v_new_tier, scheduled_tier_id = NULL, scheduled_change_at = NULL WHERE id = r.id;
+    PERFORM billing.record_subscription_change(r.user_id, r.stripe_subscription_id, v_change, r.tier_id, v_new_tier,
+      coalesce(r.billed_tier_id, r.tier_id), r.status_slug, r.status_slug, NULL, NULL, r.cycle_end_date, 'schedule:billing-transitions');
+    IF v_change = 'grace_expired' THEN
+      PERFORM public.notify_user(r.user_id, 'billing', 'Your plan is paused until payment succeeds',
+        'We could not collect your payment, so your account has the Free plan''s limits until it is paid. '
+        'Update your payment method in the billing portal.',
+        format('stripe:grace_expired:%s:%s', r.stripe_subscription_id, extract(epoch FROM r.cycle_start_date)::bigint), '{}');
+    END IF;
+    v_count := v_count + 1;
+  END LOOP;
+  RETURN v_count;
+END $function$;
+
+-- FUNCTION billing.apply_stripe_subscription(p_user_id uuid, p_stripe_subscription_id text, p_stripe_customer_id text, p_price_id text, p_status text, p_period_start timestamp with time zone, p_period_end timestamp with time zone, p_cancel_at_period_end boolean, p_canceled_at timestamp with time zone, p_grace_until timestamp with time zone, p_source text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION billing.apply_stripe_subscription(p_user_id uuid, p_stripe_subscription_id text, p_stripe_customer_id text, p_price_id text, p_status text, p_period_start timestamp with time zone, p_period_end timestamp with time zone, p_cancel_at_period_end boolean, p_canceled_at timestamp with time zone, p_grace_until timestamp with time zone, p_source text) TO service_role;
+CREATE OR REPLACE FUNCTION billing.apply_stripe_subscription(p_user_id uuid, p_stripe_subscription_id text, p_stripe_customer_id text, p_price_id text, p_status text, p_period_start timestamp with time zone, p_period_end timestamp with time zone, p_cancel_at_period_end boolean, p_canceled_at timestamp with time zone, p_grace_until timestamp with time zone, p_source text)
+ RETURNS TABLE(change text, tier text, billed_tier text, status text, scheduled_tier text, scheduled_change_at timestamp with time zone)
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_billed public.subscription_tier;
+  v_free public.subscription_tier;
+  v_status public.subscription_status;
+  v_old public.subscription;
+  v_old_status public.subscription_status;
+  v_old_effective public.subscription_tier;
+  v_new_effective public.subscription_tier;
+  v_tier_id uuid;
+  v_scheduled uuid;
+  v_scheduled_at timestamptz;
+  v_grace timestamptz;
+  v_same_subscription boolean;
+  v_new_period boolean;
+  v_change text;
+BEGIN
+  SELECT t.* INTO v_billed FROM billing.stripe_price p JOIN public.subscription_tier t ON t.id = p.tier_id WHERE p.price_id = p_price_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no tier has Stripe price %', coalesce(p_price_id, '(none)') USING ERRCODE = 'P0002';
+  END IF;
+  SELECT * INTO v_status FROM public.subscription_status WHERE slug = p_status;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown subscription status %', coalesce(p_status, 'null') USING ERRCODE = '22023';
+  END IF;
+  IF p_period_start IS NULL OR p_period_end IS NULL OR p_period_end <= p_period_start THEN
+    RAISE EXCEPTION 'the subscription carries no billing period' USING ERRCODE = '22023';
+  END IF;
+  SELECT * INTO v_free FROM public.subscription_tier WHERE slug = 'free';
+
+  INSERT INTO public.subscription (user_id, tier_id, status_id)
+  VALUES (p_user_id, v_free.id, (SELECT id FROM public.subscription_status WHERE slug = 'active'))
+  ON CONFLICT (user_id) DO NOTHING;
+  SELECT * INTO v_old FROM public.subscription s WHERE s.user_id = p_user_id FOR UPDATE;
+  SELECT * INTO v_old_status FROM public.subscription_status WHERE id = v_old.status_id;
+  v_same_subscription := v_old.stripe_subscription_id IS NOT DISTINCT FROM p_stripe_subscription_id;
+  IF NOT v_same_subscription AND v_old.stripe_subscription_id IS NOT NULL AND v_old_status.is_entitled AND NOT v_status.is_entitled THEN
+    RETURN;  -- an old or abandoned subscription ended; the current one stands
+  END IF;
+  SELECT * INTO v_old_effective FROM public.subscription_tier
+   WHERE id = CASE WHEN v_old_status.is_entitled THEN v_old.tier_id ELSE v_free.id END;
+  v_new_period := NOT v_same_subscription OR p_period_start > v_old.cycle_start_date;
+
+  v_tier_id := v_billed.id;
+  IF v_status.is_entitled AND v_billed.sort_order < v_old_effective.sort_order THEN
+    -- A downgrade: the tier paid for stays until its period ends (a schedule already set keeps its date).
+    v_scheduled_at := CASE WHEN v_old.scheduled_tier_id IS NOT NULL THEN v_old.scheduled_change_at ELSE v_old.cycle_end_date END;
+    IF NOT v_new_period AND v_scheduled_at > now() THEN
+      v_tier_id := v_old_effective.id;
+      v_scheduled := v_billed.id;
+    ELSE
+      v_scheduled_at := NULL;
+    END IF;
+  END IF;
+  IF p_status = 'past_due' THEN
+    v_grace := coalesce(p_grace_until, now());
+    IF v_grace <= now() THEN
+      v_tier_id := v_free.id;
+    END IF;
+  END IF;
+  SELECT * INTO v_new_effective FROM public.subscription_tier WHERE id = CASE WHEN v_status.is_entitled THEN v_tier_id ELSE v_free.id END;
+
+  v_change := CASE
+    WHEN p_status = 'canceled' AND v_old_effective.slug <> 'free' THEN 'canceled'
+    WHEN p_status = 'paused' AND v_old_status.slug <> 'paused' THEN 'paused'
+    WHEN NOT v_status.is_entitled AND v_old_effective.slug <> 'free' THEN 'ended'
+    WHEN p_status = 'past_due' AND v_tier_id = v_free.id AND v_old.tier_id <> v_free.id THEN 'grace_expired'
+    WHEN p_status = 'past_due' AND v_old_status.slug <> 'past_due' THEN 'past_due'
+    WHEN v_old_status.slug = 'paused' AND v_status.is_entitled THEN 'resumed'
+    WHEN v_old_effective.slug = 'free' AND v_new_effective.slug <> 'free' AND NOT v_same_subscription THEN 'subscribed'
+    WHEN v_new_effective.sort_order > v_old_effective.sort_order AND v_old_status.slug = 'past_due' THEN 'recovered'
+    WHEN v_new_effective.sort_order > v_old_effective.sort_order THEN 'upgraded'
+    WHEN v_new_effective.sort_order < v_old_effective.sort_order THEN 'downgraded'
+    WHEN v_scheduled IS NOT NULL AND v_old.scheduled_tier_id IS DISTINCT FROM v_scheduled THEN 'downgrade_scheduled'
+    WHEN v_scheduled IS NULL AND v_old.scheduled_tier_id IS NOT NULL THEN 'downgrade_canceled'
+    WHEN p_cancel_at_period_end AND NOT v_old.cancel_at_period_end THEN 'cancel_scheduled'
+    WHEN NOT p_cancel_at_period_end AND v_old.cancel_at_period_end AND v_status.is_entitled THEN 'cancel_reverted'
+    WHEN v_old_status.slug = 'past_due' AND p_status <> 'past_due' THEN 'recovered'
+    WHEN v_new_period THEN 'renewed'
+    WHEN v_old_status.slug <> p_status THEN 'status_changed'
+  END;
+
+  -- A new billing period is a new quota cycle: archive the ended one (once), then the counters start at zero.
+  IF v_new_period AND v_old.cycle_start_date < p_period_start THEN
+    INSERT INTO public.quota_usage_history (user_id, subscription_id, tier_id, cycle_start_date, cycle_end_date, syncs_used,
+      ai_analyses_used, seo_submissions_used, max_syncs, max_ai_analyses, max_seo_submissions)
+    SELECT v_old.user_id, v_old.id, v_old_effective.id, v_old.cycle_start_date, v_old.cycle_end_date, v_old.syncs_used,
+           v_old.ai_analyses_used, v_old.seo_submissions_used, v_old_effective.max_syncs_per_month,
+           v_old_effective.max_ai_analyses_per_month, v_old_effective.max_seo_submissions_per_month
+    ON CONFLICT (subscription_id, cycle_start_date) DO NOTHING;
+  END IF;
+  UPDATE public.subscription s SET
+    tier_id = v_tier_id, billed_tier_id = v_billed.id, status_id = v_status.id, stripe_subscription_id = p_stripe_subscription_id,
+    stripe_customer_id = p_stripe_customer_id, cycle_start_date = p_period_start, cycle_end_date = p_period_end,
+    cancel_at_period_end = coalesce(p_cancel_at_period_end, false), canceled_at = p_canceled_at,
+    scheduled_tier_id = v_scheduled, scheduled_change_at = v_scheduled_at, grace_until = v_grace,
+    syncs_used = CASE WHEN v_new_period AND p_period_start > v_old.cycle_start_date THEN 0 ELSE s.syncs_used END,
+    ai_analyses_used = CASE WHEN v_new_period AND p_period_start > v_old.cycle_start_date THEN 0 ELSE s.ai_analyses_used END,
+    seo_submissions_used = CASE WHEN v_new_period AND p_period_start > v_old.cycle_start_date THEN 0 ELSE s.seo_submissions_used END
+  WHERE s.id = v_old.id;
+
+  IF v_change IS NOT NULL THEN
+    PERFORM billing.record_subscription_change(p_user_id, p_stripe_subscription_id, v_change, v_old_effective.id, v_new_effective.id,
+      v_billed.id, v_old_status.slug, p_status, v_scheduled, v_scheduled_at, p_period_end, p_source);
+    IF v_change = 'cancel_scheduled' THEN
+      PERFORM public.notify_user(p_user_id, 'billing', 'Your subscription will end',
+        format('Your %s plan stays active until %s, then your account moves to the Free plan. You can resume it until then.',
+               v_new_effective.display_name, to_char(p_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD')),
+        format('stripe:cancel_scheduled:%s:%s', p_stripe_subscription_id, extract(epoch FROM p_period_end)::bigint),
+        jsonb_build_object('tier', v_new_effective.slug, 'ends_at', p_period_end));
+    ELSIF v_change IN ('canceled', 'ended') THEN
+      PERFORM public.notify_user(p_user_id, 'billing', 'Your subscription has ended',
+        format('Your %s plan has ended; your account is on the Free plan now.', v_old_effective.display_name),
+        format('stripe:ended:%s', p_stripe_subscription_id), jsonb_build_object('tier', v_old_effective.slug, 'status', p_status));
+    ELSIF v_change = 'grace_expired' THEN
+      PERFORM public.notify_user(p_user_id, 'billing', 'Your plan is paused until payment succeeds',
+        format('We could not collect the payment for your %s plan, so your account has the Free plan''s limits until it is paid. '
+               'Update your payment method in the billing portal.', v_billed.display_name),
+        format('stripe:grace_expired:%s:%s', p_stripe_subscription_id, extract(epoch FROM p_period_start)::bigint),
+        jsonb_build_object('tier', v_billed.slug));
+    END IF;
+  END IF;
+  RETURN QUERY SELECT v_change, v_new_effective.slug, v_billed.slug, p_status,
+    (SELECT slug FROM public.subscription_tier WHERE id = v_scheduled), v_scheduled_at;
+END $function$;
+
+-- FUNCTION billing.configure_stripe_prices(p_prices jsonb) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION billing.configure_stripe_prices(p_prices jsonb) TO service_role;
+CREATE OR REPLACE FUNCTION billing.configure_stripe_prices(p_prices jsonb)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_configured jsonb;
+BEGIN
+  IF p_prices IS NULL OR jsonb_typeof(p_prices) <> 'object' THEN
+    RAISE EXCEPTION 'prices must be a JSON object {tier: {month, year}}' USING ERRCODE = '22023';
+  END IF;
+  -- [{tier_id, slug, billing_interval, price_id}], one per configured price.
+  SELECT coalesce(jsonb_agg(jsonb_build_object('tier_id', t.id, 'slug', tier_entry.key, 'billing_interval', i.key,
+                                               'price_id', i.value #>> '{}')), '[]')
+    INTO v_configured
+    FROM jsonb_each(p_prices) tier_entry
+    LEFT JOIN public.subscription_tier t ON t.slug = tier_entry.key AND t.slug <> 'free'
+    CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(tier_entry.value) = 'object' THEN tier_entry.value ELSE '{}' END) i;
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(v_configured) c
+              WHERE c->>'tier_id' IS NULL OR c->>'billing_interval' NOT IN ('month', 'year')
+                 OR coalesce(c->>'price_id', '') !~ '^price_[A-Za-z0-9_]+$') THEN
+    RAISE EXCEPTION 'prices name an unknown or free tier, an interval other than month and year, or no price_… id' USING ERRCODE = '22023';
+  END IF;
+  -- Every cold start calls this: when the offered prices are already exactly these, nothing is locked or written.
+  IF (SELECT coalesce(jsonb_agg(jsonb_build_array(p.price_id, p.tier_id, p.billing_interval) ORDER BY p.price_id), '[]')
+        FROM billing.stripe_price p WHERE p.is_active)
+     = (SELECT coalesce(jsonb_agg(jsonb_build_array(c->>'price_id', (c->>'tier_id')::uuid, c->>'billing_interval') ORDER BY c->>'price_id'), '[]')
+          FROM jsonb_array_elements(v_configured) c)
+     AND NOT EXISTS (SELECT 1 FROM public.subscription_tier t WHERE t.stripe_price_id IS DISTINCT FROM
+                       (SELECT c->>'price_id' FROM jsonb_array_elements(v_configured) c
+                         WHERE (c->>'tier_id')::uuid = t.id AND c->>'billing_interval' = 'month')) THEN
+    RETURN jsonb_array_length(v_configured);
+  END IF;
+  -- Concurrent cold starts apply the same configuration one after the other.
+  PERFORM pg_advisory_xact_lock(hashtextextended('streamvibe.billing.configure_stripe_prices', 0));
+  -- Deactivate first: a price may move to another tier or interval.
+  UPDATE billing.stripe_price p SET is_active = false, updated_at = now()
+   WHERE p.is_active AND NOT EXISTS (
+     SELECT 1 FROM jsonb_array_elements(v_configured) c
+      WHERE c->>'price_id' = p.price_id AND (c->>'tier_id')::uuid = p.tier_id AND c->>'billing_interval' = p.billing_interval);
+  INSERT INTO billing.stripe_price AS p (price_id, tier_id, billing_interval)
+  SELECT c->>'price_id', (c->>'tier_id')::uuid, c->>'billing_interval' FROM jsonb_array_elements(v_configured) c
+  ON CONFLICT (price_id) DO UPDATE SET tier_id = EXCLUDED.tier_id, billing_interval = EXCLUDED.billing_interval,
+    is_active = true, updated_at = now()
+  WHERE (p.tier_id, p.billing_interval, p.is_active) IS DISTINCT FROM (EXCLUDED.tier_id, EXCLUDED.billing_interval, true);
+  -- The seed's column names each tier's monthly price.
+  UPDATE public.subscription_tier t SET stripe_price_id = m.price_id
+    FROM (SELECT t2.id, (SELECT c->>'price_id' FROM jsonb_array_elements(v_configured) c
+                          WHERE (c->>'tier_id')::uuid = t2.id AND c->>'billing_interval' = 'month') AS price_id
+            FROM public.subscription_tier t2) m
+   WHERE m.id = t.id AND t.stripe_price_id IS DISTINCT FROM m.price_id;
+  RETURN jsonb_array_length(v_configured);
+END $function$;
+
+-- FUNCTION billing.record_subscription_change(p_user_id uuid, p_stripe_subscription_id text, p_change text, p_old_tier uuid, p_new_tier uuid, p_billed_tier uuid, p_old_status text, p_new_status text, p_scheduled_tier uuid, p_scheduled_change_at timestamp with time zone, p_period_end timestamp with time zone, p_source text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION billing.record_subscription_change(p_user_id uuid, p_stripe_subscription_id text, p_change text, p_old_tier uuid, p_new_tier uuid, p_billed_tier uuid, p_old_status text, p_new_status text, p_scheduled_tier uuid, p_scheduled_change_at timestamp with time zone, p_period_end timestamp with time zone, p_source text) TO service_role;
+CREATE OR REPLACE FUNCTION billing.record_subscription_change(p_user_id uuid, p_stripe_subscription_id text, p_change text, p_old_tier uuid, p_new_tier uuid, p_billed_tier uuid, p_old_status text, p_new_status text, p_scheduled_tier uuid, p_scheduled_change_at timestamp with time zone, p_period_end timestamp with time zone, p_source text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_id bigint;
+  v_old public.subscription_tier;
+  v_new public.subscription_tier;
+  v_accounts integer;
+BEGIN
+  SELECT * INTO v_old FROM public.subscription_tier WHERE id = p_old_tier;
+  SELECT * INTO v_new FROM public.subscription_tier WHERE id = p_new_tier;
+  INSERT INTO billing.subscription_history (user_id, stripe_subscription_id, change, old_tier, new_tier, billed_tier, old_status,
+    new_status, scheduled_tier, scheduled_change_at, period_end, source)
+  VALUES (p_user_id, p_stripe_subscription_id, p_change, v_old.slug, v_new.slug,
+    (SELECT slug FROM public.subscription_tier WHERE id = p_billed_tier), p_old_status, p_new_status,
+    (SELECT slug FROM public.subscription_tier WHERE id = p_scheduled_tier), p_scheduled_change_at, p_period_end, left(p_source, 255))
+  RETURNING id INTO v_id;
+  IF v_new.max_social_accounts < v_old.max_social_accounts THEN
+    SELECT count(*) INTO v_accounts FROM public.social_account a WHERE a.user_id = p_user_id AND a.deleted_at IS NULL;
+    IF v_accounts > v_new.max_social_accounts THEN
+      PERFORM public.notify_user(p_user_id, 'billing', format('Your %s plan allows %s connected accounts', v_new.display_name, v_new.max_social_accounts),
+        format('You have %s connected accounts and the %s plan allows %s. All of them stay connected, but you cannot connect '
+               'another, and only your %s oldest accounts sync. Upgrade, or disconnect %s, to sync the others.',
+               v_accounts, v_new.display_name, v_new.max_social_accounts, v_new.max_social_accounts, v_accounts - v_new.max_social_accounts),
+        format('billing:over_limit:%s', v_id),
+        jsonb_build_object('tier', v_new.slug, 'max_social_accounts', v_new.max_social_accounts, 'connected_accounts', v_accounts));
+    END IF;
+  END IF;
+  RETURN v_id;
+END $function$;
 
 -- FUNCTION public.add_job_log(p_job_id uuid, p_level text, p_message text, p_data jsonb) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.add_job_log(p_job_id uuid, p_level text, p_message text, p_data jsonb) TO service_role;
@@ -2899,6 +3236,15 @@ BEGIN
   IF FOUND THEN
     RETURN QUERY SELECT v_job.id, false, v_job.status, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
     RETURN;
+  END IF;
+  IF NOT billing.account_within_limit(p_user_id, p_social_account_id) THEN
+    IF p_kind = 'auto_sync' THEN
+      RETURN QUERY SELECT NULL::uuid, false, NULL::public.job_status_enum, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+      RETURN;
+    END IF;
+    SELECT q.max_social_accounts, q.tier_slug INTO v_quota FROM public.effective_quota(p_user_id) q;
+    RAISE EXCEPTION 'Your % plan syncs % connected accounts and this one is beyond them; upgrade, or disconnect another account, to sync it',
+      v_quota.tier_slug, v_quota.max_social_accounts USING ERRCODE = '55000';
   END IF;
   IF NOT public.increment_quota(p_user_id, 'sync', 1) THEN
     SELECT q.max_syncs, q.syncs_used, q.cycle_end_date, q.tier_slug INTO v_quota FROM public.effective_quota(p_user_id) q;

@@ -115,10 +115,10 @@ export const features: FeatureSpec[] = [
     uses: { sendsTo: ALL_QUEUES },
   },
   {
-    name: 'billing', description: 'Stripe webhooks and their retries',
+    name: 'billing', description: 'Stripe billing: checkout, the customer portal, plans, webhooks and their retries',
     // Reserved: Stripe's deliveries are served however busy the public routes keep the account.
     http: { ...API, reservedConcurrency: 5, routes: billingRoutes }, schedules: { ...SCHEDULED, tasks: billingTasks },
-    uses: { env: ['STRIPE_WEBHOOK_SECRETS'] },
+    uses: { env: ['STRIPE_WEBHOOK_SECRETS', 'STRIPE_API_KEY', 'STRIPE_PRICES', 'BILLING_RETURN_URL'] },
   },
   {
     name: 'oauth', description: 'Connecting platform accounts (OAuth), their tokens in Secrets Manager, refresh and disconnect',

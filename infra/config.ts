@@ -119,8 +119,17 @@ export interface StageConfig {
   functionEnvironment: Record<string, EnvSource>;
 }
 
+/**
+ * A stage's Stripe prices (ids from the Stripe dashboard, test mode outside prod) per paid tier and interval. The
+ * billing Lambdas map them onto the tiers at cold start, before they apply any event (functions/billing/prices.ts).
+ */
+export interface StripePriceConfig {
+  basic: { month: string; year?: string };
+  premium: { month: string; year?: string };
+}
+
 /** Extra variables the manifest's functions read, for a stage whose public site is at `siteUrl` and API at `apiUrl`. */
-const functionEnvironment = (siteUrl: string, apiUrl: string): Record<string, EnvSource> => ({
+const functionEnvironment = (siteUrl: string, apiUrl: string, stripePrices: StripePriceConfig): Record<string, EnvSource> => ({
   PUBLIC_SITE_URL: { value: siteUrl },
   // Providers send users back to <API>/oauth-<slug>-callback (the redirect URIs registered with each provider)…
   OAUTH_REDIRECT_BASE_URL: { value: apiUrl },
@@ -136,6 +145,12 @@ const functionEnvironment = (siteUrl: string, apiUrl: string): Record<string, En
   CLICK_HASH_SECRET: { secret: 'generated' },
   // Stripe's webhook signing secrets (comma-separated while rolling), copied from the Stripe dashboard.
   STRIPE_WEBHOOK_SECRETS: { secret: 'operator' },
+  // Stripe's secret (or restricted) API key of the stage's account: checkout, portal, subscriptions, invoices.
+  STRIPE_API_KEY: { secret: 'operator' },
+  // Not secret: the prices checkout offers and the webhook maps onto tiers.
+  STRIPE_PRICES: { value: JSON.stringify(stripePrices) },
+  // Where Checkout and the Customer Portal send the user back.
+  BILLING_RETURN_URL: { value: `${siteUrl}/settings/billing` },
 });
 
 const configs: Record<Stage, StageConfig> = {
@@ -154,7 +169,10 @@ const configs: Record<Stage, StageConfig> = {
     },
     cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
     alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200, requireSubscriber: false },
-    functionEnvironment: functionEnvironment('https://dev.streamvibe.app', 'https://api.dev.streamvibe.app'),
+    functionEnvironment: functionEnvironment('https://dev.streamvibe.app', 'https://api.dev.streamvibe.app', {
+      basic: { month: 'price_dev_basic_monthly', year: 'price_dev_basic_yearly' },
+      premium: { month: 'price_dev_premium_monthly', year: 'price_dev_premium_yearly' },
+    }),
   },
   staging: {
     stage: 'staging',
@@ -174,7 +192,10 @@ const configs: Record<Stage, StageConfig> = {
       dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400,
       email: 'ops@streamvibe.app', requireSubscriber: true,
     },
-    functionEnvironment: functionEnvironment('https://staging.streamvibe.app', 'https://api.staging.streamvibe.app'),
+    functionEnvironment: functionEnvironment('https://staging.streamvibe.app', 'https://api.staging.streamvibe.app', {
+      basic: { month: 'price_staging_basic_monthly', year: 'price_staging_basic_yearly' },
+      premium: { month: 'price_staging_premium_monthly', year: 'price_staging_premium_yearly' },
+    }),
   },
   prod: {
     stage: 'prod',
@@ -198,7 +219,10 @@ const configs: Record<Stage, StageConfig> = {
       dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000,
       email: 'ops@streamvibe.app', requireSubscriber: true,
     },
-    functionEnvironment: functionEnvironment('https://streamvibe.app', 'https://api.streamvibe.app'),
+    functionEnvironment: functionEnvironment('https://streamvibe.app', 'https://api.streamvibe.app', {
+      basic: { month: 'price_prod_basic_monthly', year: 'price_prod_basic_yearly' },
+      premium: { month: 'price_prod_premium_monthly', year: 'price_prod_premium_yearly' },
+    }),
   },
 };
 

@@ -12,16 +12,22 @@ import { appRoutes } from './app-routes.ts';
 import { startAiSandbox } from './sandboxes/ai/index.ts';
 import { SANDBOX_CLIENTS, startPlatformSandbox } from './sandboxes/platforms/index.ts';
 import { startSeoSandbox } from './sandboxes/seo/index.ts';
+import { SANDBOX_API_KEY, startStripeSandbox } from './sandboxes/stripe/index.ts';
+import { billingReturnRoute } from './sandboxes/stripe/return-page.ts';
 import { seedLocalSecrets } from './secrets.ts';
 
 export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_streamvibe_local';
+/** The Stripe sandbox's port under npm start (stripe-mock's), so `npm run stripe:trigger` finds it; tests take any free port. */
+export const LOCAL_STRIPE_PORT = Number(process.env.LOCAL_STRIPE_PORT ?? 12111);
 /**
  * The local values of the secret settings (infra/config.ts: the `secret` entries of functionEnvironment), put in the
  * local Secrets Manager; functions get only `<NAME>_SECRET_ARN`, as in AWS.
  */
 export const LOCAL_SECRET_SETTINGS = {
-  // Sign test events with it (functions/billing/signature.ts signStripePayload).
+  // Sign test events with it (functions/billing/signature.ts signStripePayload); the Stripe sandbox signs its deliveries with it.
   STRIPE_WEBHOOK_SECRETS: LOCAL_STRIPE_WEBHOOK_SECRET,
+  // The Stripe sandbox's key (local/sandboxes/stripe/).
+  STRIPE_API_KEY: SANDBOX_API_KEY,
   // The key of click visitor hashes.
   CLICK_HASH_SECRET: 'local-only-click-hash-secret-never-deployed',
   // No AI key by default: the ai feature answers with its offline engine. A test (or you, with the AI sandbox's keys) may set them.
@@ -33,6 +39,18 @@ export const LOCAL_SECRET_SETTINGS = {
     .map(([platform, { clientId, clientSecret }]) => [platform, { client_id: clientId, client_secret: clientSecret }]))),
 };
 export type SecretSettingName = keyof typeof LOCAL_SECRET_SETTINGS;
+
+/** The Stripe sandbox on `port`, or, when that one is taken (a second stack), on any free port, saying where. */
+async function startStripeSandboxOn(port: number) {
+  try {
+    return await startStripeSandbox({ port });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    const sandbox = await startStripeSandbox({ port: 0 });
+    process.stderr.write(`Stripe sandbox: port ${port} is busy, using ${sandbox.url} (npm run stripe:trigger -- --stripe ${sandbox.url} …)\n`);
+    return sandbox;
+  }
+}
 
 export interface LocalStackOptions {
   databaseUrl: string;
@@ -67,6 +85,8 @@ export async function startLocalStack(options: LocalStackOptions) {
   const ai = await startAiSandbox();
   // Google's Indexing API, IndexNow and Bing's URL submission, offline (their own server: oauth2.googleapis.com differs from the platforms').
   const seo = await startSeoSandbox();
+  // Stripe's API, hosted Checkout and portal pages, and signed webhooks to this gateway (set below, once it listens).
+  const stripe = await startStripeSandboxOn(options.port === 0 ? 0 : LOCAL_STRIPE_PORT);
   Object.assign(process.env, queueEnvironment(queues), secrets.environment, {
     DATABASE_URL: options.databaseUrl,
     // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.
@@ -77,6 +97,8 @@ export async function startLocalStack(options: LocalStackOptions) {
   process.env.AI_OPENAI_BASE_URL ??= ai.baseUrls.openai;
   process.env.AI_ANTHROPIC_BASE_URL ??= ai.baseUrls.anthropic;
   process.env.AI_GOOGLE_BASE_URL ??= ai.baseUrls.google;
+  process.env.STRIPE_API_BASE_URL ??= stripe.url;
+  process.env.STRIPE_PRICES ??= JSON.stringify(stripe.prices);
   process.env.DB_POOL_MAX ??= '10';
   // The auth feature's Lambda, invoked as Cognito invokes it for the user pool's triggers.
   const [authTriggers] = functions.filter((fn) => fn.trigger.kind === 'cognito');
@@ -88,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     stateDir: options.stateDir,
   });
   const gateway = await startGateway({
-    port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes(), appRoutes()],
+    port: options.port, functions: httpFunctions(), identity, localRoutes: [identityRoutes(identity), docsRoutes(), appRoutes(), billingReturnRoute()],
   });
   // Providers send the browser back to this gateway, which then shows the outcome on its own page.
   process.env.OAUTH_REDIRECT_BASE_URL ??= gateway.url;
@@ -96,6 +118,8 @@ export async function startLocalStack(options: LocalStackOptions) {
   // The public site that sitemaps, robots.txt and canonical URLs point at: locally, this gateway on its actual port
   // (PORT, or the one the OS picked). Handlers read it at their cold start, on their first request.
   process.env.PUBLIC_SITE_URL ??= gateway.url;
+  process.env.BILLING_RETURN_URL ??= `${gateway.url}/app/billing`;
+  stripe.setWebhook({ url: `${gateway.url}/stripe-webhook`, secret: options.secrets?.STRIPE_WEBHOOK_SECRETS?.split(',').at(-1) ?? LOCAL_STRIPE_WEBHOOK_SECRET });
   const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds, concurrency: options.pollerConcurrency });
   const scheduler = startScheduler(scheduledFunctions(), { autoStart: options.schedules !== 'manual', log: (l) => process.stderr.write(`${l}\n`) });
   return {
@@ -106,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     platforms,
     ai,
     seo,
+    stripe,
     scheduler,
     async stop() {
       await scheduler.stop();
@@ -115,6 +140,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       await platforms.stop();
       await ai.stop();
       await seo.stop();
+      await stripe.stop();
       await closeDb();
     },
   };

@@ -618,6 +618,20 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     call: sql('SELECT search.refresh_common_terms(NULL, 1000)') },
   // 011: per-visitor click counters (search.click_rate), pruned by the daily cleanup.
   'search.prune_click_rate()': { exec: SERVICE, call: sql('SELECT search.prune_click_rate()') },
+  // 021: billing (the billing Lambdas, as service_role): the stage's prices, a subscription's state as Stripe holds it, its
+  // history, the schedule of due changes, and the account limit of syncs (request_sync, a definer, calls it).
+  'billing.configure_stripe_prices(jsonb)': { exec: SERVICE, call: sql(`SELECT billing.configure_stripe_prices('{"basic": {"month": "price_rls_basic"}}')`) },
+  'billing.apply_stripe_subscription(uuid, text, text, text, text, timestamp with time zone, timestamp with time zone, boolean, timestamp with time zone, timestamp with time zone, text)': {
+    exec: SERVICE,
+    call: sql(`SELECT (SELECT billing.configure_stripe_prices('{"basic": {"month": "price_rls_basic"}}')) = 1
+                 AND (SELECT count(*) FROM billing.apply_stripe_subscription($1, 'sub_rls', 'cus_rls', 'price_rls_basic', 'active', now(),
+                        now() + interval '30 days', false, NULL, NULL, 'evt_rls')) = 1`, A) },
+  'billing.record_subscription_change(uuid, text, text, uuid, uuid, uuid, text, text, uuid, timestamp with time zone, timestamp with time zone, text)': {
+    exec: SERVICE,
+    call: sql(`SELECT billing.record_subscription_change($1, 'sub_rls', 'upgraded', (SELECT id FROM public.subscription_tier WHERE slug = 'free'),
+                 (SELECT id FROM public.subscription_tier WHERE slug = 'basic'), NULL, 'active', 'active', NULL, NULL, now(), 'evt_rls')`, A) },
+  'billing.apply_due_subscription_changes(integer)': { exec: SERVICE, call: sql('SELECT billing.apply_due_subscription_changes(10)') },
+  'billing.account_within_limit(uuid, uuid)': { exec: SERVICE, call: sql('SELECT billing.account_within_limit($1, $2)', A, (w) => w.id('social_account', 'A')) },
   // 015: trending keywords, recomputed hourly by the AI feature's schedule.
   'public.refresh_trending_keywords(integer)': { exec: SERVICE, definer: true, call: sql('SELECT public.refresh_trending_keywords(10)') },
 };

@@ -2,6 +2,7 @@ import type { Sql } from 'postgres';
 import { asService } from '../_shared/db.ts';
 import { logger } from '../_shared/logger.ts';
 import { applyStripeEvent } from './events.ts';
+import { ensureStripePrices } from './prices.ts';
 import type { StripeEvent } from './signature.ts';
 
 /**
@@ -10,6 +11,8 @@ import type { StripeEvent } from './signature.ts';
  */
 export async function processLoggedEvent(sql: Sql, event: StripeEvent): Promise<'processed' | 'failed'> {
   try {
+    // The stage's prices are mapped (once per container) before the first event is applied.
+    await ensureStripePrices();
     await asService(sql, async (tx) => {
       const outcome = await applyStripeEvent(tx, event);
       await tx`SELECT mark_webhook_processed(${event.id})`;

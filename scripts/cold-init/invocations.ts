@@ -21,6 +21,8 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
     PUBLIC_SITE_URL: 'https://streamvibe.example',
     OAUTH_REDIRECT_BASE_URL: 'https://api.streamvibe.example', APP_URL: 'https://streamvibe.example/settings/connections',
     OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/',
+    STRIPE_PRICES: JSON.stringify({ basic: { month: 'price_cold_basic' }, premium: { month: 'price_cold_premium' } }),
+    BILLING_RETURN_URL: 'https://streamvibe.example/settings/billing',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,
     // Errors only: a log line per request would be measured as much as the code.
     LOG_LEVEL: 'ERROR', TZ: 'UTC',
@@ -48,7 +50,7 @@ function httpEvent(method: string, path: string, options: {
   } as APIGatewayProxyEventV2;
 }
 
-/** A Stripe event our webhook logs (one statement) and then ignores (invoice events carry no state we keep). */
+/** A Stripe event our webhook logs, verifies with the SDK and then ignores (an invoice of no subscription: no Stripe call). */
 function stripeWebhookEvent(): APIGatewayProxyEventV2 {
   const body = JSON.stringify({ id: `evt_${randomUUID().replaceAll('-', '')}`, object: 'event', type: 'invoice.paid',
     created: Math.floor(Date.now() / 1000), data: { object: { object: 'invoice' } } });

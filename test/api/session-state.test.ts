@@ -52,6 +52,8 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
     const before = await sessionState(db());
     const admin = await api.signUp({ roles: ['admin'] });
     const { token } = admin;
+    // Checkout is for a free user: the admin below is on premium.
+    const payer = await api.signUp();
     const item = world.discoverable[0]!;
     const creator = world.users.alice.slug;
     const word = Object.values(world.items)[0]!.split(/\s+/).find((w) => w.length > 3)!;
@@ -87,6 +89,10 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
         return api.request('POST', '/job-cancel', { token, body: { job_id: pending!.id } });
       },
       'GET /job-stats': () => api.request('GET', '/job-stats', { token }),
+      'POST /billing-checkout': () => api.request('POST', '/billing-checkout', { token: payer.token, body: { tier: 'premium', interval: 'year' } }),
+      'POST /billing-portal': () => api.request('POST', '/billing-portal', { token: payer.token }),
+      'GET /billing': () => api.request('GET', '/billing', { token: payer.token }),
+      'GET /admin-subscriptions': () => api.request('GET', '/admin-subscriptions?status=active', { token }),
       'POST /stripe-webhook': () => api.request('POST', '/stripe-webhook', { rawBody: stripeEvent, headers: { 'stripe-signature': signStripePayload(stripeEvent, LOCAL_STRIPE_WEBHOOK_SECRET) } }),
       'GET /browse-content': () => api.request('GET', '/browse-content?category=gaming&limit=5'),
       'GET /browse-creators': () => api.request('GET', '/browse-creators?limit=5'),

@@ -84,7 +84,8 @@ describe('AppFunction: least privilege and environment from the feature', () => 
       StackName: 'StreamVibe-prod-Secrets', OutputName: expect.stringContaining(`PublishOutputRef${stacks.secrets.resolve((secrets[name]!.node.defaultChild as CfnResource).logicalId)}`),
     }) });
 
-    for (const [fn, setting] of [['discovery-http', 'CLICK_HASH_SECRET'], ['billing-http', 'STRIPE_WEBHOOK_SECRETS']] as const) {
+    // The billing Lambdas read two (test/infra/billing-secrets.test.ts).
+    for (const [fn, setting] of [['discovery-http', 'CLICK_HASH_SECRET']] as const) {
       const { env, statements } = lambda(templates, fn);
       expect(env[setting], fn).toBeUndefined();
       expect(env[`${setting}_SECRET_ARN`], fn).toEqual(arnOf(setting));
@@ -94,7 +95,7 @@ describe('AppFunction: least privilege and environment from the feature', () => 
     const lambdaConfigs = Object.values(templates).flatMap((t) => Object.values(t.findResources('AWS::Lambda::Function')));
     expect(JSON.stringify(lambdaConfigs)).not.toMatch(/\{\{resolve:secretsmanager/);
     expect(lambda(templates, 'discovery-http').env.PUBLIC_SITE_URL).toBe('https://streamvibe.app');
-    expect(Object.keys(secrets).sort()).toEqual(['ANTHROPIC_API_KEY', 'CLICK_HASH_SECRET', 'GEMINI_API_KEY', 'OAUTH_CLIENTS', 'OPENAI_API_KEY', 'STRIPE_WEBHOOK_SECRETS']);
+    expect(Object.keys(secrets).sort()).toEqual(['ANTHROPIC_API_KEY', 'CLICK_HASH_SECRET', 'GEMINI_API_KEY', 'OAUTH_CLIENTS', 'OPENAI_API_KEY', 'STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRETS']);
     templates['StreamVibe-prod-Secrets']!.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS' });
   });
 

@@ -21,7 +21,7 @@ const StripeWebhookResponse = () => z.object({ received: z.literal(true), duplic
 export const stripeWebhookRoute = defineRoute({
   method: 'POST', path: '/stripe-webhook', auth: 'webhook', tags: ['Billing'], response: StripeWebhookResponse,
   headers: () => StripeSignatureHeaders, signedBody: () => StripeEvent,
-  summary: 'Stripe events (signature-verified, idempotent on the event id): subscriptions set the tier and quota cycle',
+  summary: 'Stripe events (signature-verified, idempotent on the event id): the subscription Stripe holds sets the tier and quota cycle',
 }, async ({ rawBody, headers }) => {
   const event = verifyStripeEvent(rawBody, headers['stripe-signature'], await webhookSecrets());
   // jsonb cannot store NUL: logging the event would fail on every retry Stripe makes, so it is refused, once, here.
