@@ -10,8 +10,8 @@ const TAGS: Record<string, string> = {
   Connections: 'Connecting YouTube, Instagram, TikTok, Facebook and X accounts (OAuth), listing and disconnecting them',
   Content: 'The signed-in creator’s own content: list it whatever its visibility, edit it (kept over later syncs), delete it',
   Jobs: 'The signed-in caller’s background jobs: list, status, logs, counts and cancellation',
-  Admin: 'Maintenance for administrators (`admin` in the token’s `cognito:groups`)',
-  Billing: 'Stripe webhooks (signed with the endpoint’s secret, no bearer token)',
+  Admin: 'Administration and moderation: roles, creators, hidden items, jobs, dead letters, maintenance (`admin` in the token’s `cognito:groups`)',
+  Billing: 'Plans and payments: Stripe Checkout and the customer portal, the caller’s plan, usage and invoices; Stripe’s signed webhooks (no bearer token)',
   Discovery: 'The public discovery platform: browse, search, trending, creator and content pages, SEO, sitemap (cacheable)',
   Site: 'The public website’s crawlable pages: server-rendered HTML for creators and content, at the URLs the sitemap lists',
 };
