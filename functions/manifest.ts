@@ -155,9 +155,9 @@ export const features: FeatureSpec[] = [
     uses: { redrives: ALL_QUEUES },
   },
   {
-    name: 'site', description: 'The public website’s crawlable pages: creator and content pages as server-rendered HTML',
+    name: 'site', description: 'The public website’s crawlable pages: creator and content pages as server-rendered HTML, the IndexNow key file',
     http: { ...API, routes: siteRoutes },
-    uses: { env: ['PUBLIC_SITE_URL'] },
+    uses: { env: ['PUBLIC_SITE_URL', 'INDEXNOW_KEY'] },
   },
 ];
 

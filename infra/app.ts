@@ -14,6 +14,8 @@ checkWithCdkNag(app);
 const config = stageConfig(app.node.tryGetContext('stage') ?? 'dev');
 const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
 if (alarmEmail) config.alarms.email = alarmEmail;
+const siteCertificateArn = app.node.tryGetContext('siteCertificateArn') as string | undefined;
+if (siteCertificateArn) config.site.certificateArn = siteCertificateArn;
 
 createStreamVibe(app, {
   config,

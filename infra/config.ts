@@ -115,6 +115,27 @@ export interface StageConfig {
     /** Synth fails without `email`: an alarm nobody receives is no alarm (staging and prod). */
     requireSubscriber: boolean;
   };
+  /**
+   * The public site: the CloudFront distribution in front of the API (infra/stacks/edge-stack.ts) serves its pages, and
+   * every public URL the functions write (PUBLIC_SITE_URL: canonical links, the sitemap, robots.txt, SEO submissions)
+   * is on it.
+   */
+  site: {
+    /**
+     * Its host name. PUBLIC_SITE_URL is `https://<it>`: functions of the jobs stack read it too, which the
+     * distribution's own generated name (*.cloudfront.net, created later, by the edge stack) could not reach without a
+     * cycle between the stacks, so the name is configuration.
+     */
+    domainName: string;
+    /**
+     * An ACM certificate in us-east-1 (where CloudFront takes certificates from) covering `domainName`: with it the
+     * distribution answers on `domainName` (an alias); without it only on its *.cloudfront.net name.
+     * `-c siteCertificateArn=arn:aws:acm:us-east-1:…` sets it per deploy.
+     */
+    certificateArn?: string;
+    /** The stage's IndexNow key (INDEXNOW_KEY): 8–128 characters of a-z, A-Z, 0-9 and `-`, public by design. */
+    indexNowKey: string;
+  };
   /** Values of the extra environment variables manifest entries name; synth fails on a name without one. */
   functionEnvironment: Record<string, EnvSource>;
 }
@@ -128,9 +149,18 @@ export interface StripePriceConfig {
   premium: { month: string; year?: string };
 }
 
-/** Extra variables the manifest's functions read, for a stage whose public site is at `siteUrl` and API at `apiUrl`. */
+/** The variables that follow `site`: PUBLIC_SITE_URL on its domain, and the IndexNow key the site serves at /<key>.txt. */
+export const siteEnvironment = (site: StageConfig['site']): Record<string, EnvSource> => ({
+  PUBLIC_SITE_URL: { value: `https://${site.domainName}` },
+  // Public by design (engines fetch it from the site), so a plain value, one per stage.
+  INDEXNOW_KEY: { value: site.indexNowKey },
+});
+
+/**
+ * Extra variables the manifest's functions read (besides the site's, `siteEnvironment`), for a stage whose web app is
+ * at `siteUrl` and API at `apiUrl`.
+ */
 const functionEnvironment = (siteUrl: string, apiUrl: string, stripePrices: StripePriceConfig): Record<string, EnvSource> => ({
-  PUBLIC_SITE_URL: { value: siteUrl },
   // Providers send users back to <API>/oauth-<slug>-callback (the redirect URIs registered with each provider)…
   OAUTH_REDIRECT_BASE_URL: { value: apiUrl },
   // …which then lands them on the web app's connections page with ?connected= or ?error=.
@@ -169,6 +199,7 @@ const configs: Record<Stage, StageConfig> = {
     },
     cognito: { deletionProtection: false, threatProtection: false, mfa: 'optional' },
     alarms: { dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 90, auroraConnections: 200, requireSubscriber: false },
+    site: { domainName: 'dev.streamvibe.app', indexNowKey: '4b1e0c7a9d2f48e3a6c5b8d0e1f2a3b4' },
     functionEnvironment: functionEnvironment('https://dev.streamvibe.app', 'https://api.dev.streamvibe.app', {
       basic: { month: 'price_dev_basic_monthly', year: 'price_dev_basic_yearly' },
       premium: { month: 'price_dev_premium_monthly', year: 'price_dev_premium_yearly' },
@@ -192,6 +223,7 @@ const configs: Record<Stage, StageConfig> = {
       dlqMessages: 1, lambdaErrors: 5, lambdaThrottles: 1, api5xx: 10, auroraCpuPercent: 85, auroraConnections: 400,
       email: 'ops@streamvibe.app', requireSubscriber: true,
     },
+    site: { domainName: 'staging.streamvibe.app', indexNowKey: '8e2d4f6a1c3b45d7902e4f6a8c1b3d5e' },
     functionEnvironment: functionEnvironment('https://staging.streamvibe.app', 'https://api.staging.streamvibe.app', {
       basic: { month: 'price_staging_basic_monthly', year: 'price_staging_basic_yearly' },
       premium: { month: 'price_staging_premium_monthly', year: 'price_staging_premium_yearly' },
@@ -219,6 +251,7 @@ const configs: Record<Stage, StageConfig> = {
       dlqMessages: 1, lambdaErrors: 3, lambdaThrottles: 1, api5xx: 5, auroraCpuPercent: 80, auroraConnections: 1000,
       email: 'ops@streamvibe.app', requireSubscriber: true,
     },
+    site: { domainName: 'streamvibe.app', indexNowKey: 'c7a1e3f5b2d44680a9c1e3f5b7d9a2c4' },
     functionEnvironment: functionEnvironment('https://streamvibe.app', 'https://api.streamvibe.app', {
       basic: { month: 'price_prod_basic_monthly', year: 'price_prod_basic_yearly' },
       premium: { month: 'price_prod_premium_monthly', year: 'price_prod_premium_yearly' },
@@ -238,8 +271,12 @@ export const isStage = (value: unknown): value is Stage => STAGES.includes(value
 /** The configuration of one stage (a copy: callers may adjust it, in tests say, without touching the others). */
 export function stageConfig(stage: unknown): StageConfig {
   if (!isStage(stage)) throw new UnknownStageError(stage);
-  return structuredClone(configs[stage]);
+  return withSiteEnvironment(structuredClone(configs[stage]));
 }
+
+/** The config with functionEnvironment's site variables following `site` (the CDK app applies it again after overrides). */
+export const withSiteEnvironment = (config: StageConfig): StageConfig =>
+  ({ ...config, functionEnvironment: { ...config.functionEnvironment, ...siteEnvironment(config.site) } });
 
 /** The removal policy of a stage's logs, keys and secrets. */
 export const removalPolicyOf = (config: StageConfig) => (config.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);

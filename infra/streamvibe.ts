@@ -6,11 +6,12 @@ import { Tags, type App } from 'aws-cdk-lib';
 import type { Migration } from '../db/migrate.ts';
 import type { QueueName } from '../functions/_shared/queues.ts';
 import { functions as manifestFunctions, queues as manifestQueues, type FunctionSpec, type QueueSpec } from '../functions/manifest.ts';
-import type { StageConfig } from './config.ts';
+import { withSiteEnvironment, type StageConfig } from './config.ts';
 import type { FunctionPlatform } from './constructs/app-function.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { AuthStack } from './stacks/auth-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { EdgeStack } from './stacks/edge-stack.ts';
 import { JobsStack } from './stacks/jobs-stack.ts';
 import { MonitoringStack } from './stacks/monitoring-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
@@ -28,11 +29,13 @@ export interface StreamVibeProps {
 /**
  * Stacks and why they are split so: network and data change rarely and hold state; secrets are shared by any
  * function; jobs owns the queues the API's functions send to (so it comes before the API); auth owns the user
- * pool and its trigger (the API only reads the pool's ids); monitoring reads everything and nothing reads it.
- * References flow one way (network → data → secrets → jobs → auth → api → monitoring), so there is no cycle.
+ * pool and its trigger (the API only reads the pool's ids); the edge (CloudFront) fronts the API; monitoring reads
+ * everything and nothing reads it. References flow one way (network → data → secrets → jobs → auth → api → edge,
+ * monitoring), so there is no cycle.
  */
 export function createStreamVibe(app: App, props: StreamVibeProps) {
-  const { config } = props;
+  // PUBLIC_SITE_URL and INDEXNOW_KEY follow config.site, however the caller adjusted it.
+  const config = withSiteEnvironment(props.config);
   const functions = props.functions ?? manifestFunctions;
   const queues = props.queues ?? manifestQueues;
   const stackId = (name: string) => `StreamVibe-${config.stage}-${name}`;
@@ -60,6 +63,9 @@ export function createStreamVibe(app: App, props: StreamVibeProps) {
     platform: withQueues, functions: byKind('http'), userPool: auth.userPool, userPoolClient: auth.client,
     certificateArn: props.apiCertificateArn, description: `StreamVibe ${config.stage}: HTTP API`,
   });
+  const edge = new EdgeStack(app, stackId('Edge'), {
+    config, api: api.api, functions: byKind('http'), description: `StreamVibe ${config.stage}: CloudFront in front of the site and the API`,
+  });
   // Functions read their secret settings by the secrets' ARNs: deploy those first.
   for (const stack of [jobs, auth, api]) stack.addStackDependency(secrets);
   const monitoring = new MonitoringStack(app, stackId('Monitoring'), {
@@ -69,5 +75,5 @@ export function createStreamVibe(app: App, props: StreamVibeProps) {
 
   Tags.of(app).add('project', 'streamvibe');
   Tags.of(app).add('stage', config.stage);
-  return { network, data, secrets, jobs, auth, api, monitoring };
+  return { network, data, secrets, jobs, auth, api, edge, monitoring };
 }

@@ -39,6 +39,8 @@ export const LOCAL_SECRET_SETTINGS = {
     .map(([platform, { clientId, clientSecret }]) => [platform, { client_id: clientId, client_secret: clientSecret }]))),
 };
 export type SecretSettingName = keyof typeof LOCAL_SECRET_SETTINGS;
+/** The local stage's IndexNow key (a plain, public value: the site serves it at /<key>.txt for engines to check). */
+export const LOCAL_INDEXNOW_KEY = '5f0c1e2d3b4a49687a6b5c4d3e2f1a0b';
 
 /** The Stripe sandbox on `port`, or, when that one is taken (a second stack), on any free port, saying where. */
 async function startStripeSandboxOn(port: number) {
@@ -118,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions) {
   // The public site that sitemaps, robots.txt and canonical URLs point at: locally, this gateway on its actual port
   // (PORT, or the one the OS picked). Handlers read it at their cold start, on their first request.
   process.env.PUBLIC_SITE_URL ??= gateway.url;
+  process.env.INDEXNOW_KEY ??= LOCAL_INDEXNOW_KEY;
   process.env.BILLING_RETURN_URL ??= `${gateway.url}/app/billing`;
   stripe.setWebhook({ url: `${gateway.url}/stripe-webhook`, secret: options.secrets?.STRIPE_WEBHOOK_SECRETS?.split(',').at(-1) ?? LOCAL_STRIPE_WEBHOOK_SECRET });
   const poller = startPoller(queues, queueFunctions(), { waitTimeSeconds: options.pollWaitSeconds, concurrency: options.pollerConcurrency });

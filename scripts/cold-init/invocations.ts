@@ -18,7 +18,7 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
     ...secrets,
     DATABASE_URL: databaseUrl, DB_POOL_MAX: '1',
     JOB_QUEUE_URLS: fakeQueueUrls('sqs'), JOB_DLQ_URLS: fakeQueueUrls('sqs-dlq'),
-    PUBLIC_SITE_URL: 'https://streamvibe.example',
+    PUBLIC_SITE_URL: 'https://streamvibe.example', INDEXNOW_KEY: 'cold-init-indexnow-key',
     OAUTH_REDIRECT_BASE_URL: 'https://api.streamvibe.example', APP_URL: 'https://streamvibe.example/settings/connections',
     OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/',
     STRIPE_PRICES: JSON.stringify({ basic: { month: 'price_cold_basic' }, premium: { month: 'price_cold_premium' } }),
