@@ -24,7 +24,7 @@ describe('synthesis is deterministic', () => {
     const second = await templateFiles(stage);
 
     expect([...first.keys()]).toEqual([
-      'Api', 'Auth', 'Data', 'Jobs', 'Monitoring', 'Network', 'Secrets',
+      'Api', 'Auth', 'Data', 'Edge', 'Jobs', 'Monitoring', 'Network', 'Secrets',
     ].map((name) => `StreamVibe-${stage}-${name}.template.json`));
     for (const [name, bytes] of first) expect(second.get(name)!.equals(bytes), name).toBe(true);
   });

@@ -27,7 +27,7 @@ describe('infra/app.ts runs cdk-nag on every synth (and so every deploy)', () =>
     const [clean, withFinding] = await Promise.all([synthApp(), synthApp('./test/fixtures/cdk-extra-finding.ts')]);
 
     expect(clean.code, clean.stderr).toBe(0);
-    expect((await readdir(clean.outdir)).filter((f) => f.endsWith('.template.json'))).toHaveLength(7);
+    expect((await readdir(clean.outdir)).filter((f) => f.endsWith('.template.json'))).toHaveLength(8);
     expect(withFinding.code).not.toBe(0);
     const report = await readFile(join(withFinding.outdir, 'validation-report.json'), 'utf8');
     expect(report).toContain('AwsSolutions-SQS3');
