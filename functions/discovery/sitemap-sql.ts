@@ -10,12 +10,20 @@ export interface SitemapRow {
 }
 
 /**
- * An upper bound of the URL count from the planner's statistics (pg_class.reltuples counts private and deleted rows
- * too, so parts come out smaller than planned, never larger): no count(*) over 1M rows. 0 before the first ANALYZE.
+ * The URL count as the planner would estimate it, never a count(*) over 1M rows: each table's rows per page at its last
+ * ANALYZE times its pages now, so a table that grew since (a big sync, a bulk import) is counted at its current size.
+ * Private and deleted rows count too, so parts come out smaller than planned, never larger. A table with no statistics
+ * yet (never analyzed, or empty when it was) is counted, as the caller sees it, until autovacuum analyzes it.
  */
 export const sitemapEstimateQuery = (tx: Db): Query<{ urls: number }> => tx<{ urls: number }[]>`
-  SELECT (greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = 'public.content_item'::regclass), 0)
-        + greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = 'public.users'::regclass), 0))::float8 AS urls`;
+  WITH size AS (
+    SELECT c.oid, c.reltuples, c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::float8 AS pages_now
+    FROM pg_class c WHERE c.oid IN ('public.content_item'::regclass, 'public.users'::regclass)
+  ), density AS (
+    SELECT oid, CASE WHEN reltuples > 0 AND relpages > 0 THEN reltuples / relpages * pages_now END AS rows FROM size
+  )
+  SELECT (coalesce((SELECT rows FROM density WHERE oid = 'public.content_item'::regclass), (SELECT count(*) FROM public.content_item))
+        + coalesce((SELECT rows FROM density WHERE oid = 'public.users'::regclass), (SELECT count(*) FROM public.users)))::float8 AS urls`;
 
 /**
  * The creator and content URLs whose id falls in [from, to) (either bound open), at most `limit`. Ranges of the

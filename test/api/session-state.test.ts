@@ -4,7 +4,7 @@ import { asService } from '../../db/context.ts';
 import { signStripePayload } from '../../functions/billing/signature.ts';
 import { db } from '../../functions/_shared/db.ts';
 import { httpRoutes } from '../../functions/manifest.ts';
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from '../../local/stack.ts';
+import { LOCAL_INDEXNOW_KEY, LOCAL_STRIPE_WEBHOOK_SECRET } from '../../local/stack.ts';
 import { PLATFORMS, type Platform } from '../../functions/oauth/providers/port.ts';
 import { consent, cookieOf, followCallback, type StartedFlow } from '../oauth-browser.ts';
 import { startTestApi, type ApiResponse, type TestApi, waitFor } from '../api.ts';
@@ -108,6 +108,7 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       'GET /robots.txt': () => api.request('GET', '/robots.txt'),
       'GET /creator/{slug}': () => api.request('GET', `/creator/${creator}`),
       'GET /content/{id}': () => api.request('GET', `/content/${item}`),
+      'GET /{file}': () => api.request('GET', `/${LOCAL_INDEXNOW_KEY}.txt`),
       ...Object.fromEntries(PLATFORMS.flatMap((platform) => [
         [`GET /oauth-${platform}-init`, async () => {
           const res = await api.request('GET', `/oauth-${platform}-init`, { token });
