@@ -108,10 +108,10 @@ describe('a site past 50,000 URLs', () => {
       FROM (SELECT * FROM social_account WHERE user_id = ${world.users.quiet.id} LIMIT 1) sa, generate_series(1, ${bulk}::int) g`);
 
     const { urls, parts, largestPart } = await sitemapUrls();
-    const [{ count }] = await asService(api.db.app, (tx) => tx<{ count: number }[]>`
+    const [{ count }] = await asService(api.db.app, (tx) => tx<[{ count: number }]>`
       SELECT (SELECT count(*) FROM users WHERE is_public AND deleted_at IS NULL AND profile_slug IS NOT NULL)
            + (SELECT count(*) FROM content_item c JOIN users u ON u.id = c.user_id
-              WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND u.is_public AND u.deleted_at IS NULL) AS count`) as [{ count: number }];
+              WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND u.is_public AND u.deleted_at IS NULL) AS count`);
     expect(Number(count)).toBeGreaterThan(MAX_URLS_PER_SITEMAP);
     expect(parts).toBeGreaterThan(1);
     expect(largestPart).toBeLessThanOrEqual(MAX_URLS_PER_SITEMAP);
