@@ -100,12 +100,16 @@ describe('a site past 50,000 URLs', () => {
     // The planner's statistics describe the small world, and still do after the insert (no ANALYZE in between), as
     // they would right after a big sync or import.
     await api.db.owner`ANALYZE users, content_item`;
-    await asService(api.db.app, (tx) => tx`
+    await asService(api.db.app, async (tx) => {
+      // A few seconds on a quiet machine; a busy one must not hit the request transactions' statement timeout.
+      await tx`SET LOCAL statement_timeout = '120s'`;
+      await tx`
       INSERT INTO content_item (social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, visibility,
                                 published_at, category_code)
       SELECT sa.id, sa.user_id, sa.platform_id, (SELECT id FROM content_type WHERE slug = 'long_video'), 'bulk-' || g, 'Bulk item ' || g,
              'public', now() - g * interval '1 second', 'gaming'
-      FROM (SELECT * FROM social_account WHERE user_id = ${world.users.quiet.id} LIMIT 1) sa, generate_series(1, ${bulk}::int) g`);
+      FROM (SELECT * FROM social_account WHERE user_id = ${world.users.quiet.id} LIMIT 1) sa, generate_series(1, ${bulk}::int) g`;
+    });
 
     const { urls, parts, largestPart } = await sitemapUrls();
     const [{ count }] = await asService(api.db.app, (tx) => tx<[{ count: number }]>`
