@@ -22,6 +22,12 @@ a.more{display:inline-block;margin-top:1rem;padding:.5rem 1rem;background:#5b2ee
 `);
 
 /**
+ * No icon to fetch: a browser would otherwise ask for /favicon.ico with every first visit, which the key file's root
+ * route (`GET /{file}`) would answer with a 404 from the site's Lambda, uncached.
+ */
+const NO_FAVICON = new Html('<link rel="icon" href="data:,">');
+
+/**
  * The Content-Security-Policy of every page: no script runs (JSON-LD is data, not script), styles only inline, images
  * from https, frames only YouTube's embed player. A second wall behind the escaping.
  */
@@ -36,6 +42,7 @@ export function document(meta: PageMetadata, body: Html, options: { noindex?: bo
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${NO_FAVICON}
 <title>${meta.title}</title>
 <meta name="description" content="${meta.description}">
 <link rel="canonical" href="${meta.canonicalUrl}">
@@ -70,7 +77,7 @@ export function errorDocument(status: 404 | 410): string {
     : ['Page not found', 'There is no public page at this address.'];
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${heading} | ${SITE_NAME}</title><style>${STYLE}</style></head>
+<head><meta charset="utf-8">${NO_FAVICON}<meta name="robots" content="noindex"><title>${heading} | ${SITE_NAME}</title><style>${STYLE}</style></head>
 <body><header class="site"><a href="/">${SITE_NAME}</a></header><main><h1>${heading}</h1><p>${text}</p></main></body>
 </html>
 `.value;

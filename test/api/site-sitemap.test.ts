@@ -89,6 +89,10 @@ describe('GET /<INDEXNOW_KEY>.txt', () => {
       expect(res.status, path).toBe(404);
       expect(res.body, path).toEqual({ error: { code: 'not_found', message: 'No such file' } });
     }
+    // The site's pages declare an empty icon, so browsers do not ask for /favicon.ico (that 404) on every first visit.
+    for (const path of [`/creator/${world.users.alice.slug}`, '/creator/nobody-here']) {
+      expect((await get(path)).text, path).toContain('<link rel="icon" href="data:,">');
+    }
     expect((await get('/robots.txt')).text).toMatch(/^User-agent: \*/);
     expect((await get('/me')).status).toBe(401);
   });
