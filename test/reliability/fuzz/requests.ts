@@ -101,6 +101,15 @@ function bodyArbitrary(op: Operation, known: KnownValues): Arbitrary<{ variant: 
  */
 const queryValue = (value: unknown) => (value === null || typeof value !== 'object' ? String(value) : JSON.stringify(value)).slice(0, 1_000);
 
+/**
+ * A path parameter's value as one URL segment: encoded, and never empty or a dot segment (`.`, `..`), which every URL
+ * parser (and API Gateway) resolves away, so no client can send them as a value.
+ */
+function pathSegment(text: string): string {
+  const segment = encodeURIComponent(text.replace(/[\ud800-\udfff]/gu, '\ufffd'));
+  return segment === '' || segment === '.' || segment === '..' ? 'x' : segment;
+}
+
 /** A whole request for an operation. */
 export function requestArbitrary(op: Operation, baseUrl: string, tokens: Credentials, known: KnownValues): Arbitrary<FuzzRequest> {
   const params = op.parameters.map((p) => fc.record({
@@ -118,7 +127,7 @@ export function requestArbitrary(op: Operation, baseUrl: string, tokens: Credent
       for (const { name, where, value, repeated } of values) {
         if (value === null && where !== 'path') continue;
         const text = queryValue(value);
-        if (where === 'path') path = path.replace(`{${name}}`, encodeURIComponent(text.replace(/[\ud800-\udfff]/gu, '\ufffd') || 'x'));
+        if (where === 'path') path = path.replace(`{${name}}`, pathSegment(text));
         else if (where === 'header') headers[name.toLowerCase()] = text.replace(/[^\x20-\x7e\x80-\xff]/g, '?');
         else {
           query.append(name, text);
