@@ -359,13 +359,10 @@ TABLE public.audit_log OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   CONSTRAINT audit_log_pkey PRIMARY KEY (id);
   CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
-  CREATE INDEX audit_log_actor_created_idx ON public.audit_log USING btree (actor_id, created_at DESC) WHERE (actor_id IS NOT NULL);
   CREATE INDEX audit_log_created_idx ON public.audit_log USING btree (created_at);
   CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (entity_type, entity_id);
   CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id);
   CREATE INDEX audit_log_user_created_idx ON public.audit_log USING btree (user_id, created_at DESC);
-  CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.audit_log_append_only();
-  CREATE TRIGGER audit_log_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
   POLICY audit_log_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY audit_log_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT SELECT ON TABLE public.audit_log TO authenticated;
@@ -460,15 +457,11 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN deleted_at timestamp with time zone;
   COLUMN user_edited_fields text[] NOT NULL DEFAULT '{}'::text[];
-  COLUMN hidden_at timestamp with time zone;
-  COLUMN hidden_reason text;
   CONSTRAINT content_item_category_code_fkey FOREIGN KEY (category_code) REFERENCES public.content_category(code) ON UPDATE CASCADE;
   CONSTRAINT content_item_comments_count_check CHECK ((comments_count >= 0));
   CONSTRAINT content_item_content_type_id_fkey FOREIGN KEY (content_type_id) REFERENCES public.content_type(id);
   CONSTRAINT content_item_description_check CHECK ((char_length(description) <= 10000));
   CONSTRAINT content_item_duration_seconds_check CHECK ((duration_seconds >= 0));
-  CONSTRAINT content_item_hidden_reason CHECK (((hidden_at IS NULL) = (hidden_reason IS NULL)));
-  CONSTRAINT content_item_hidden_reason_check CHECK (((char_length(hidden_reason) >= 1) AND (char_length(hidden_reason) <= 1000)));
   CONSTRAINT content_item_language_check CHECK ((char_length(language) <= 16));
   CONSTRAINT content_item_likes_count_check CHECK ((likes_count >= 0));
   CONSTRAINT content_item_pkey PRIMARY KEY (id);
@@ -486,7 +479,6 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT content_item_views_count_check CHECK ((views_count >= 0));
   CREATE INDEX content_item_ai_pending_idx ON public.content_item USING btree (user_id, created_at) WHERE ((ai_processed_at IS NULL) AND (deleted_at IS NULL));
   CREATE INDEX content_item_content_type_idx ON public.content_item USING btree (content_type_id);
-  CREATE INDEX content_item_hidden_idx ON public.content_item USING btree (hidden_at DESC) WHERE (hidden_at IS NOT NULL);
   CREATE UNIQUE INDEX content_item_pkey ON public.content_item USING btree (id);
   CREATE INDEX content_item_public_account_recent_idx ON public.content_item USING btree (social_account_id, published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_category_popular_idx ON public.content_item USING btree (category_code, views_count DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
@@ -502,19 +494,22 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX content_item_user_recent_idx ON public.content_item USING btree (user_id, published_at DESC, id DESC);
   CREATE TRIGGER content_item_mark_user_edits BEFORE UPDATE OF title, description, category_code, visibility ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.mark_content_user_edits();
   CREATE TRIGGER content_item_record_revision AFTER UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.record_content_revision();
+  CREATE TRIGGER content_item_seo_delete AFTER DELETE ON public.content_item REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.queue_seo_deletes();
+  CREATE TRIGGER content_item_seo_insert AFTER INSERT ON public.content_item REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.queue_seo_inserts();
+  CREATE TRIGGER content_item_seo_update AFTER UPDATE ON public.content_item REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.queue_seo_changes();
   CREATE TRIGGER content_item_term_postings_delete AFTER DELETE ON public.content_item FOR EACH ROW EXECUTE FUNCTION search.sync_term_postings();
   CREATE TRIGGER content_item_term_postings_insert AFTER INSERT ON public.content_item REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION search.add_term_postings();
   CREATE TRIGGER content_item_term_postings_update AFTER UPDATE ON public.content_item FOR EACH ROW WHEN (((old.search_vector IS DISTINCT FROM new.search_vector) OR (old.published_at IS DISTINCT FROM new.published_at) OR (old.visibility IS DISTINCT FROM new.visibility) OR (old.deleted_at IS DISTINCT FROM new.deleted_at))) EXECUTE FUNCTION search.sync_term_postings();
   CREATE TRIGGER content_item_updated_at BEFORE UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY content_item_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
-  POLICY content_item_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING (((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL) AND (hidden_at IS NULL) AND (EXISTS ( SELECT 1
+  POLICY content_item_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING (((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL) AND (EXISTS ( SELECT 1
    FROM public.users u
-  WHERE ((u.id = content_item.user_id) AND u.is_public AND (u.deleted_at IS NULL) AND (u.hidden_at IS NULL))))));
+  WHERE ((u.id = content_item.user_id) AND u.is_public AND (u.deleted_at IS NULL))))));
   POLICY content_item_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   POLICY content_item_update_own AS PERMISSIVE FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.content_item TO service_role;
-  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.content_item TO anon;
-  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.content_item TO authenticated;
+  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at) ON TABLE public.content_item TO anon;
+  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at) ON TABLE public.content_item TO authenticated;
   GRANT UPDATE (title, description, language, category_code, visibility, deleted_at) ON TABLE public.content_item TO authenticated;
 
 TABLE public.content_media OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
@@ -649,7 +644,7 @@ TABLE public.featured_creator OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX featured_creator_user_idx ON public.featured_creator USING btree (user_id);
   POLICY featured_creator_read AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_active AND (starts_at <= now()) AND ((ends_at IS NULL) OR (ends_at > now())) AND (EXISTS ( SELECT 1
    FROM public.users u
-  WHERE ((u.id = featured_creator.user_id) AND u.is_public AND (u.deleted_at IS NULL) AND (u.hidden_at IS NULL))))));
+  WHERE ((u.id = featured_creator.user_id) AND u.is_public AND (u.deleted_at IS NULL))))));
   POLICY featured_creator_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT SELECT ON TABLE public.featured_creator TO anon;
   GRANT SELECT ON TABLE public.featured_creator TO authenticated;
@@ -727,9 +722,9 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX job_queue_result_cache_idx ON public.job_queue USING btree (user_id, job_type, params_hash, completed_at DESC) WHERE (status = 'completed'::public.job_status_enum);
   CREATE INDEX job_queue_retry_due_idx ON public.job_queue USING btree (next_retry_at) WHERE (next_retry_at IS NOT NULL);
   CREATE INDEX job_queue_user_created_idx ON public.job_queue USING btree (user_id, created_at DESC, id DESC);
-  CREATE TRIGGER job_queue_notify_failed AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.user_id IS NOT NULL) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.notify_job_failed();
   CREATE TRIGGER job_queue_notify_finished AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = ANY (ARRAY['completed'::public.job_status_enum, 'failed'::public.job_status_enum, 'cancelled'::public.job_status_enum])))) EXECUTE FUNCTION public.notify_job_status_change();
   CREATE TRIGGER job_queue_refund_quota AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.params ? 'quota_type'::text) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.refund_job_quota();
+  CREATE TRIGGER job_queue_seo_ended AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.job_type = ANY (ARRAY['seo_submit'::text, 'seo_bulk_submit'::text, 'seo_auto_submit'::text])) AND ((new.status = 'cancelled'::public.job_status_enum) OR ((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL))) AND ((old.status IS DISTINCT FROM new.status) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.fail_seo_job_submissions();
   CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY job_queue_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY job_queue_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -782,7 +777,6 @@ TABLE public.notification OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT notification_title_check CHECK ((char_length(title) <= 200));
   CONSTRAINT notification_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CREATE UNIQUE INDEX notification_pkey ON public.notification USING btree (id);
-  CREATE INDEX notification_read_idx ON public.notification USING btree (read_at) WHERE (read_at IS NOT NULL);
   CREATE INDEX notification_user_created_idx ON public.notification USING btree (user_id, created_at DESC);
   CREATE UNIQUE INDEX notification_user_dedupe_key_idx ON public.notification USING btree (user_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
   CREATE INDEX notification_user_unread_idx ON public.notification USING btree (user_id, created_at DESC) WHERE (read_at IS NULL);
@@ -929,14 +923,41 @@ TABLE public.seo_connection OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER seo_connection_updated_at BEFORE UPDATE ON public.seo_connection FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY seo_connection_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY seo_connection_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
-  POLICY seo_connection_update_own AS PERMISSIVE FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_connection TO service_role;
   GRANT SELECT (id, user_id, search_engine_id, site_url, is_active, is_verified, verified_at, last_submission_at, last_error, created_at, updated_at) ON TABLE public.seo_connection TO authenticated;
-  GRANT UPDATE (is_active) ON TABLE public.seo_connection TO authenticated;
+
+TABLE public.seo_pending_url OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN content_item_id uuid NOT NULL;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN change text NOT NULL;
+  COLUMN queued_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN changed_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT seo_pending_url_change_check CHECK ((change = ANY (ARRAY['updated'::text, 'deleted'::text])));
+  CONSTRAINT seo_pending_url_pkey PRIMARY KEY (content_item_id);
+  CONSTRAINT seo_pending_url_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE UNIQUE INDEX seo_pending_url_pkey ON public.seo_pending_url USING btree (content_item_id);
+  CREATE INDEX seo_pending_url_user_idx ON public.seo_pending_url USING btree (user_id, changed_at);
+  POLICY seo_pending_url_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_pending_url TO service_role;
+
+TABLE public.seo_setting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN auto_submit boolean NOT NULL DEFAULT false;
+  COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT seo_setting_pkey PRIMARY KEY (user_id);
+  CONSTRAINT seo_setting_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE INDEX seo_setting_auto_idx ON public.seo_setting USING btree (user_id) WHERE auto_submit;
+  CREATE UNIQUE INDEX seo_setting_pkey ON public.seo_setting USING btree (user_id);
+  CREATE TRIGGER seo_setting_updated_at BEFORE UPDATE ON public.seo_setting FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+  POLICY seo_setting_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+  POLICY seo_setting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT SELECT ON TABLE public.seo_setting TO authenticated;
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_setting TO service_role;
 
 TABLE public.seo_submission OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN id uuid NOT NULL DEFAULT gen_random_uuid();
-  COLUMN connection_id uuid NOT NULL;
+  COLUMN connection_id uuid;
   COLUMN user_id uuid NOT NULL;
   COLUMN content_item_id uuid;
   COLUMN submitted_url text NOT NULL;
@@ -950,20 +971,28 @@ TABLE public.seo_submission OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN indexed_at timestamp with time zone;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN search_engine_id uuid NOT NULL;
+  COLUMN job_id uuid;
+  COLUMN source text NOT NULL DEFAULT 'manual'::text;
   CONSTRAINT seo_submission_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES public.seo_connection(id) ON DELETE CASCADE;
   CONSTRAINT seo_submission_content_item_id_fkey FOREIGN KEY (content_item_id) REFERENCES public.content_item(id) ON DELETE SET NULL;
+  CONSTRAINT seo_submission_job_id_fkey FOREIGN KEY (job_id) REFERENCES public.job_queue(id) ON DELETE SET NULL;
   CONSTRAINT seo_submission_pkey PRIMARY KEY (id);
   CONSTRAINT seo_submission_response_status_check CHECK (((response_status >= 100) AND (response_status <= 599)));
   CONSTRAINT seo_submission_retry_count_check CHECK ((retry_count >= 0));
+  CONSTRAINT seo_submission_search_engine_id_fkey FOREIGN KEY (search_engine_id) REFERENCES public.search_engine(id);
+  CONSTRAINT seo_submission_source_check CHECK ((source = ANY (ARRAY['manual'::text, 'auto'::text])));
   CONSTRAINT seo_submission_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'submitted'::text, 'indexed'::text, 'failed'::text, 'rate_limited'::text])));
   CONSTRAINT seo_submission_submission_type_check CHECK ((submission_type = ANY (ARRAY['URL_UPDATED'::text, 'URL_DELETED'::text])));
   CONSTRAINT seo_submission_submitted_url_check CHECK (((submitted_url ~ '^https?://'::text) AND (char_length(submitted_url) <= 2048)));
   CONSTRAINT seo_submission_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CREATE INDEX seo_submission_connection_created_idx ON public.seo_submission USING btree (connection_id, created_at DESC);
   CREATE INDEX seo_submission_content_idx ON public.seo_submission USING btree (content_item_id);
-  CREATE UNIQUE INDEX seo_submission_one_pending_idx ON public.seo_submission USING btree (connection_id, submitted_url, submission_type) WHERE (status = 'pending'::text);
+  CREATE INDEX seo_submission_engine_idx ON public.seo_submission USING btree (search_engine_id);
+  CREATE INDEX seo_submission_job_idx ON public.seo_submission USING btree (job_id) WHERE (status = ANY (ARRAY['pending'::text, 'rate_limited'::text]));
+  CREATE UNIQUE INDEX seo_submission_one_open_idx ON public.seo_submission USING btree (search_engine_id, submitted_url) WHERE (status = ANY (ARRAY['pending'::text, 'rate_limited'::text]));
   CREATE UNIQUE INDEX seo_submission_pkey ON public.seo_submission USING btree (id);
-  CREATE INDEX seo_submission_user_created_idx ON public.seo_submission USING btree (user_id, created_at DESC);
+  CREATE INDEX seo_submission_user_created_idx ON public.seo_submission USING btree (user_id, created_at DESC, id DESC);
   CREATE TRIGGER seo_submission_updated_at BEFORE UPDATE ON public.seo_submission FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY seo_submission_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY seo_submission_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -1133,7 +1162,6 @@ TABLE public.subscription OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX subscription_stripe_subscription_id_key ON public.subscription USING btree (stripe_subscription_id);
   CREATE INDEX subscription_tier_id_idx ON public.subscription USING btree (tier_id);
   CREATE UNIQUE INDEX subscription_user_id_key ON public.subscription USING btree (user_id);
-  CREATE TRIGGER subscription_notify_quota AFTER UPDATE OF syncs_used, ai_analyses_used, seo_submissions_used ON public.subscription FOR EACH ROW WHEN (((new.syncs_used > old.syncs_used) OR (new.ai_analyses_used > old.ai_analyses_used) OR (new.seo_submissions_used > old.seo_submissions_used))) EXECUTE FUNCTION public.notify_quota_thresholds();
   CREATE TRIGGER subscription_updated_at BEFORE UPDATE ON public.subscription FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY subscription_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY subscription_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -1345,14 +1373,10 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN deleted_at timestamp with time zone;
-  COLUMN hidden_at timestamp with time zone;
-  COLUMN hidden_reason text;
   CONSTRAINT users_avatar_url_check CHECK (((avatar_url ~ '^https?://'::text) AND (char_length(avatar_url) <= 2048)));
   CONSTRAINT users_bio_check CHECK ((char_length(bio) <= 2000));
   CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100)));
   CONSTRAINT users_email_key UNIQUE (email);
-  CONSTRAINT users_hidden_reason CHECK (((hidden_at IS NULL) = (hidden_reason IS NULL)));
-  CONSTRAINT users_hidden_reason_check CHECK (((char_length(hidden_reason) >= 1) AND (char_length(hidden_reason) <= 1000)));
   CONSTRAINT users_pkey PRIMARY KEY (id);
   CONSTRAINT users_primary_category_fkey FOREIGN KEY (primary_category) REFERENCES public.content_category(code) ON UPDATE CASCADE;
   CONSTRAINT users_profile_slug_check CHECK (((profile_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text) AND (char_length(profile_slug) <= 120)));
@@ -1363,7 +1387,6 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT users_total_views_check CHECK ((total_views >= 0));
   CONSTRAINT users_website_url_check CHECK (((website_url ~ '^https?://'::text) AND (char_length(website_url) <= 2048)));
   CREATE UNIQUE INDEX users_email_key ON public.users USING btree (email);
-  CREATE INDEX users_hidden_idx ON public.users USING btree (hidden_at DESC) WHERE (hidden_at IS NOT NULL);
   CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id);
   CREATE INDEX users_primary_category_idx ON public.users USING btree (primary_category, total_followers DESC) WHERE (is_public AND (deleted_at IS NULL));
   CREATE UNIQUE INDEX users_profile_slug_key ON public.users USING btree (profile_slug);
@@ -1377,12 +1400,12 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER users_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY users_read_admin AS PERMISSIVE FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
   POLICY users_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((id = ( SELECT auth.uid() AS uid)));
-  POLICY users_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_public AND (deleted_at IS NULL) AND (hidden_at IS NULL)));
+  POLICY users_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_public AND (deleted_at IS NULL)));
   POLICY users_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   POLICY users_update_own AS PERMISSIVE FOR UPDATE TO authenticated USING (((id = ( SELECT auth.uid() AS uid)) AND (deleted_at IS NULL))) WITH CHECK ((id = ( SELECT auth.uid() AS uid)));
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.users TO service_role;
-  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.users TO anon;
-  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.users TO authenticated;
+  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO anon;
+  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO authenticated;
   GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at, last_active_at) ON TABLE public.users TO authenticated;
 
 TABLE search.click_rate OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
@@ -1910,23 +1933,6 @@ BEGIN
   END IF;
 END $function$;
 
--- FUNCTION public.audit_log_append_only() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
-CREATE OR REPLACE FUNCTION public.audit_log_append_only()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF OLD.user_id IS NOT NULL AND NEW.user_id IS NULL AND to_jsonb(NEW) - 'user_id' = to_jsonb(OLD) - 'user_id'
-       AND NOT EXISTS (SELECT 1 FROM public.users u WHERE u.id = OLD.user_id) THEN
-      RETURN NEW;
-    END IF;
-  END IF;
-  RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
-END $function$;
-
 -- FUNCTION public.cache_stripe_data(p_key text, p_value jsonb, p_ttl_seconds integer) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.cache_stripe_data(p_key text, p_value jsonb, p_ttl_seconds integer) TO service_role;
 CREATE OR REPLACE FUNCTION public.cache_stripe_data(p_key text, p_value jsonb, p_ttl_seconds integer DEFAULT 3600)
@@ -2124,28 +2130,6 @@ BEGIN
   RETURN QUERY SELECT v_jobs, v_logs;
 END $function$;
 
--- FUNCTION public.cleanup_read_notifications(p_retention interval, p_limit integer) OWNER <owner> SECURITY INVOKER SET search_path=""
-GRANT EXECUTE ON FUNCTION public.cleanup_read_notifications(p_retention interval, p_limit integer) TO service_role;
-CREATE OR REPLACE FUNCTION public.cleanup_read_notifications(p_retention interval DEFAULT '30 days'::interval, p_limit integer DEFAULT 10000)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-DECLARE
-  v_count integer;
-BEGIN
-  IF p_retention IS NULL OR p_retention <= interval '0' THEN
-    RAISE EXCEPTION 'p_retention must be a positive interval, got %', p_retention USING ERRCODE = '22023';
-  END IF;
-  IF p_limit IS NULL OR p_limit < 1 THEN
-    RAISE EXCEPTION 'p_limit must be positive, got %', p_limit USING ERRCODE = '22023';
-  END IF;
-  DELETE FROM public.notification n
-   WHERE n.id IN (SELECT o.id FROM public.notification o WHERE o.read_at < now() - p_retention ORDER BY o.read_at LIMIT p_limit);
-  GET DIAGNOSTICS v_count = ROW_COUNT;
-  RETURN v_count;
-END $function$;
-
 -- FUNCTION public.complete_job(p_job_id uuid, p_result jsonb, p_worker_id text) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.complete_job(p_job_id uuid, p_result jsonb, p_worker_id text) TO service_role;
 CREATE OR REPLACE FUNCTION public.complete_job(p_job_id uuid, p_result jsonb DEFAULT NULL::jsonb, p_worker_id text DEFAULT NULL::text)
@@ -2317,6 +2301,119 @@ BEGIN
   RETURN cached;
 END $function$;
 
+-- FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval) TO service_role;
+CREATE OR REPLACE FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval)
+ RETURNS TABLE(job_id uuid, engine text, urls integer)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_user uuid;
+  v_taken public.seo_pending_url[];
+  v_ids uuid[];
+  v_all uuid[] := '{}';
+  v_wanted integer;
+  v_monthly_left integer;
+  v_usage record;
+  v_group record;
+  v_kind record;
+  v_chunk integer;
+  v_slice uuid[];
+  v_job uuid;
+BEGIN
+  FOR v_user IN
+    SELECT p.user_id FROM public.seo_pending_url p GROUP BY p.user_id
+    HAVING max(p.changed_at) <= now() - p_quiet OR min(p.queued_at) <= now() - p_max_wait
+  LOOP
+    PERFORM pg_advisory_xact_lock(6006, hashtext(v_user::text));
+    WITH taken AS (DELETE FROM public.seo_pending_url p WHERE p.user_id = v_user RETURNING p.*)
+    SELECT array_agg(t ORDER BY t.queued_at, t.content_item_id) INTO v_taken FROM taken t;
+    CONTINUE WHEN v_taken IS NULL;
+    SELECT greatest(q.max_seo_submissions - q.seo_submissions_used, 0) INTO v_monthly_left FROM public.effective_quota(v_user) q;
+
+    WITH target AS (
+      SELECT t.content_item_id, p_site || '/content/' || t.content_item_id AS url,
+             CASE t.change WHEN 'deleted' THEN 'URL_DELETED' ELSE 'URL_UPDATED' END AS submission_type, t.queued_at,
+             e.id AS engine_id, NULL::uuid AS connection_id
+      FROM unnest(v_taken) t CROSS JOIN public.search_engine e
+      WHERE p_indexnow AND e.slug = 'indexnow' AND e.is_active
+      UNION ALL
+      SELECT * FROM (
+        SELECT DISTINCT ON (t.content_item_id, c.search_engine_id)
+               t.content_item_id, p_site || '/content/' || t.content_item_id,
+               CASE t.change WHEN 'deleted' THEN 'URL_DELETED' ELSE 'URL_UPDATED' END, t.queued_at, c.search_engine_id, c.id
+        FROM unnest(v_taken) t
+        JOIN public.seo_connection c ON c.user_id = v_user AND c.is_active AND c.is_verified
+          AND starts_with(p_site || '/content/' || t.content_item_id, c.site_url)
+        JOIN public.search_engine e ON e.id = c.search_engine_id AND e.is_active
+        ORDER BY t.content_item_id, c.search_engine_id, char_length(c.site_url) DESC) by_connection
+    ), fresh AS (
+      SELECT t.* FROM target t
+      WHERE NOT EXISTS (SELECT 1 FROM public.seo_submission s WHERE s.search_engine_id = t.engine_id AND s.submitted_url = t.url
+                          AND s.status IN ('pending', 'rate_limited'))
+    ), within_daily AS (
+      SELECT f.*, row_number() OVER (PARTITION BY f.engine_id ORDER BY f.queued_at, f.content_item_id) AS engine_rank,
+             coalesce(e.daily_quota, 2147483647) - coalesce(u.submissions_count, 0) AS daily_left
+      FROM fresh f
+      JOIN public.search_engine e ON e.id = f.engine_id
+      LEFT JOIN public.seo_usage u ON u.user_id = v_user AND u.search_engine_id = f.engine_id
+                                  AND u.usage_date = (now() AT TIME ZONE 'UTC')::date
+    ), allowed AS (
+      SELECT d.*, row_number() OVER (ORDER BY d.queued_at, d.content_item_id, d.engine_id) AS overall_rank
+      FROM within_daily d WHERE d.engine_rank <= d.daily_left
+    ), inserted AS (
+      INSERT INTO public.seo_submission (connection_id, search_engine_id, user_id, content_item_id, submitted_url, submission_type, source)
+      SELECT a.connection_id, a.engine_id, v_user, a.content_item_id, a.url, a.submission_type, 'auto'
+      FROM allowed a WHERE a.overall_rank <= v_monthly_left
+      ON CONFLICT (search_engine_id, submitted_url) WHERE status IN ('pending', 'rate_limited') DO NOTHING
+      RETURNING id
+    )
+    SELECT (SELECT count(*) FROM fresh)::integer, (SELECT coalesce(array_agg(i.id), '{}') FROM inserted i) INTO v_wanted, v_ids;
+
+    FOR v_usage IN SELECT s.search_engine_id, count(*)::integer AS n FROM public.seo_submission s WHERE s.id = ANY (v_ids) GROUP BY 1 LOOP
+      IF NOT public.take_seo_daily_usage(v_user, v_usage.search_engine_id, v_usage.n) THEN
+        RAISE EXCEPTION 'the daily SEO usage of % changed while its lock was held', v_user;
+      END IF;
+    END LOOP;
+    IF cardinality(v_ids) > 0 AND NOT public.increment_quota(v_user, 'seo_submission', cardinality(v_ids)) THEN
+      RAISE EXCEPTION 'the SEO quota of % changed while its lock was held', v_user;
+    END IF;
+    IF v_wanted > cardinality(v_ids) THEN
+      PERFORM public.notify_user(v_user, 'quota_warning', 'Some pages were not submitted to search engines',
+        format('Auto-submit skipped %s changed pages: your plan''s monthly SEO submissions or an engine''s daily limit ran out. '
+               'Upgrade your plan for more, or submit them later.', v_wanted - cardinality(v_ids)),
+        'seo_auto_skipped:' || (now() AT TIME ZONE 'UTC')::date, jsonb_build_object('skipped', v_wanted - cardinality(v_ids)));
+    END IF;
+    v_all := v_all || v_ids;
+  END LOOP;
+
+  SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_auto_submit';
+  FOR v_group IN
+    SELECT e.slug, s.connection_id, c.user_id, array_agg(s.id ORDER BY s.created_at, s.id) AS ids
+    FROM public.seo_submission s
+    JOIN public.search_engine e ON e.id = s.search_engine_id
+    LEFT JOIN public.seo_connection c ON c.id = s.connection_id
+    WHERE s.id = ANY (v_all)
+    GROUP BY e.slug, s.connection_id, c.user_id
+  LOOP
+    v_chunk := CASE v_group.slug WHEN 'indexnow' THEN 10000 WHEN 'bing' THEN 500 ELSE 100 END;
+    FOR i IN 0 .. (cardinality(v_group.ids) - 1) / v_chunk LOOP
+      v_slice := v_group.ids[i * v_chunk + 1 : (i + 1) * v_chunk];
+      INSERT INTO public.job_queue (user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
+      VALUES (v_group.user_id, 'seo_auto_submit', v_kind.type_id,
+              jsonb_build_object('engine', v_group.slug, 'urls', cardinality(v_slice), 'batch', gen_random_uuid()),
+              v_kind.default_priority, v_kind.max_retries, now())
+      RETURNING id INTO v_job;
+      UPDATE public.seo_submission SET job_id = v_job WHERE id = ANY (v_slice);
+      RETURN QUERY SELECT v_job, v_group.slug, cardinality(v_slice);
+    END LOOP;
+  END LOOP;
+END $function$;
+
 -- FUNCTION public.effective_quota(p_user_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.effective_quota(p_user_id uuid) TO service_role;
 CREATE OR REPLACE FUNCTION public.effective_quota(p_user_id uuid)
@@ -2409,6 +2506,29 @@ BEGIN
   VALUES (p_job_id, 'error', v_error, jsonb_build_object('attempt', v_job.retry_count + 1, 'max_retries', v_job.max_retries,
           'worker_id', v_job.worker_id, 'next_retry_at', v_job.next_retry_at));
   RETURN true;
+END $function$;
+
+-- FUNCTION public.fail_seo_job_submissions() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.fail_seo_job_submissions()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_refund record;
+BEGIN
+  FOR v_refund IN
+    WITH failed AS (
+      UPDATE public.seo_submission s SET status = 'failed',
+        error_message = left(coalesce(NEW.error_message, 'The submission job was ' || NEW.status::text), 2000)
+      WHERE s.job_id = NEW.id AND s.status IN ('pending', 'rate_limited')
+      RETURNING s.user_id)
+    SELECT f.user_id, count(*)::integer AS n FROM failed f GROUP BY f.user_id
+  LOOP
+    PERFORM public.decrement_quota(v_refund.user_id, 'seo_submission', v_refund.n);
+  END LOOP;
+  RETURN NULL;
 END $function$;
 
 -- FUNCTION public.fill_ai_usage_cost() OWNER <owner> SECURITY INVOKER SET search_path=""
@@ -2881,21 +3001,6 @@ BEGIN
   RETURN FOUND;
 END $function$;
 
--- FUNCTION public.notify_job_failed() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
-CREATE OR REPLACE FUNCTION public.notify_job_failed()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-BEGIN
-  PERFORM public.notify_user(NEW.user_id, 'error',
-    coalesce((SELECT t.display_name FROM public.job_type t WHERE t.id = NEW.job_type_id), NEW.job_type) || ' job failed',
-    coalesce(NEW.error_message, 'The job failed.'), 'job-failed:' || NEW.id,
-    jsonb_build_object('job_id', NEW.id, 'job_type', NEW.job_type), NULL);
-  RETURN NULL;
-END $function$;
-
 -- FUNCTION public.notify_job_status_change() OWNER <owner> SECURITY INVOKER SET search_path=""
 CREATE OR REPLACE FUNCTION public.notify_job_status_change()
  RETURNS trigger
@@ -2904,42 +3009,6 @@ CREATE OR REPLACE FUNCTION public.notify_job_status_change()
 AS $function$
 BEGIN
   PERFORM pg_notify('job_status', json_build_object('job_id', NEW.id, 'user_id', NEW.user_id, 'status', NEW.status)::text);
-  RETURN NULL;
-END $function$;
-
--- FUNCTION public.notify_quota_thresholds() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
-CREATE OR REPLACE FUNCTION public.notify_quota_thresholds()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-DECLARE
-  q record;
-  v record;
-  pct integer;
-BEGIN
-  SELECT * INTO q FROM public.effective_quota(NEW.user_id);
-  FOR v IN
-    SELECT * FROM (VALUES ('sync', 'syncs', OLD.syncs_used, NEW.syncs_used, q.max_syncs),
-                          ('ai_analysis', 'AI analyses', OLD.ai_analyses_used, NEW.ai_analyses_used, q.max_ai_analyses),
-                          ('seo_submission', 'SEO submissions', OLD.seo_submissions_used, NEW.seo_submissions_used, q.max_seo_submissions))
-                  AS x(quota_type, label, old_used, new_used, quota_limit)
-    WHERE x.quota_limit > 0 AND x.new_used > x.old_used
-  LOOP
-    FOREACH pct IN ARRAY ARRAY[100, 80] LOOP
-      IF v.new_used * 100 >= pct * v.quota_limit AND v.old_used * 100 < pct * v.quota_limit THEN
-        PERFORM public.notify_user(NEW.user_id, 'quota_warning',
-          CASE pct WHEN 100 THEN 'You have used all of this month''s ' || v.label
-                   ELSE 'You have used ' || pct || '% of this month''s ' || v.label END,
-          format('%s of %s %s used; the quota renews on %s.', v.new_used, v.quota_limit, v.label,
-                 to_char(NEW.cycle_end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD')),
-          format('quota:%s:%s:%s', v.quota_type, pct, to_char(NEW.cycle_start_date AT TIME ZONE 'UTC', 'YYYY-MM')),
-          jsonb_build_object('quota_type', v.quota_type, 'percent', pct, 'used', v.new_used, 'limit', v.quota_limit), NULL);
-        EXIT;
-      END IF;
-    END LOOP;
-  END LOOP;
   RETURN NULL;
 END $function$;
 
@@ -2974,6 +3043,68 @@ BEGIN
   RETURN OLD;
 END $function$;
 
+-- FUNCTION public.queue_seo_changes() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.queue_seo_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  WITH changes AS (
+    SELECT coalesce(n.id, o.id) AS id, coalesce(n.user_id, o.user_id) AS user_id,
+           (n.id IS NOT NULL AND n.visibility = 'public' AND n.deleted_at IS NULL) AS live_now,
+           (o.id IS NOT NULL AND o.visibility = 'public' AND o.deleted_at IS NULL) AS live_before,
+           (n.title, n.description, n.url, n.thumbnail_url, n.category_code, n.duration_seconds, n.language, n.published_at)
+             IS DISTINCT FROM (o.title, o.description, o.url, o.thumbnail_url, o.category_code, o.duration_seconds, o.language, o.published_at) AS edited
+    FROM new_rows n FULL JOIN old_rows o ON o.id = n.id
+  )
+  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  SELECT c.id, c.user_id, CASE WHEN c.live_now THEN 'updated' ELSE 'deleted' END
+  FROM changes c
+  JOIN public.seo_setting s ON s.user_id = c.user_id AND s.auto_submit
+  JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+  WHERE (c.live_now AND (NOT c.live_before OR c.edited)) OR (c.live_before AND NOT c.live_now)
+  ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
+  RETURN NULL;
+END $function$;
+
+-- FUNCTION public.queue_seo_deletes() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.queue_seo_deletes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  SELECT o.id, o.user_id, 'deleted'
+  FROM old_rows o
+  JOIN public.seo_setting s ON s.user_id = o.user_id AND s.auto_submit
+  JOIN public.users u ON u.id = o.user_id AND u.is_public AND u.deleted_at IS NULL
+  WHERE o.visibility = 'public' AND o.deleted_at IS NULL
+  ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
+  RETURN NULL;
+END $function$;
+
+-- FUNCTION public.queue_seo_inserts() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.queue_seo_inserts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  SELECT n.id, n.user_id, 'updated'
+  FROM new_rows n
+  JOIN public.seo_setting s ON s.user_id = n.user_id AND s.auto_submit
+  JOIN public.users u ON u.id = n.user_id AND u.is_public AND u.deleted_at IS NULL
+  WHERE n.visibility = 'public' AND n.deleted_at IS NULL
+  ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
+  RETURN NULL;
+END $function$;
+
 -- FUNCTION public.record_content_revision() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 CREATE OR REPLACE FUNCTION public.record_content_revision()
  RETURNS trigger
@@ -2993,6 +3124,41 @@ BEGIN
   END IF;
   RETURN NEW;
 END $function$;
+
+-- FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb) TO service_role;
+CREATE OR REPLACE FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb)
+ RETURNS TABLE(submitted integer, failed integer, waiting integer)
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  WITH r AS (
+    SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid, status text, response_status integer, error text, detail text)
+  ), changed AS (
+    UPDATE public.seo_submission s SET
+      status = r.status,
+      response_status = r.response_status,
+      response_body = CASE WHEN r.detail IS NULL THEN NULL ELSE jsonb_build_object('detail', left(r.detail, 500)) END,
+      error_message = left(r.error, 2000),
+      submitted_at = CASE WHEN r.status = 'submitted' THEN now() ELSE s.submitted_at END,
+      retry_count = s.retry_count + CASE WHEN r.status = 'rate_limited' THEN 1 ELSE 0 END
+    FROM r
+    WHERE s.id = r.id AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
+      AND r.status IN ('submitted', 'failed', 'rate_limited')
+    RETURNING s.user_id, s.connection_id, s.status
+  ), refunded AS (
+    SELECT public.decrement_quota(c.user_id, 'seo_submission', count(*)::integer) FROM changed c WHERE c.status = 'failed' GROUP BY c.user_id
+  ), used AS (
+    UPDATE public.seo_connection c SET last_submission_at = now()
+    WHERE c.id IN (SELECT x.connection_id FROM changed x WHERE x.status = 'submitted')
+    RETURNING 1
+  )
+  SELECT count(*) FILTER (WHERE c.status = 'submitted')::integer, count(*) FILTER (WHERE c.status = 'failed')::integer,
+         count(*) FILTER (WHERE c.status = 'rate_limited')::integer
+  FROM changed c
+  WHERE (SELECT count(*) FROM refunded) >= 0
+$function$;
 
 -- FUNCTION public.record_seo_submission_usage(p_user_id uuid, p_search_engine_id uuid, p_succeeded boolean) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.record_seo_submission_usage(p_user_id uuid, p_search_engine_id uuid, p_succeeded boolean) TO service_role;
@@ -3047,8 +3213,8 @@ BEGIN
       SELECT ci.id, ci.category_code,
              public.calculate_trend_score(ci.total_clicks, ci.views_count, ci.published_at) AS score
       FROM public.content_item ci
-      JOIN public.users u ON u.id = ci.user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
-      WHERE ci.visibility = 'public' AND ci.deleted_at IS NULL AND ci.hidden_at IS NULL
+      JOIN public.users u ON u.id = ci.user_id AND u.is_public AND u.deleted_at IS NULL
+      WHERE ci.visibility = 'public' AND ci.deleted_at IS NULL
         AND (w.window_length IS NULL OR ci.published_at >= now() - w.window_length)
       ORDER BY ci.views_count DESC, ci.id DESC
       LIMIT candidate_limit
@@ -3209,6 +3375,89 @@ BEGIN
   RETURN QUERY SELECT v_id, true, 'pending'::public.job_status_enum, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
 END $function$;
 
+-- FUNCTION public.request_seo_submission(p_user_id uuid, p_site text, p_engine text, p_content_item_id uuid, p_creator_slug text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.request_seo_submission(p_user_id uuid, p_site text, p_engine text, p_content_item_id uuid, p_creator_slug text) TO service_role;
+CREATE OR REPLACE FUNCTION public.request_seo_submission(p_user_id uuid, p_site text, p_engine text, p_content_item_id uuid, p_creator_slug text)
+ RETURNS TABLE(outcome text, submission_id uuid, job_id uuid, submitted_url text, quota_limit integer, quota_used integer, resets_at timestamp with time zone, tier text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_url text;
+  v_engine record;
+  v_connection uuid;
+  v_submission uuid;
+  v_job uuid;
+  v_quota record;
+  v_kind record;
+BEGIN
+  IF p_user_id IS NULL OR (p_content_item_id IS NULL) = (p_creator_slug IS NULL) THEN
+    RAISE EXCEPTION 'a submission needs a user and exactly one of an item or a creator slug' USING ERRCODE = '22023';
+  END IF;
+  -- One user's submissions, manual or drained, one at a time: the usage and quota read by the drain stay true.
+  PERFORM pg_advisory_xact_lock(6006, hashtext(p_user_id::text));
+  v_url := public.seo_owned_page_url(p_user_id, p_site, p_content_item_id, p_creator_slug);
+  IF v_url IS NULL THEN
+    RETURN QUERY SELECT 'not_found', NULL::uuid, NULL::uuid, NULL::text, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+    RETURN;
+  END IF;
+  SELECT e.id, e.slug, e.submission_method INTO v_engine FROM public.search_engine e WHERE e.slug = p_engine AND e.is_active;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown search engine %', p_engine USING ERRCODE = '22023';
+  END IF;
+  IF v_engine.submission_method <> 'indexnow' OR v_engine.slug <> 'indexnow' THEN
+    SELECT c.id INTO v_connection FROM public.seo_connection c
+    WHERE c.user_id = p_user_id AND c.search_engine_id = v_engine.id AND c.is_active AND c.is_verified
+      AND starts_with(v_url, c.site_url)
+    ORDER BY char_length(c.site_url) DESC LIMIT 1;
+    IF v_connection IS NULL THEN
+      RETURN QUERY SELECT 'no_connection', NULL::uuid, NULL::uuid, v_url, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+      RETURN;
+    END IF;
+  END IF;
+
+  INSERT INTO public.seo_submission (connection_id, search_engine_id, user_id, content_item_id, submitted_url, submission_type, source)
+  VALUES (v_connection, v_engine.id, p_user_id, p_content_item_id, v_url, 'URL_UPDATED', 'manual')
+  ON CONFLICT (search_engine_id, submitted_url) WHERE status IN ('pending', 'rate_limited') DO NOTHING
+  RETURNING id INTO v_submission;
+  IF v_submission IS NULL THEN
+    RETURN QUERY SELECT 'open', s.id, s.job_id, s.submitted_url, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text
+      FROM public.seo_submission s
+      WHERE s.search_engine_id = v_engine.id AND s.submitted_url = v_url AND s.status IN ('pending', 'rate_limited');
+    RETURN;
+  END IF;
+
+  IF NOT public.take_seo_daily_usage(p_user_id, v_engine.id, 1) THEN
+    DELETE FROM public.seo_submission WHERE id = v_submission;
+    RETURN QUERY SELECT 'daily_limit', NULL::uuid, NULL::uuid, v_url, e.daily_quota, u.submissions_count,
+                        ((now() AT TIME ZONE 'UTC')::date + 1)::timestamp AT TIME ZONE 'UTC', NULL::text
+      FROM public.search_engine e
+      LEFT JOIN public.seo_usage u ON u.user_id = p_user_id AND u.search_engine_id = e.id AND u.usage_date = (now() AT TIME ZONE 'UTC')::date
+      WHERE e.id = v_engine.id;
+    RETURN;
+  END IF;
+  IF NOT public.increment_quota(p_user_id, 'seo_submission', 1) THEN
+    DELETE FROM public.seo_submission WHERE id = v_submission;
+    UPDATE public.seo_usage SET submissions_count = submissions_count - 1
+      WHERE user_id = p_user_id AND search_engine_id = v_engine.id AND usage_date = (now() AT TIME ZONE 'UTC')::date;
+    SELECT q.max_seo_submissions, q.seo_submissions_used, q.cycle_end_date, q.tier_slug INTO v_quota FROM public.effective_quota(p_user_id) q;
+    RETURN QUERY SELECT 'quota', NULL::uuid, NULL::uuid, v_url, v_quota.max_seo_submissions, v_quota.seo_submissions_used,
+                        v_quota.cycle_end_date, v_quota.tier_slug;
+    RETURN;
+  END IF;
+
+  SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_submit';
+  INSERT INTO public.job_queue (user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
+  VALUES (p_user_id, 'seo_submit', v_kind.type_id, jsonb_build_object('submission_id', v_submission, 'engine', v_engine.slug),
+          v_kind.default_priority, v_kind.max_retries, now())
+  RETURNING id INTO v_job;
+  UPDATE public.seo_submission SET job_id = v_job WHERE id = v_submission;
+  RETURN QUERY SELECT 'created', v_submission, v_job, v_url, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+END $function$;
+
 -- FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb) TO service_role;
 CREATE OR REPLACE FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb)
@@ -3257,41 +3506,6 @@ BEGIN
       FROM public.find_or_create_job(p_user_id, p_kind,
              coalesce(p_params, '{}') || jsonb_build_object('social_account_id', p_social_account_id, 'quota_type', 'sync'),
              NULL, interval '0') f;
-END $function$;
-
--- FUNCTION public.requeue_dead_job(p_job_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
-GRANT EXECUTE ON FUNCTION public.requeue_dead_job(p_job_id uuid) TO service_role;
-CREATE OR REPLACE FUNCTION public.requeue_dead_job(p_job_id uuid)
- RETURNS text
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-DECLARE
-  v_job record;
-BEGIN
-  SELECT q.id, q.user_id, q.status, q.next_retry_at, q.params INTO v_job FROM public.job_queue q WHERE q.id = p_job_id FOR UPDATE;
-  IF NOT FOUND THEN
-    RETURN 'not_found';
-  END IF;
-  IF v_job.status <> 'failed' OR v_job.next_retry_at IS NOT NULL THEN
-    RETURN 'not_failed';
-  END IF;
-  -- The user has asked for the same job again meanwhile: that one runs (one active job per user, kind and params).
-  IF EXISTS (SELECT 1 FROM public.job_queue d, public.job_queue q
-              WHERE q.id = p_job_id AND d.id <> q.id AND d.user_id IS NOT DISTINCT FROM q.user_id AND d.job_type = q.job_type
-                AND d.params_hash = q.params_hash AND (d.status IN ('pending', 'processing') OR d.next_retry_at IS NOT NULL)) THEN
-    RETURN 'superseded';
-  END IF;
-  IF v_job.user_id IS NOT NULL AND v_job.params ? 'quota_type'
-     AND NOT public.increment_quota(v_job.user_id, v_job.params->>'quota_type', coalesce((v_job.params->>'quota_amount')::integer, 1)) THEN
-    RETURN 'quota_exhausted';
-  END IF;
-  UPDATE public.job_queue q
-     SET status = 'pending', scheduled_for = now(), dispatched_at = now(), worker_id = NULL, started_at = NULL,
-         heartbeat_at = NULL, completed_at = NULL, progress = 0, progress_message = NULL
-   WHERE q.id = p_job_id;
-  INSERT INTO public.job_log (job_id, level, message) VALUES (p_job_id, 'info', 'requeued from the dead-letter queue by an administrator');
-  RETURN 'requeued';
 END $function$;
 
 -- FUNCTION public.reset_expired_quotas() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -3546,44 +3760,23 @@ BEGIN
   USING p_query, p_category, p_verified_only, p_min_followers, p_limit;
 END $function$;
 
--- FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text) OWNER <owner> SECURITY INVOKER SET search_path=""
-GRANT EXECUTE ON FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text) TO service_role;
-CREATE OR REPLACE FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text)
- RETURNS TABLE(owner_id uuid, before jsonb, after jsonb)
- LANGUAGE plpgsql
+-- FUNCTION public.seo_owned_page_url(p_user_id uuid, p_site text, p_content_item_id uuid, p_creator_slug text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.seo_owned_page_url(p_user_id uuid, p_site text, p_content_item_id uuid, p_creator_slug text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-DECLARE
-  v_before jsonb;
-  v_after jsonb;
-  v_owner uuid;
-BEGIN
-  IF p_kind IS NULL OR p_kind NOT IN ('content', 'creator') THEN
-    RAISE EXCEPTION 'kind must be content or creator, got %', p_kind USING ERRCODE = '22023';
-  END IF;
-  IF p_kind = 'content' THEN
-    SELECT c.user_id, jsonb_build_object('hidden_at', c.hidden_at, 'hidden_reason', c.hidden_reason) INTO v_owner, v_before
-      FROM public.content_item c WHERE c.id = p_id FOR UPDATE;
-    IF NOT FOUND THEN RETURN; END IF;
-    UPDATE public.content_item c
-       SET hidden_at = CASE WHEN p_reason IS NULL THEN NULL ELSE coalesce(c.hidden_at, now()) END, hidden_reason = p_reason
-     WHERE c.id = p_id
-    RETURNING jsonb_build_object('hidden_at', c.hidden_at, 'hidden_reason', c.hidden_reason) INTO v_after;
-    DELETE FROM public.trending_content t WHERE p_reason IS NOT NULL AND t.content_id = p_id;
-  ELSE
-    SELECT u.id, jsonb_build_object('hidden_at', u.hidden_at, 'hidden_reason', u.hidden_reason) INTO v_owner, v_before
-      FROM public.users u WHERE u.id = p_id FOR UPDATE;
-    IF NOT FOUND THEN RETURN; END IF;
-    UPDATE public.users u
-       SET hidden_at = CASE WHEN p_reason IS NULL THEN NULL ELSE coalesce(u.hidden_at, now()) END, hidden_reason = p_reason
-     WHERE u.id = p_id
-    RETURNING jsonb_build_object('hidden_at', u.hidden_at, 'hidden_reason', u.hidden_reason) INTO v_after;
-    DELETE FROM public.trending_content t USING public.content_item c
-     WHERE p_reason IS NOT NULL AND c.id = t.content_id AND c.user_id = p_id;
-  END IF;
-  DELETE FROM public.cache_store s WHERE s.key = 'discovery:category_counts';
-  RETURN QUERY SELECT v_owner, v_before, v_after;
-END $function$;
+  SELECT CASE
+    WHEN p_content_item_id IS NOT NULL THEN (
+      SELECT p_site || '/content/' || c.id FROM public.content_item c JOIN public.users u ON u.id = c.user_id
+      WHERE c.id = p_content_item_id AND c.user_id = p_user_id AND c.visibility = 'public' AND c.deleted_at IS NULL
+        AND u.is_public AND u.deleted_at IS NULL)
+    ELSE (
+      SELECT p_site || '/creator/' || u.profile_slug FROM public.users u
+      WHERE u.id = p_user_id AND u.profile_slug = p_creator_slug AND u.is_public AND u.deleted_at IS NULL)
+  END
+$function$;
 
 -- FUNCTION public.set_updated_at() OWNER <owner> SECURITY INVOKER SET search_path=""
 CREATE OR REPLACE FUNCTION public.set_updated_at()
@@ -3713,6 +3906,34 @@ BEGIN
   RETURN QUERY SELECT v_inserted, v_written - v_inserted;
 END $function$;
 
+-- FUNCTION public.take_seo_daily_usage(p_user_id uuid, p_search_engine_id uuid, p_count integer) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.take_seo_daily_usage(p_user_id uuid, p_search_engine_id uuid, p_count integer) TO service_role;
+CREATE OR REPLACE FUNCTION public.take_seo_daily_usage(p_user_id uuid, p_search_engine_id uuid, p_count integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_limit integer;
+  v_taken boolean;
+BEGIN
+  IF p_count IS NULL OR p_count < 1 THEN
+    RAISE EXCEPTION 'p_count must be positive, got %', p_count USING ERRCODE = '22023';
+  END IF;
+  SELECT coalesce(e.daily_quota, 2147483647) INTO v_limit FROM public.search_engine e WHERE e.id = p_search_engine_id;
+  IF v_limit IS NULL OR p_count > v_limit THEN
+    RETURN false;
+  END IF;
+  INSERT INTO public.seo_usage AS u (user_id, search_engine_id, usage_date, submissions_count)
+  VALUES (p_user_id, p_search_engine_id, (now() AT TIME ZONE 'UTC')::date, p_count)
+  ON CONFLICT (user_id, search_engine_id, usage_date) DO UPDATE SET
+    submissions_count = u.submissions_count + EXCLUDED.submissions_count, updated_at = now()
+  WHERE u.submissions_count + EXCLUDED.submissions_count <= v_limit
+  RETURNING true INTO v_taken;
+  RETURN coalesce(v_taken, false);
+END $function$;
+
 -- FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid, p_referrer text, p_user_agent text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid, p_referrer text, p_user_agent text) TO service_role;
 CREATE OR REPLACE FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid DEFAULT NULL::uuid, p_referrer text DEFAULT NULL::text, p_user_agent text DEFAULT NULL::text)
@@ -3733,13 +3954,14 @@ BEGIN
   SELECT c.id, p_user_id, p_visitor_hash, left(p_referrer, 2048), left(p_user_agent, 1024)
   FROM public.content_item c
   JOIN public.users u ON u.id = c.user_id
-  WHERE c.id = p_content_id AND c.visibility = 'public' AND c.deleted_at IS NULL AND c.hidden_at IS NULL
-    AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
+  WHERE c.id = p_content_id AND c.visibility = 'public' AND c.deleted_at IS NULL AND u.is_public AND u.deleted_at IS NULL
   ON CONFLICT (content_id, visitor_hash, click_hour) WHERE visitor_hash IS NOT NULL DO NOTHING
   RETURNING id INTO click_id;
   IF click_id IS NULL THEN
     RETURN false;
   END IF;
+  -- The row lock of the upsert orders concurrent clicks of one visitor; one past the cap raises, which rolls back
+  -- its click and its increment, so the next one sees the count without it.
   INSERT INTO search.click_rate AS r (visitor_hash, minute, clicks)
   VALUES (p_visitor_hash, date_trunc('minute', now()), 1)
   ON CONFLICT (visitor_hash, minute) DO UPDATE SET clicks = r.clicks + 1
@@ -3834,8 +4056,8 @@ BEGIN
   FROM (
     SELECT c.category_code, count(*) AS n
     FROM public.content_item c
-    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
-    WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.hidden_at IS NULL AND c.category_code IS NOT NULL
+    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+    WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.category_code IS NOT NULL
     GROUP BY c.category_code
   ) x;
   INSERT INTO public.cache_store AS s (key, value, expires_at)
@@ -3962,8 +4184,8 @@ BEGIN
     FROM ts_stat($q$
       SELECT to_tsvector('simple'::regconfig, c.title)
       FROM public.content_item c
-      JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
-      WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.hidden_at IS NULL
+      JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+      WHERE c.visibility = 'public' AND c.deleted_at IS NULL
     $q$) s
     WHERE char_length(s.word) BETWEEN 3 AND 40
       AND s.word ~ '^[[:alpha:]]+$'

@@ -72,7 +72,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
       expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual([...new Set([...(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []), ...(spec.redrives ?? [])])].sort());
       expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
         .toEqual([...(spec.env ?? []).map((n) => (SECRET_SETTINGS.includes(n) ? `${n}_SECRET_ARN` : n)),
-          ...(spec.secrets?.length ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
+          ...new Set((spec.secrets ?? []).flatMap((family) => (family === 'seo' ? ['SEO_SECRET_KMS_KEY_ARN', 'SEO_SECRET_PREFIX'] : ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'])))].sort());
     }
   });
 

@@ -26,7 +26,14 @@ export class IndexNowSeoState {
   private readonly accepted = new Map<string, string[]>();
   /** Key files fetched (URL and whether it matched), for tests that check the engine looked. */
   readonly keyFileChecks: { url: string; matched: boolean }[] = [];
-  constructor(readonly now: () => number, private readonly fetchKeyFile: typeof fetch = fetch) {}
+  /**
+   * How the engine reads a site's key file (default: over HTTP, as the real engines do). A test whose site does not serve
+   * the file itself swaps in what the site would answer.
+   */
+  fetchKeyFile: typeof fetch;
+  constructor(readonly now: () => number, fetchKeyFile: typeof fetch = fetch) {
+    this.fetchKeyFile = fetchKeyFile;
+  }
 
   /** URLs the engine took for a host (in order received). */
   received(host: string): string[] {
