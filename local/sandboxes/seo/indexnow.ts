@@ -58,7 +58,7 @@ export class IndexNowSeoState {
     if (urlList.some((url) => hostOf(url) !== host)) return error(422, 'UrlsNotOnHost', `URLs must belong to the host ${host}`);
     const window = this.windows.get(host);
     const minute = Math.floor(this.now() / 60_000);
-    if (window?.minute === minute && window.posts >= this.postsPerMinutePerHost) return error(429, 'TooManyRequests', 'Too many requests: potential spam');
+    if ((window?.minute === minute ? window.posts : 0) >= this.postsPerMinutePerHost) return error(429, 'TooManyRequests', 'Too many requests: potential spam');
     if (window?.minute === minute) window.posts += 1;
     else this.windows.set(host, { minute, posts: 1 });
 
