@@ -993,6 +993,7 @@ TABLE public.seo_submission OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX seo_submission_one_open_idx ON public.seo_submission USING btree (search_engine_id, submitted_url) WHERE (status = ANY (ARRAY['pending'::text, 'rate_limited'::text]));
   CREATE UNIQUE INDEX seo_submission_pkey ON public.seo_submission USING btree (id);
   CREATE INDEX seo_submission_user_created_idx ON public.seo_submission USING btree (user_id, created_at DESC, id DESC);
+  CREATE TRIGGER seo_submission_engine BEFORE INSERT ON public.seo_submission FOR EACH ROW EXECUTE FUNCTION public.fill_seo_submission_engine();
   CREATE TRIGGER seo_submission_updated_at BEFORE UPDATE ON public.seo_submission FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY seo_submission_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY seo_submission_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -2544,6 +2545,19 @@ BEGIN
   RETURN NEW;
 END $function$;
 
+-- FUNCTION public.fill_seo_submission_engine() OWNER <owner> SECURITY INVOKER SET search_path=""
+CREATE OR REPLACE FUNCTION public.fill_seo_submission_engine()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.search_engine_id IS NULL THEN
+    SELECT c.search_engine_id INTO NEW.search_engine_id FROM public.seo_connection c WHERE c.id = NEW.connection_id;
+  END IF;
+  RETURN NEW;
+END $function$;
+
 -- FUNCTION public.find_or_create_job(p_user_id uuid, p_job_type text, p_params jsonb, p_priority integer, p_reuse_window interval, p_scheduled_for timestamp with time zone) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.find_or_create_job(p_user_id uuid, p_job_type text, p_params jsonb, p_priority integer, p_reuse_window interval, p_scheduled_for timestamp with time zone) TO service_role;
 CREATE OR REPLACE FUNCTION public.find_or_create_job(p_user_id uuid, p_job_type text, p_params jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT NULL::integer, p_reuse_window interval DEFAULT '00:05:00'::interval, p_scheduled_for timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -3125,40 +3139,50 @@ BEGIN
   RETURN NEW;
 END $function$;
 
--- FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
-GRANT EXECUTE ON FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb) TO service_role;
-CREATE OR REPLACE FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb)
+-- FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb) TO service_role;
+CREATE OR REPLACE FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb)
  RETURNS TABLE(submitted integer, failed integer, waiting integer)
- LANGUAGE sql
+ LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  WITH r AS (
-    SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid, status text, response_status integer, error text, detail text)
-  ), changed AS (
-    UPDATE public.seo_submission s SET
-      status = r.status,
-      response_status = r.response_status,
-      response_body = CASE WHEN r.detail IS NULL THEN NULL ELSE jsonb_build_object('detail', left(r.detail, 500)) END,
-      error_message = left(r.error, 2000),
-      submitted_at = CASE WHEN r.status = 'submitted' THEN now() ELSE s.submitted_at END,
-      retry_count = s.retry_count + CASE WHEN r.status = 'rate_limited' THEN 1 ELSE 0 END
-    FROM r
-    WHERE s.id = r.id AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
-      AND r.status IN ('submitted', 'failed', 'rate_limited')
-    RETURNING s.user_id, s.connection_id, s.status
-  ), refunded AS (
-    SELECT public.decrement_quota(c.user_id, 'seo_submission', count(*)::integer) FROM changed c WHERE c.status = 'failed' GROUP BY c.user_id
-  ), used AS (
-    UPDATE public.seo_connection c SET last_submission_at = now()
-    WHERE c.id IN (SELECT x.connection_id FROM changed x WHERE x.status = 'submitted')
-    RETURNING 1
-  )
-  SELECT count(*) FILTER (WHERE c.status = 'submitted')::integer, count(*) FILTER (WHERE c.status = 'failed')::integer,
-         count(*) FILTER (WHERE c.status = 'rate_limited')::integer
-  FROM changed c
-  WHERE (SELECT count(*) FROM refunded) >= 0
-$function$;
+#variable_conflict use_column
+DECLARE
+  v_group record;
+  v_user record;
+  v_counts integer[] := ARRAY[0, 0, 0];
+BEGIN
+  FOR v_group IN
+    SELECT * FROM jsonb_to_recordset(p_outcomes) AS x(ids uuid[], status text, response_status integer, error text, detail text)
+  LOOP
+    IF v_group.status NOT IN ('submitted', 'failed', 'rate_limited') THEN
+      RAISE EXCEPTION 'an outcome is submitted, failed or rate_limited, not %', v_group.status USING ERRCODE = '22023';
+    END IF;
+    FOR v_user IN
+      WITH changed AS (
+        UPDATE public.seo_submission s SET
+          status = v_group.status,
+          response_status = v_group.response_status,
+          response_body = CASE WHEN v_group.detail IS NULL THEN NULL ELSE jsonb_build_object('detail', left(v_group.detail, 500)) END,
+          error_message = left(v_group.error, 2000),
+          submitted_at = CASE WHEN v_group.status = 'submitted' THEN now() ELSE s.submitted_at END,
+          retry_count = s.retry_count + CASE WHEN v_group.status = 'rate_limited' THEN 1 ELSE 0 END
+        WHERE s.id = ANY (v_group.ids) AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
+        RETURNING s.user_id, s.connection_id)
+      SELECT c.user_id, c.connection_id, count(*)::integer AS n FROM changed c GROUP BY 1, 2
+    LOOP
+      IF v_group.status = 'failed' THEN
+        PERFORM public.decrement_quota(v_user.user_id, 'seo_submission', v_user.n);
+      ELSIF v_group.status = 'submitted' AND v_user.connection_id IS NOT NULL THEN
+        UPDATE public.seo_connection SET last_submission_at = now() WHERE id = v_user.connection_id;
+      END IF;
+      v_counts[array_position(ARRAY['submitted', 'failed', 'rate_limited'], v_group.status)] :=
+        v_counts[array_position(ARRAY['submitted', 'failed', 'rate_limited'], v_group.status)] + v_user.n;
+    END LOOP;
+  END LOOP;
+  RETURN QUERY SELECT v_counts[1], v_counts[2], v_counts[3];
+END $function$;
 
 -- FUNCTION public.record_seo_submission_usage(p_user_id uuid, p_search_engine_id uuid, p_succeeded boolean) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.record_seo_submission_usage(p_user_id uuid, p_search_engine_id uuid, p_succeeded boolean) TO service_role;

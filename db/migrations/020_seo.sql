@@ -412,38 +412,49 @@ GRANT EXECUTE ON FUNCTION public.drain_seo_pending(text, boolean, interval, inte
 -- Outcomes
 -- ---------------------------------------------------------------------------------------------
 
--- Writes the engine's answer for each URL of a job (`[{id, status: submitted | failed | rate_limited, response_status?,
--- error?, detail?}]`): a URL that failed for good gives its unit of the month's quota back; a rate_limited one stays
--- open for the job's next attempt. Only the job's own open submissions change.
-CREATE FUNCTION public.record_seo_results(p_job_id uuid, p_results jsonb)
+-- Writes the engine's answers for a job's URLs, grouped by outcome (`[{ids, status: submitted | failed | rate_limited,
+-- response_status?, error?, detail?}]`: a batch of thousands is one group or a few, each one indexed UPDATE): a URL that
+-- failed for good gives its unit of the month's quota back; a rate_limited one stays open for the job's next attempt.
+-- Only the job's own open submissions change.
+CREATE FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb)
 RETURNS TABLE (submitted integer, failed integer, waiting integer)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
-  WITH r AS (
-    SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid, status text, response_status integer, error text, detail text)
-  ), changed AS (
-    UPDATE public.seo_submission s SET
-      status = r.status,
-      response_status = r.response_status,
-      response_body = CASE WHEN r.detail IS NULL THEN NULL ELSE jsonb_build_object('detail', left(r.detail, 500)) END,
-      error_message = left(r.error, 2000),
-      submitted_at = CASE WHEN r.status = 'submitted' THEN now() ELSE s.submitted_at END,
-      retry_count = s.retry_count + CASE WHEN r.status = 'rate_limited' THEN 1 ELSE 0 END
-    FROM r
-    WHERE s.id = r.id AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
-      AND r.status IN ('submitted', 'failed', 'rate_limited')
-    RETURNING s.user_id, s.connection_id, s.status
-  ), refunded AS (
-    SELECT public.decrement_quota(c.user_id, 'seo_submission', count(*)::integer) FROM changed c WHERE c.status = 'failed' GROUP BY c.user_id
-  ), used AS (
-    UPDATE public.seo_connection c SET last_submission_at = now()
-    WHERE c.id IN (SELECT x.connection_id FROM changed x WHERE x.status = 'submitted')
-    RETURNING 1
-  )
-  SELECT count(*) FILTER (WHERE c.status = 'submitted')::integer, count(*) FILTER (WHERE c.status = 'failed')::integer,
-         count(*) FILTER (WHERE c.status = 'rate_limited')::integer
-  FROM changed c
-  WHERE (SELECT count(*) FROM refunded) >= 0
-$$;
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+#variable_conflict use_column
+DECLARE
+  v_group record;
+  v_user record;
+  v_counts integer[] := ARRAY[0, 0, 0];
+BEGIN
+  FOR v_group IN
+    SELECT * FROM jsonb_to_recordset(p_outcomes) AS x(ids uuid[], status text, response_status integer, error text, detail text)
+  LOOP
+    IF v_group.status NOT IN ('submitted', 'failed', 'rate_limited') THEN
+      RAISE EXCEPTION 'an outcome is submitted, failed or rate_limited, not %', v_group.status USING ERRCODE = '22023';
+    END IF;
+    FOR v_user IN
+      WITH changed AS (
+        UPDATE public.seo_submission s SET
+          status = v_group.status,
+          response_status = v_group.response_status,
+          response_body = CASE WHEN v_group.detail IS NULL THEN NULL ELSE jsonb_build_object('detail', left(v_group.detail, 500)) END,
+          error_message = left(v_group.error, 2000),
+          submitted_at = CASE WHEN v_group.status = 'submitted' THEN now() ELSE s.submitted_at END,
+          retry_count = s.retry_count + CASE WHEN v_group.status = 'rate_limited' THEN 1 ELSE 0 END
+        WHERE s.id = ANY (v_group.ids) AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
+        RETURNING s.user_id, s.connection_id)
+      SELECT c.user_id, c.connection_id, count(*)::integer AS n FROM changed c GROUP BY 1, 2
+    LOOP
+      IF v_group.status = 'failed' THEN
+        PERFORM public.decrement_quota(v_user.user_id, 'seo_submission', v_user.n);
+      ELSIF v_group.status = 'submitted' AND v_user.connection_id IS NOT NULL THEN
+        UPDATE public.seo_connection SET last_submission_at = now() WHERE id = v_user.connection_id;
+      END IF;
+      v_counts[array_position(ARRAY['submitted', 'failed', 'rate_limited'], v_group.status)] :=
+        v_counts[array_position(ARRAY['submitted', 'failed', 'rate_limited'], v_group.status)] + v_user.n;
+    END LOOP;
+  END LOOP;
+  RETURN QUERY SELECT v_counts[1], v_counts[2], v_counts[3];
+END $$;
 ALTER FUNCTION public.record_seo_results(uuid, jsonb) OWNER TO streamvibe_definer;
 REVOKE ALL ON FUNCTION public.record_seo_results(uuid, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.record_seo_results(uuid, jsonb) TO service_role;

@@ -37,9 +37,9 @@ export const seoSubmitExecutor: Executor = async (context) => {
   const first = open[0]!;
   const notifications = open.map((row) => ({ url: row.url, type: row.type === 'URL_DELETED' ? 'deleted' as const : 'updated' as const }));
   const result = await send(first, notifications);
-  const records = open.map((row, index) => record(row.id, result.results[index]!));
+  const outcomes = groupByOutcome(open.map((row, index) => record(row.id, result.results[index]!)));
   const stop = result.stoppedBy;
-  const write = (tx: TransactionSql) => tx`SELECT * FROM record_seo_results(${context.job.id}, ${tx.json(records as never)})`;
+  const write = (tx: TransactionSql) => tx`SELECT * FROM record_seo_results(${context.job.id}, ${tx.json(outcomes as never)})`;
   if (!stop || stop.kind === 'bad_request') {
     let counts: Record<string, unknown> = {};
     await context.service(async (tx) => {
@@ -86,6 +86,19 @@ function record(id: string, outcome: UrlOutcome) {
     id, status: outcome.status === 'deferred' ? 'rate_limited' : 'failed', response_status: error.details.status ?? null,
     error: outcome.status === 'deferred' && waitUntil ? `${error.message} (sent again after ${waitUntil})` : error.message, detail: null,
   };
+}
+
+type Outcome = Omit<ReturnType<typeof record>, 'id'>;
+/** URLs with the same outcome as one entry (`ids`): a batch of thousands is written by one UPDATE, or a few. */
+function groupByOutcome(records: ReturnType<typeof record>[]): (Outcome & { ids: string[] })[] {
+  const groups = new Map<string, Outcome & { ids: string[] }>();
+  for (const { id, ...outcome } of records) {
+    const key = JSON.stringify(outcome);
+    const group = groups.get(key) ?? { ...outcome, ids: [] };
+    group.ids.push(id);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 /** The connection keeps the engine's refusal (what to fix), is no longer verified, and its owner hears of it once a day. */

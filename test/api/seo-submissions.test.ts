@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startTestApi, waitFor, type TestApi } from '../api.ts';
+import { startTestApi, waitFor, type ApiResponse, type TestApi } from '../api.ts';
 import { contentUrl, seoCreator, siteOf, TEST_INDEXNOW_KEY } from './seo-world.ts';
 
 vi.hoisted(() => { process.env.INDEXNOW_KEY ??= 'streamvibe-test-indexnow-key'; });
@@ -127,7 +127,7 @@ describe('GET /seo-submissions: status per URL and engine, newest first, keyset-
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.request('GET', `/seo-submissions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: creator.token });
+      const res: ApiResponse = await api.request('GET', `/seo-submissions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: creator.token });
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((s: { url: string }) => s.url));
       cursor = res.body.page.next_cursor;
