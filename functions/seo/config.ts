@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { siteUrl } from '../_shared/catalog/site.ts';
 import { once, readEnv } from '../_shared/env.ts';
-import { searchEngines, type SearchEngines } from './engines/index.ts';
 import { realHosts, sandboxHosts, type IndexNowCredentials } from './engines/port.ts';
 
 /**
@@ -16,9 +15,6 @@ export const seoSettings = once(() => {
   });
   return { site: siteUrl(), indexNowKey: env.INDEXNOW_KEY, hosts: env.SEO_API_BASE_URL ? sandboxHosts(env.SEO_API_BASE_URL) : realHosts };
 });
-
-/** The engines' adapters, once per container (Google's access tokens are cached in its adapter). */
-export const engines = once((): SearchEngines => searchEngines({ hosts: seoSettings().hosts }));
 
 /** StreamVibe's own IndexNow credentials: the stage's key for the public site's host, or undefined without a key. */
 export function indexNowCredentials(): IndexNowCredentials | undefined {

@@ -1,7 +1,8 @@
 import type { Sql } from 'postgres';
 import { NotFoundError } from '../_shared/errors.ts';
 import { logger } from '../_shared/logger.ts';
-import { engines, seoSettings } from './config.ts';
+import { engines } from './clients.ts';
+import { seoSettings } from './config.ts';
 import { parseServiceAccountKey } from './engines/google.ts';
 import { SeoEngineError, type VerifyResult } from './engines/port.ts';
 import { VerificationFailedError } from './errors.ts';

@@ -1,7 +1,8 @@
 import type { TransactionSql } from 'postgres';
 import { logger } from '../_shared/logger.ts';
 import { DeferJobError, PermanentJobError, type Executor, type JobContext } from '../jobs/executor.ts';
-import { engines, indexNowCredentials } from './config.ts';
+import { engines } from './clients.ts';
+import { indexNowCredentials } from './config.ts';
 import type { SearchEngineName, SeoEngineError, SubmitResult, UrlOutcome } from './engines/port.ts';
 import { isMissingSecret, seoVault } from './vault.ts';
 
