@@ -8,11 +8,14 @@ export const AUTO_SUBMIT_QUIET_SECONDS = 30;
 /** …or once its oldest change has waited this long (a creator who never stops editing). */
 export const AUTO_SUBMIT_MAX_WAIT_SECONDS = 600;
 
-/** Every minute: the queued page changes of quiet creators become submissions and jobs (drain_seo_pending, 020). */
+/** The queued page changes of quiet creators as submissions and jobs (drain_seo_pending, 020): the jobs made. */
+export const takePendingChanges = () => asService(db(), (tx) => tx<{ job_id: string; engine: string; urls: number }[]>`
+  SELECT * FROM drain_seo_pending(${seoSettings().site}, ${indexNowCredentials() !== undefined},
+                                  make_interval(secs => ${AUTO_SUBMIT_QUIET_SECONDS}), make_interval(secs => ${AUTO_SUBMIT_MAX_WAIT_SECONDS}))`);
+
+/** Every minute: the pending changes drained, and their jobs sent to the seo queue. */
 export async function drainAutoSubmit() {
-  const jobs = await asService(db(), (tx) => tx<{ job_id: string; engine: string; urls: number }[]>`
-    SELECT * FROM drain_seo_pending(${seoSettings().site}, ${indexNowCredentials() !== undefined},
-                                    make_interval(secs => ${AUTO_SUBMIT_QUIET_SECONDS}), make_interval(secs => ${AUTO_SUBMIT_MAX_WAIT_SECONDS}))`);
+  const jobs = await takePendingChanges();
   await dispatchSeoJobs(db(), jobs.map((job) => job.job_id));
   return { jobs: jobs.length, urls: jobs.reduce((sum, job) => sum + job.urls, 0) };
 }
