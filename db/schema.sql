@@ -2314,17 +2314,15 @@ AS $function$
 DECLARE
   v_user uuid;
   v_taken public.seo_pending_url[];
-  v_ids uuid[];
-  v_all uuid[] := '{}';
+  v_allowed jsonb;
+  v_rows jsonb := '[]';
   v_wanted integer;
+  v_count integer;
   v_monthly_left integer;
   v_usage record;
-  v_group record;
   v_kind record;
-  v_chunk integer;
-  v_slice uuid[];
-  v_job uuid;
 BEGIN
+  -- Per creator, under the lock their manual requests take: what their limits let through, and those limits taken.
   FOR v_user IN
     SELECT p.user_id FROM public.seo_pending_url p GROUP BY p.user_id
     HAVING max(p.changed_at) <= now() - p_quiet OR min(p.queued_at) <= now() - p_max_wait
@@ -2352,6 +2350,7 @@ BEGIN
         JOIN public.search_engine e ON e.id = c.search_engine_id AND e.is_active
         ORDER BY t.content_item_id, c.search_engine_id, char_length(c.site_url) DESC) by_connection
     ), fresh AS (
+      -- A URL already waiting for the engine is announced by that submission.
       SELECT t.* FROM target t
       WHERE NOT EXISTS (SELECT 1 FROM public.seo_submission s WHERE s.search_engine_id = t.engine_id AND s.submitted_url = t.url
                           AND s.status IN ('pending', 'rate_limited'))
@@ -2365,54 +2364,64 @@ BEGIN
     ), allowed AS (
       SELECT d.*, row_number() OVER (ORDER BY d.queued_at, d.content_item_id, d.engine_id) AS overall_rank
       FROM within_daily d WHERE d.engine_rank <= d.daily_left
-    ), inserted AS (
-      INSERT INTO public.seo_submission (connection_id, search_engine_id, user_id, content_item_id, submitted_url, submission_type, source)
-      SELECT a.connection_id, a.engine_id, v_user, a.content_item_id, a.url, a.submission_type, 'auto'
-      FROM allowed a WHERE a.overall_rank <= v_monthly_left
-      ON CONFLICT (search_engine_id, submitted_url) WHERE status IN ('pending', 'rate_limited') DO NOTHING
-      RETURNING id
     )
-    SELECT (SELECT count(*) FROM fresh)::integer, (SELECT coalesce(array_agg(i.id), '{}') FROM inserted i) INTO v_wanted, v_ids;
+    SELECT (SELECT count(*) FROM fresh)::integer,
+           coalesce((SELECT jsonb_agg(jsonb_build_object('content_item_id', a.content_item_id, 'url', a.url, 'submission_type', a.submission_type,
+                                                         'queued_at', a.queued_at, 'engine_id', a.engine_id, 'connection_id', a.connection_id,
+                                                         'user_id', v_user))
+                     FROM allowed a WHERE a.overall_rank <= v_monthly_left), '[]')
+      INTO v_wanted, v_allowed;
+    v_count := jsonb_array_length(v_allowed);
 
-    FOR v_usage IN SELECT s.search_engine_id, count(*)::integer AS n FROM public.seo_submission s WHERE s.id = ANY (v_ids) GROUP BY 1 LOOP
-      IF NOT public.take_seo_daily_usage(v_user, v_usage.search_engine_id, v_usage.n) THEN
+    FOR v_usage IN
+      SELECT x.engine_id, count(*)::integer AS n FROM jsonb_to_recordset(v_allowed) AS x(engine_id uuid) GROUP BY 1
+    LOOP
+      IF NOT public.take_seo_daily_usage(v_user, v_usage.engine_id, v_usage.n) THEN
         RAISE EXCEPTION 'the daily SEO usage of % changed while its lock was held', v_user;
       END IF;
     END LOOP;
-    IF cardinality(v_ids) > 0 AND NOT public.increment_quota(v_user, 'seo_submission', cardinality(v_ids)) THEN
+    IF v_count > 0 AND NOT public.increment_quota(v_user, 'seo_submission', v_count) THEN
       RAISE EXCEPTION 'the SEO quota of % changed while its lock was held', v_user;
     END IF;
-    IF v_wanted > cardinality(v_ids) THEN
+    IF v_wanted > v_count THEN
       PERFORM public.notify_user(v_user, 'quota_warning', 'Some pages were not submitted to search engines',
         format('Auto-submit skipped %s changed pages: your plan''s monthly SEO submissions or an engine''s daily limit ran out. '
-               'Upgrade your plan for more, or submit them later.', v_wanted - cardinality(v_ids)),
-        'seo_auto_skipped:' || (now() AT TIME ZONE 'UTC')::date, jsonb_build_object('skipped', v_wanted - cardinality(v_ids)));
+               'Upgrade your plan for more, or submit them later.', v_wanted - v_count),
+        'seo_auto_skipped:' || (now() AT TIME ZONE 'UTC')::date, jsonb_build_object('skipped', v_wanted - v_count));
     END IF;
-    v_all := v_all || v_ids;
+    v_rows := v_rows || v_allowed;
   END LOOP;
 
+  -- Then every creator's submissions with their jobs, in one statement: one job per engine request's worth of URLs
+  -- of one connection (IndexNow's: of the public site, whoever's they are), its id known before either row is written.
   SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
     FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_auto_submit';
-  FOR v_group IN
-    SELECT e.slug, s.connection_id, c.user_id, array_agg(s.id ORDER BY s.created_at, s.id) AS ids
-    FROM public.seo_submission s
-    JOIN public.search_engine e ON e.id = s.search_engine_id
-    LEFT JOIN public.seo_connection c ON c.id = s.connection_id
-    WHERE s.id = ANY (v_all)
-    GROUP BY e.slug, s.connection_id, c.user_id
-  LOOP
-    v_chunk := CASE v_group.slug WHEN 'indexnow' THEN 10000 WHEN 'bing' THEN 500 ELSE 100 END;
-    FOR i IN 0 .. (cardinality(v_group.ids) - 1) / v_chunk LOOP
-      v_slice := v_group.ids[i * v_chunk + 1 : (i + 1) * v_chunk];
-      INSERT INTO public.job_queue (user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
-      VALUES (v_group.user_id, 'seo_auto_submit', v_kind.type_id,
-              jsonb_build_object('engine', v_group.slug, 'urls', cardinality(v_slice), 'batch', gen_random_uuid()),
-              v_kind.default_priority, v_kind.max_retries, now())
-      RETURNING id INTO v_job;
-      UPDATE public.seo_submission SET job_id = v_job WHERE id = ANY (v_slice);
-      RETURN QUERY SELECT v_job, v_group.slug, cardinality(v_slice);
-    END LOOP;
-  END LOOP;
+  RETURN QUERY
+  WITH r AS (
+    SELECT x.*, e.slug,
+           (row_number() OVER (PARTITION BY x.engine_id, x.connection_id ORDER BY x.queued_at, x.content_item_id) - 1)
+             / CASE e.slug WHEN 'indexnow' THEN 10000 WHEN 'bing' THEN 500 ELSE 100 END AS chunk
+    FROM jsonb_to_recordset(v_rows) AS x(content_item_id uuid, url text, submission_type text, queued_at timestamptz,
+                                         engine_id uuid, connection_id uuid, user_id uuid)
+    JOIN public.search_engine e ON e.id = x.engine_id
+  ), batch AS MATERIALIZED (
+    SELECT r.engine_id, r.slug, r.connection_id, r.chunk, gen_random_uuid() AS job_id, count(*)::integer AS urls,
+           CASE WHEN r.connection_id IS NULL THEN NULL ELSE (array_agg(r.user_id))[1] END AS user_id
+    FROM r GROUP BY r.engine_id, r.slug, r.connection_id, r.chunk
+  ), jobs AS (
+    INSERT INTO public.job_queue (id, user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
+    SELECT b.job_id, b.user_id, 'seo_auto_submit', v_kind.type_id, jsonb_build_object('engine', b.slug, 'urls', b.urls, 'batch', b.job_id),
+           v_kind.default_priority, v_kind.max_retries, now()
+    FROM batch b
+    RETURNING id
+  ), submissions AS (
+    INSERT INTO public.seo_submission (connection_id, search_engine_id, user_id, content_item_id, submitted_url, submission_type, source, job_id)
+    SELECT r.connection_id, r.engine_id, r.user_id, r.content_item_id, r.url, r.submission_type, 'auto', b.job_id
+    FROM r JOIN batch b ON b.engine_id = r.engine_id AND b.connection_id IS NOT DISTINCT FROM r.connection_id AND b.chunk = r.chunk
+    RETURNING 1
+  )
+  SELECT b.job_id, b.slug, b.urls FROM batch b
+  WHERE (SELECT count(*) FROM jobs) + (SELECT count(*) FROM submissions) >= 0;
 END $function$;
 
 -- FUNCTION public.effective_quota(p_user_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
@@ -3168,7 +3177,8 @@ BEGIN
           error_message = left(v_group.error, 2000),
           submitted_at = CASE WHEN v_group.status = 'submitted' THEN now() ELSE s.submitted_at END,
           retry_count = s.retry_count + CASE WHEN v_group.status = 'rate_limited' THEN 1 ELSE 0 END
-        WHERE s.id = ANY (v_group.ids) AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
+        FROM unnest(v_group.ids) i(id)
+        WHERE s.id = i.id AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
         RETURNING s.user_id, s.connection_id)
       SELECT c.user_id, c.connection_id, count(*)::integer AS n FROM changed c GROUP BY 1, 2
     LOOP
