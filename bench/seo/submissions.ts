@@ -108,7 +108,8 @@ async function configureLambdaEnvironment(appUrl: string, sandbox: SeoSandbox) {
   const queueUrls = (suffix: string) => JSON.stringify(Object.fromEntries(['sync', 'ai', 'seo', 'maintenance', 'tokens']
     .map((queue) => [queue, `https://sqs.us-east-1.amazonaws.com/000000000000/sv-bench-${queue}${suffix}`])));
   Object.assign(process.env, secrets.environment, {
-    DATABASE_URL: appUrl, DB_POOL_MAX: String(WORKER_CONCURRENCY + 1), LOG_LEVEL: 'ERROR',
+    // The scheduled Lambda's statement timeout, as the CDK app sets it (half its 120 s); the worker's is longer.
+    DATABASE_URL: appUrl, DB_POOL_MAX: String(WORKER_CONCURRENCY + 1), LOG_LEVEL: 'ERROR', DB_STATEMENT_TIMEOUT_MS: '60000',
     PUBLIC_SITE_URL: SITE, INDEXNOW_KEY, SEO_API_BASE_URL: sandbox.url, SEO_SECRET_PREFIX: 'streamvibe/bench/seo/',
     JOB_QUEUE_URLS: queueUrls(''), JOB_DLQ_URLS: queueUrls('-dlq'),
   });
