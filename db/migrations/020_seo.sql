@@ -294,9 +294,9 @@ GRANT EXECUTE ON FUNCTION public.request_seo_submission(uuid, text, text, uuid, 
 -- them submissions: to IndexNow when p_indexnow (the stage has a key), and to each of the creator's active, verified
 -- Google and Bing connections whose site_url starts the URL. Each (creator, engine) gets what its daily limit and the
 -- month's quota leave, oldest change first; the rest is dropped and the creator told (once a day). A URL with an open
--- submission for the engine is left to it. Then one job per engine request's worth of URLs: IndexNow's 10,000 URLs of
--- the site's host in one POST, whoever's they are; per connection, Bing's batch of 500, and 100 for Google (one
--- publish each, so a job stays well inside the worker's time).
+-- submission for the engine is left to it. Then the jobs: IndexNow's 10,000 URLs of the site's host in one POST,
+-- whoever's they are; per connection, up to 10,000 for Bing (one quota read, then batches of 500) and 100 for Google
+-- (one publish each, so a job stays well inside the worker's time).
 CREATE FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval)
 RETURNS TABLE (job_id uuid, engine text, urls integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
@@ -382,15 +382,15 @@ BEGIN
     v_rows := v_rows || v_allowed;
   END LOOP;
 
-  -- Then every creator's submissions with their jobs, in one statement: one job per engine request's worth of URLs
-  -- of one connection (IndexNow's: of the public site, whoever's they are), its id known before either row is written.
+  -- Then every creator's submissions with their jobs, in one statement: a job per connection and chunk (IndexNow's: of
+  -- the public site, whoever's they are), its id known before either row is written.
   SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
     FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_auto_submit';
   RETURN QUERY
   WITH r AS (
     SELECT x.*, e.slug,
            (row_number() OVER (PARTITION BY x.engine_id, x.connection_id ORDER BY x.queued_at, x.content_item_id) - 1)
-             / CASE e.slug WHEN 'indexnow' THEN 10000 WHEN 'bing' THEN 500 ELSE 100 END AS chunk
+             / CASE e.slug WHEN 'google' THEN 100 ELSE 10000 END AS chunk
     FROM jsonb_to_recordset(v_rows) AS x(content_item_id uuid, url text, submission_type text, queued_at timestamptz,
                                          engine_id uuid, connection_id uuid, user_id uuid)
     JOIN public.search_engine e ON e.id = x.engine_id
