@@ -359,10 +359,13 @@ TABLE public.audit_log OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   CONSTRAINT audit_log_pkey PRIMARY KEY (id);
   CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+  CREATE INDEX audit_log_actor_created_idx ON public.audit_log USING btree (actor_id, created_at DESC) WHERE (actor_id IS NOT NULL);
   CREATE INDEX audit_log_created_idx ON public.audit_log USING btree (created_at);
   CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (entity_type, entity_id);
   CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id);
   CREATE INDEX audit_log_user_created_idx ON public.audit_log USING btree (user_id, created_at DESC);
+  CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.audit_log_append_only();
+  CREATE TRIGGER audit_log_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
   POLICY audit_log_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY audit_log_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT SELECT ON TABLE public.audit_log TO authenticated;
@@ -457,11 +460,15 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN deleted_at timestamp with time zone;
   COLUMN user_edited_fields text[] NOT NULL DEFAULT '{}'::text[];
+  COLUMN hidden_at timestamp with time zone;
+  COLUMN hidden_reason text;
   CONSTRAINT content_item_category_code_fkey FOREIGN KEY (category_code) REFERENCES public.content_category(code) ON UPDATE CASCADE;
   CONSTRAINT content_item_comments_count_check CHECK ((comments_count >= 0));
   CONSTRAINT content_item_content_type_id_fkey FOREIGN KEY (content_type_id) REFERENCES public.content_type(id);
   CONSTRAINT content_item_description_check CHECK ((char_length(description) <= 10000));
   CONSTRAINT content_item_duration_seconds_check CHECK ((duration_seconds >= 0));
+  CONSTRAINT content_item_hidden_reason CHECK (((hidden_at IS NULL) = (hidden_reason IS NULL)));
+  CONSTRAINT content_item_hidden_reason_check CHECK (((char_length(hidden_reason) >= 1) AND (char_length(hidden_reason) <= 1000)));
   CONSTRAINT content_item_language_check CHECK ((char_length(language) <= 16));
   CONSTRAINT content_item_likes_count_check CHECK ((likes_count >= 0));
   CONSTRAINT content_item_pkey PRIMARY KEY (id);
@@ -479,6 +486,7 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT content_item_views_count_check CHECK ((views_count >= 0));
   CREATE INDEX content_item_ai_pending_idx ON public.content_item USING btree (user_id, created_at) WHERE ((ai_processed_at IS NULL) AND (deleted_at IS NULL));
   CREATE INDEX content_item_content_type_idx ON public.content_item USING btree (content_type_id);
+  CREATE INDEX content_item_hidden_idx ON public.content_item USING btree (hidden_at DESC) WHERE (hidden_at IS NOT NULL);
   CREATE UNIQUE INDEX content_item_pkey ON public.content_item USING btree (id);
   CREATE INDEX content_item_public_account_recent_idx ON public.content_item USING btree (social_account_id, published_at DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
   CREATE INDEX content_item_public_category_popular_idx ON public.content_item USING btree (category_code, views_count DESC, id DESC) WHERE ((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL));
@@ -502,14 +510,14 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER content_item_term_postings_update AFTER UPDATE ON public.content_item FOR EACH ROW WHEN (((old.search_vector IS DISTINCT FROM new.search_vector) OR (old.published_at IS DISTINCT FROM new.published_at) OR (old.visibility IS DISTINCT FROM new.visibility) OR (old.deleted_at IS DISTINCT FROM new.deleted_at))) EXECUTE FUNCTION search.sync_term_postings();
   CREATE TRIGGER content_item_updated_at BEFORE UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY content_item_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
-  POLICY content_item_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING (((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL) AND (EXISTS ( SELECT 1
+  POLICY content_item_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING (((visibility = 'public'::public.visibility_enum) AND (deleted_at IS NULL) AND (hidden_at IS NULL) AND (EXISTS ( SELECT 1
    FROM public.users u
-  WHERE ((u.id = content_item.user_id) AND u.is_public AND (u.deleted_at IS NULL))))));
+  WHERE ((u.id = content_item.user_id) AND u.is_public AND (u.deleted_at IS NULL) AND (u.hidden_at IS NULL))))));
   POLICY content_item_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   POLICY content_item_update_own AS PERMISSIVE FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.content_item TO service_role;
-  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at) ON TABLE public.content_item TO anon;
-  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at) ON TABLE public.content_item TO authenticated;
+  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.content_item TO anon;
+  GRANT SELECT (id, social_account_id, user_id, platform_id, content_type_id, platform_content_id, title, description, url, thumbnail_url, duration_seconds, language, category_code, visibility, published_at, views_count, likes_count, comments_count, shares_count, total_clicks, search_vector, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.content_item TO authenticated;
   GRANT UPDATE (title, description, language, category_code, visibility, deleted_at) ON TABLE public.content_item TO authenticated;
 
 TABLE public.content_media OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
@@ -644,7 +652,7 @@ TABLE public.featured_creator OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX featured_creator_user_idx ON public.featured_creator USING btree (user_id);
   POLICY featured_creator_read AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_active AND (starts_at <= now()) AND ((ends_at IS NULL) OR (ends_at > now())) AND (EXISTS ( SELECT 1
    FROM public.users u
-  WHERE ((u.id = featured_creator.user_id) AND u.is_public AND (u.deleted_at IS NULL))))));
+  WHERE ((u.id = featured_creator.user_id) AND u.is_public AND (u.deleted_at IS NULL) AND (u.hidden_at IS NULL))))));
   POLICY featured_creator_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT SELECT ON TABLE public.featured_creator TO anon;
   GRANT SELECT ON TABLE public.featured_creator TO authenticated;
@@ -722,6 +730,7 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX job_queue_result_cache_idx ON public.job_queue USING btree (user_id, job_type, params_hash, completed_at DESC) WHERE (status = 'completed'::public.job_status_enum);
   CREATE INDEX job_queue_retry_due_idx ON public.job_queue USING btree (next_retry_at) WHERE (next_retry_at IS NOT NULL);
   CREATE INDEX job_queue_user_created_idx ON public.job_queue USING btree (user_id, created_at DESC, id DESC);
+  CREATE TRIGGER job_queue_notify_failed AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.user_id IS NOT NULL) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.notify_job_failed();
   CREATE TRIGGER job_queue_notify_finished AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = ANY (ARRAY['completed'::public.job_status_enum, 'failed'::public.job_status_enum, 'cancelled'::public.job_status_enum])))) EXECUTE FUNCTION public.notify_job_status_change();
   CREATE TRIGGER job_queue_refund_quota AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.params ? 'quota_type'::text) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.refund_job_quota();
   CREATE TRIGGER job_queue_seo_ended AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.job_type = ANY (ARRAY['seo_submit'::text, 'seo_bulk_submit'::text, 'seo_auto_submit'::text])) AND ((new.status = 'cancelled'::public.job_status_enum) OR ((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL))) AND ((old.status IS DISTINCT FROM new.status) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.fail_seo_job_submissions();
@@ -777,6 +786,7 @@ TABLE public.notification OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT notification_title_check CHECK ((char_length(title) <= 200));
   CONSTRAINT notification_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CREATE UNIQUE INDEX notification_pkey ON public.notification USING btree (id);
+  CREATE INDEX notification_read_idx ON public.notification USING btree (read_at) WHERE (read_at IS NOT NULL);
   CREATE INDEX notification_user_created_idx ON public.notification USING btree (user_id, created_at DESC);
   CREATE UNIQUE INDEX notification_user_dedupe_key_idx ON public.notification USING btree (user_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
   CREATE INDEX notification_user_unread_idx ON public.notification USING btree (user_id, created_at DESC) WHERE (read_at IS NULL);
@@ -1163,6 +1173,7 @@ TABLE public.subscription OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX subscription_stripe_subscription_id_key ON public.subscription USING btree (stripe_subscription_id);
   CREATE INDEX subscription_tier_id_idx ON public.subscription USING btree (tier_id);
   CREATE UNIQUE INDEX subscription_user_id_key ON public.subscription USING btree (user_id);
+  CREATE TRIGGER subscription_notify_quota AFTER UPDATE OF syncs_used, ai_analyses_used, seo_submissions_used ON public.subscription FOR EACH ROW WHEN (((new.syncs_used > old.syncs_used) OR (new.ai_analyses_used > old.ai_analyses_used) OR (new.seo_submissions_used > old.seo_submissions_used))) EXECUTE FUNCTION public.notify_quota_thresholds();
   CREATE TRIGGER subscription_updated_at BEFORE UPDATE ON public.subscription FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY subscription_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY subscription_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -1374,10 +1385,14 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN deleted_at timestamp with time zone;
+  COLUMN hidden_at timestamp with time zone;
+  COLUMN hidden_reason text;
   CONSTRAINT users_avatar_url_check CHECK (((avatar_url ~ '^https?://'::text) AND (char_length(avatar_url) <= 2048)));
   CONSTRAINT users_bio_check CHECK ((char_length(bio) <= 2000));
   CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100)));
   CONSTRAINT users_email_key UNIQUE (email);
+  CONSTRAINT users_hidden_reason CHECK (((hidden_at IS NULL) = (hidden_reason IS NULL)));
+  CONSTRAINT users_hidden_reason_check CHECK (((char_length(hidden_reason) >= 1) AND (char_length(hidden_reason) <= 1000)));
   CONSTRAINT users_pkey PRIMARY KEY (id);
   CONSTRAINT users_primary_category_fkey FOREIGN KEY (primary_category) REFERENCES public.content_category(code) ON UPDATE CASCADE;
   CONSTRAINT users_profile_slug_check CHECK (((profile_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text) AND (char_length(profile_slug) <= 120)));
@@ -1388,6 +1403,7 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CONSTRAINT users_total_views_check CHECK ((total_views >= 0));
   CONSTRAINT users_website_url_check CHECK (((website_url ~ '^https?://'::text) AND (char_length(website_url) <= 2048)));
   CREATE UNIQUE INDEX users_email_key ON public.users USING btree (email);
+  CREATE INDEX users_hidden_idx ON public.users USING btree (hidden_at DESC) WHERE (hidden_at IS NOT NULL);
   CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id);
   CREATE INDEX users_primary_category_idx ON public.users USING btree (primary_category, total_followers DESC) WHERE (is_public AND (deleted_at IS NULL));
   CREATE UNIQUE INDEX users_profile_slug_key ON public.users USING btree (profile_slug);
@@ -1401,12 +1417,12 @@ TABLE public.users OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER users_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY users_read_admin AS PERMISSIVE FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
   POLICY users_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((id = ( SELECT auth.uid() AS uid)));
-  POLICY users_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_public AND (deleted_at IS NULL)));
+  POLICY users_read_public AS PERMISSIVE FOR SELECT TO anon, authenticated USING ((is_public AND (deleted_at IS NULL) AND (hidden_at IS NULL)));
   POLICY users_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   POLICY users_update_own AS PERMISSIVE FOR UPDATE TO authenticated USING (((id = ( SELECT auth.uid() AS uid)) AND (deleted_at IS NULL))) WITH CHECK ((id = ( SELECT auth.uid() AS uid)));
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.users TO service_role;
-  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO anon;
-  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at) ON TABLE public.users TO authenticated;
+  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.users TO anon;
+  GRANT SELECT (id, display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, is_verified, total_followers, total_content, total_views, onboarded_at, created_at, updated_at, deleted_at, hidden_at) ON TABLE public.users TO authenticated;
   GRANT UPDATE (display_name, profile_slug, bio, avatar_url, website_url, primary_category, is_public, onboarded_at, last_active_at) ON TABLE public.users TO authenticated;
 
 TABLE search.click_rate OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
@@ -1934,6 +1950,23 @@ BEGIN
   END IF;
 END $function$;
 
+-- FUNCTION public.audit_log_append_only() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.audit_log_append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.user_id IS NOT NULL AND NEW.user_id IS NULL AND to_jsonb(NEW) - 'user_id' = to_jsonb(OLD) - 'user_id'
+       AND NOT EXISTS (SELECT 1 FROM public.users u WHERE u.id = OLD.user_id) THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $function$;
+
 -- FUNCTION public.cache_stripe_data(p_key text, p_value jsonb, p_ttl_seconds integer) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.cache_stripe_data(p_key text, p_value jsonb, p_ttl_seconds integer) TO service_role;
 CREATE OR REPLACE FUNCTION public.cache_stripe_data(p_key text, p_value jsonb, p_ttl_seconds integer DEFAULT 3600)
@@ -2129,6 +2162,28 @@ BEGIN
   DELETE FROM public.job_log l WHERE l.created_at < now() - p_retention;
   GET DIAGNOSTICS v_logs = ROW_COUNT;
   RETURN QUERY SELECT v_jobs, v_logs;
+END $function$;
+
+-- FUNCTION public.cleanup_read_notifications(p_retention interval, p_limit integer) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.cleanup_read_notifications(p_retention interval, p_limit integer) TO service_role;
+CREATE OR REPLACE FUNCTION public.cleanup_read_notifications(p_retention interval DEFAULT '30 days'::interval, p_limit integer DEFAULT 10000)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_count integer;
+BEGIN
+  IF p_retention IS NULL OR p_retention <= interval '0' THEN
+    RAISE EXCEPTION 'p_retention must be a positive interval, got %', p_retention USING ERRCODE = '22023';
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 THEN
+    RAISE EXCEPTION 'p_limit must be positive, got %', p_limit USING ERRCODE = '22023';
+  END IF;
+  DELETE FROM public.notification n
+   WHERE n.id IN (SELECT o.id FROM public.notification o WHERE o.read_at < now() - p_retention ORDER BY o.read_at LIMIT p_limit);
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
 END $function$;
 
 -- FUNCTION public.complete_job(p_job_id uuid, p_result jsonb, p_worker_id text) OWNER <owner> SECURITY INVOKER SET search_path=""
@@ -2392,15 +2447,15 @@ BEGIN
     v_rows := v_rows || v_allowed;
   END LOOP;
 
-  -- Then every creator's submissions with their jobs, in one statement: one job per engine request's worth of URLs
-  -- of one connection (IndexNow's: of the public site, whoever's they are), its id known before either row is written.
+  -- Then every creator's submissions with their jobs, in one statement: a job per connection and chunk (IndexNow's: of
+  -- the public site, whoever's they are), its id known before either row is written.
   SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
     FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_auto_submit';
   RETURN QUERY
   WITH r AS (
     SELECT x.*, e.slug,
            (row_number() OVER (PARTITION BY x.engine_id, x.connection_id ORDER BY x.queued_at, x.content_item_id) - 1)
-             / CASE e.slug WHEN 'indexnow' THEN 10000 WHEN 'bing' THEN 500 ELSE 100 END AS chunk
+             / CASE e.slug WHEN 'google' THEN 100 ELSE 10000 END AS chunk
     FROM jsonb_to_recordset(v_rows) AS x(content_item_id uuid, url text, submission_type text, queued_at timestamptz,
                                          engine_id uuid, connection_id uuid, user_id uuid)
     JOIN public.search_engine e ON e.id = x.engine_id
@@ -3024,6 +3079,21 @@ BEGIN
   RETURN FOUND;
 END $function$;
 
+-- FUNCTION public.notify_job_failed() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.notify_job_failed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  PERFORM public.notify_user(NEW.user_id, 'error',
+    coalesce((SELECT t.display_name FROM public.job_type t WHERE t.id = NEW.job_type_id), NEW.job_type) || ' job failed',
+    coalesce(NEW.error_message, 'The job failed.'), 'job-failed:' || NEW.id,
+    jsonb_build_object('job_id', NEW.id, 'job_type', NEW.job_type), NULL);
+  RETURN NULL;
+END $function$;
+
 -- FUNCTION public.notify_job_status_change() OWNER <owner> SECURITY INVOKER SET search_path=""
 CREATE OR REPLACE FUNCTION public.notify_job_status_change()
  RETURNS trigger
@@ -3032,6 +3102,42 @@ CREATE OR REPLACE FUNCTION public.notify_job_status_change()
 AS $function$
 BEGIN
   PERFORM pg_notify('job_status', json_build_object('job_id', NEW.id, 'user_id', NEW.user_id, 'status', NEW.status)::text);
+  RETURN NULL;
+END $function$;
+
+-- FUNCTION public.notify_quota_thresholds() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.notify_quota_thresholds()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  q record;
+  v record;
+  pct integer;
+BEGIN
+  SELECT * INTO q FROM public.effective_quota(NEW.user_id);
+  FOR v IN
+    SELECT * FROM (VALUES ('sync', 'syncs', OLD.syncs_used, NEW.syncs_used, q.max_syncs),
+                          ('ai_analysis', 'AI analyses', OLD.ai_analyses_used, NEW.ai_analyses_used, q.max_ai_analyses),
+                          ('seo_submission', 'SEO submissions', OLD.seo_submissions_used, NEW.seo_submissions_used, q.max_seo_submissions))
+                  AS x(quota_type, label, old_used, new_used, quota_limit)
+    WHERE x.quota_limit > 0 AND x.new_used > x.old_used
+  LOOP
+    FOREACH pct IN ARRAY ARRAY[100, 80] LOOP
+      IF v.new_used * 100 >= pct * v.quota_limit AND v.old_used * 100 < pct * v.quota_limit THEN
+        PERFORM public.notify_user(NEW.user_id, 'quota_warning',
+          CASE pct WHEN 100 THEN 'You have used all of this month''s ' || v.label
+                   ELSE 'You have used ' || pct || '% of this month''s ' || v.label END,
+          format('%s of %s %s used; the quota renews on %s.', v.new_used, v.quota_limit, v.label,
+                 to_char(NEW.cycle_end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD')),
+          format('quota:%s:%s:%s', v.quota_type, pct, to_char(NEW.cycle_start_date AT TIME ZONE 'UTC', 'YYYY-MM')),
+          jsonb_build_object('quota_type', v.quota_type, 'percent', pct, 'used', v.new_used, 'limit', v.quota_limit), NULL);
+        EXIT;
+      END IF;
+    END LOOP;
+  END LOOP;
   RETURN NULL;
 END $function$;
 
@@ -3247,8 +3353,8 @@ BEGIN
       SELECT ci.id, ci.category_code,
              public.calculate_trend_score(ci.total_clicks, ci.views_count, ci.published_at) AS score
       FROM public.content_item ci
-      JOIN public.users u ON u.id = ci.user_id AND u.is_public AND u.deleted_at IS NULL
-      WHERE ci.visibility = 'public' AND ci.deleted_at IS NULL
+      JOIN public.users u ON u.id = ci.user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
+      WHERE ci.visibility = 'public' AND ci.deleted_at IS NULL AND ci.hidden_at IS NULL
         AND (w.window_length IS NULL OR ci.published_at >= now() - w.window_length)
       ORDER BY ci.views_count DESC, ci.id DESC
       LIMIT candidate_limit
@@ -3542,6 +3648,41 @@ BEGIN
              NULL, interval '0') f;
 END $function$;
 
+-- FUNCTION public.requeue_dead_job(p_job_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.requeue_dead_job(p_job_id uuid) TO service_role;
+CREATE OR REPLACE FUNCTION public.requeue_dead_job(p_job_id uuid)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_job record;
+BEGIN
+  SELECT q.id, q.user_id, q.status, q.next_retry_at, q.params INTO v_job FROM public.job_queue q WHERE q.id = p_job_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN 'not_found';
+  END IF;
+  IF v_job.status <> 'failed' OR v_job.next_retry_at IS NOT NULL THEN
+    RETURN 'not_failed';
+  END IF;
+  -- The user has asked for the same job again meanwhile: that one runs (one active job per user, kind and params).
+  IF EXISTS (SELECT 1 FROM public.job_queue d, public.job_queue q
+              WHERE q.id = p_job_id AND d.id <> q.id AND d.user_id IS NOT DISTINCT FROM q.user_id AND d.job_type = q.job_type
+                AND d.params_hash = q.params_hash AND (d.status IN ('pending', 'processing') OR d.next_retry_at IS NOT NULL)) THEN
+    RETURN 'superseded';
+  END IF;
+  IF v_job.user_id IS NOT NULL AND v_job.params ? 'quota_type'
+     AND NOT public.increment_quota(v_job.user_id, v_job.params->>'quota_type', coalesce((v_job.params->>'quota_amount')::integer, 1)) THEN
+    RETURN 'quota_exhausted';
+  END IF;
+  UPDATE public.job_queue q
+     SET status = 'pending', scheduled_for = now(), dispatched_at = now(), worker_id = NULL, started_at = NULL,
+         heartbeat_at = NULL, completed_at = NULL, progress = 0, progress_message = NULL
+   WHERE q.id = p_job_id;
+  INSERT INTO public.job_log (job_id, level, message) VALUES (p_job_id, 'info', 'requeued from the dead-letter queue by an administrator');
+  RETURN 'requeued';
+END $function$;
+
 -- FUNCTION public.reset_expired_quotas() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.reset_expired_quotas() TO service_role;
 CREATE OR REPLACE FUNCTION public.reset_expired_quotas()
@@ -3812,6 +3953,45 @@ AS $function$
   END
 $function$;
 
+-- FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text) TO service_role;
+CREATE OR REPLACE FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text)
+ RETURNS TABLE(owner_id uuid, before jsonb, after jsonb)
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_before jsonb;
+  v_after jsonb;
+  v_owner uuid;
+BEGIN
+  IF p_kind IS NULL OR p_kind NOT IN ('content', 'creator') THEN
+    RAISE EXCEPTION 'kind must be content or creator, got %', p_kind USING ERRCODE = '22023';
+  END IF;
+  IF p_kind = 'content' THEN
+    SELECT c.user_id, jsonb_build_object('hidden_at', c.hidden_at, 'hidden_reason', c.hidden_reason) INTO v_owner, v_before
+      FROM public.content_item c WHERE c.id = p_id FOR UPDATE;
+    IF NOT FOUND THEN RETURN; END IF;
+    UPDATE public.content_item c
+       SET hidden_at = CASE WHEN p_reason IS NULL THEN NULL ELSE coalesce(c.hidden_at, now()) END, hidden_reason = p_reason
+     WHERE c.id = p_id
+    RETURNING jsonb_build_object('hidden_at', c.hidden_at, 'hidden_reason', c.hidden_reason) INTO v_after;
+    DELETE FROM public.trending_content t WHERE p_reason IS NOT NULL AND t.content_id = p_id;
+  ELSE
+    SELECT u.id, jsonb_build_object('hidden_at', u.hidden_at, 'hidden_reason', u.hidden_reason) INTO v_owner, v_before
+      FROM public.users u WHERE u.id = p_id FOR UPDATE;
+    IF NOT FOUND THEN RETURN; END IF;
+    UPDATE public.users u
+       SET hidden_at = CASE WHEN p_reason IS NULL THEN NULL ELSE coalesce(u.hidden_at, now()) END, hidden_reason = p_reason
+     WHERE u.id = p_id
+    RETURNING jsonb_build_object('hidden_at', u.hidden_at, 'hidden_reason', u.hidden_reason) INTO v_after;
+    DELETE FROM public.trending_content t USING public.content_item c
+     WHERE p_reason IS NOT NULL AND c.id = t.content_id AND c.user_id = p_id;
+  END IF;
+  DELETE FROM public.cache_store s WHERE s.key = 'discovery:category_counts';
+  RETURN QUERY SELECT v_owner, v_before, v_after;
+END $function$;
+
 -- FUNCTION public.set_updated_at() OWNER <owner> SECURITY INVOKER SET search_path=""
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger
@@ -3988,14 +4168,13 @@ BEGIN
   SELECT c.id, p_user_id, p_visitor_hash, left(p_referrer, 2048), left(p_user_agent, 1024)
   FROM public.content_item c
   JOIN public.users u ON u.id = c.user_id
-  WHERE c.id = p_content_id AND c.visibility = 'public' AND c.deleted_at IS NULL AND u.is_public AND u.deleted_at IS NULL
+  WHERE c.id = p_content_id AND c.visibility = 'public' AND c.deleted_at IS NULL AND c.hidden_at IS NULL
+    AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
   ON CONFLICT (content_id, visitor_hash, click_hour) WHERE visitor_hash IS NOT NULL DO NOTHING
   RETURNING id INTO click_id;
   IF click_id IS NULL THEN
     RETURN false;
   END IF;
-  -- The row lock of the upsert orders concurrent clicks of one visitor; one past the cap raises, which rolls back
-  -- its click and its increment, so the next one sees the count without it.
   INSERT INTO search.click_rate AS r (visitor_hash, minute, clicks)
   VALUES (p_visitor_hash, date_trunc('minute', now()), 1)
   ON CONFLICT (visitor_hash, minute) DO UPDATE SET clicks = r.clicks + 1
@@ -4090,8 +4269,8 @@ BEGIN
   FROM (
     SELECT c.category_code, count(*) AS n
     FROM public.content_item c
-    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
-    WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.category_code IS NOT NULL
+    JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
+    WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.hidden_at IS NULL AND c.category_code IS NOT NULL
     GROUP BY c.category_code
   ) x;
   INSERT INTO public.cache_store AS s (key, value, expires_at)
@@ -4218,8 +4397,8 @@ BEGIN
     FROM ts_stat($q$
       SELECT to_tsvector('simple'::regconfig, c.title)
       FROM public.content_item c
-      JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
-      WHERE c.visibility = 'public' AND c.deleted_at IS NULL
+      JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL AND u.hidden_at IS NULL
+      WHERE c.visibility = 'public' AND c.deleted_at IS NULL AND c.hidden_at IS NULL
     $q$) s
     WHERE char_length(s.word) BETWEEN 3 AND 40
       AND s.word ~ '^[[:alpha:]]+$'

@@ -1,6 +1,6 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
+import { awsJsonCall, AwsServiceError, SECRETS_MANAGER } from '../_shared/aws-json.ts';
 import { once, readEnv } from '../_shared/env.ts';
 import type { ServiceAccountKey } from './engines/port.ts';
 
@@ -33,34 +33,31 @@ const vaultEnv = once(() => readEnv({
   SEO_SECRET_KMS_KEY_ARN: z.optional(z.string().check(z.minLength(1))),
 }));
 
-let sdk: Promise<{ client: SecretsManagerClient; module: typeof import('@aws-sdk/client-secrets-manager') }> | undefined;
-/** The SDK client, loaded on first use: only connection changes and Google/Bing jobs need it. */
-const secretsManager = () => (sdk ??= import('@aws-sdk/client-secrets-manager')
-  .then((module) => ({ client: new module.SecretsManagerClient({}), module })));
+const call = <T = unknown>(operation: string, input: Record<string, unknown>) => awsJsonCall<T>(SECRETS_MANAGER, operation, input);
 
-/** The Secrets Manager adapter (the real SDK client; locally the endpoint in AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+/**
+ * The Secrets Manager adapter: signed calls of the service's API (functions/_shared/aws-json.ts: no SDK client in the
+ * Lambda) to AWS, or to the local endpoint / LocalStack through AWS_ENDPOINT_URL_SECRETS_MANAGER.
+ */
 export const secretsManagerSeoVault = (): SeoVault => ({
   async put(secret) {
     const { SEO_SECRET_PREFIX: prefix, SEO_SECRET_KMS_KEY_ARN: kmsKeyId } = vaultEnv();
-    const { client, module } = await secretsManager();
     const name = `${prefix}${randomUUID()}`;
-    await client.send(new module.CreateSecretCommand({
-      Name: name, SecretString: JSON.stringify(secret), KmsKeyId: kmsKeyId,
+    await call('CreateSecret', {
+      Name: name, SecretString: JSON.stringify(secret), ClientRequestToken: randomUUID(), ...(kmsKeyId ? { KmsKeyId: kmsKeyId } : {}),
       Description: `StreamVibe: the ${secret.engine} credentials of one SEO connection`, Tags: [{ Key: 'engine', Value: secret.engine }],
-    }));
+    });
     return name;
   },
   async get(name) {
-    const { client, module } = await secretsManager();
-    const { SecretString } = await client.send(new module.GetSecretValueCommand({ SecretId: name }));
+    const { SecretString } = await call<{ SecretString?: string }>('GetSecretValue', { SecretId: name });
     return Stored.parse(JSON.parse(SecretString ?? 'null')) as SeoSecret;
   },
   async delete(name) {
-    const { client, module } = await secretsManager();
     try {
-      await client.send(new module.DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      await call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true });
     } catch (error) {
-      if (!(error instanceof module.ResourceNotFoundException)) throw error;
+      if (!isMissingSecret(error)) throw error;
     }
   },
 });
@@ -70,4 +67,4 @@ let vault: SeoVault | undefined;
 export const seoVault = (): SeoVault => (vault ??= secretsManagerSeoVault());
 
 /** Whether Secrets Manager says the secret is gone (a connection removed while its job waited). */
-export const isMissingSecret = (error: unknown) => error instanceof Error && error.name === 'ResourceNotFoundException';
+export const isMissingSecret = (error: unknown) => error instanceof AwsServiceError && error.type === 'ResourceNotFoundException';
