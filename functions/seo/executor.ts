@@ -25,7 +25,8 @@ const MIN_DEFER_MS = 1_000;
  * Sends a job's open submissions (one engine, one connection or StreamVibe's IndexNow key) in as few requests as the
  * engine allows, and writes each URL's outcome. An engine that says "later" (quota, 429) defers the job to its window
  * with the URLs it did not take still open; one that refuses the credentials or the site (403) fails the job for good
- * with what to fix, which the connection keeps in last_error and the user is told; an outage is retried with backoff.
+ * with what to fix, which the connection keeps in last_error (and the user is told, as of every job that fails for
+ * good); an outage is retried with backoff.
  */
 export const seoSubmitExecutor: Executor = async (context) => {
   const open = await context.service((tx) => tx<OpenSubmission[]>`
@@ -102,15 +103,16 @@ function groupByOutcome(records: ReturnType<typeof record>[]): (Outcome & { ids:
   return [...groups.values()];
 }
 
-/** The connection keeps the engine's refusal (what to fix), is no longer verified, and its owner hears of it once a day. */
+/**
+ * The connection keeps the engine's refusal (what to fix) and is no longer verified. Its owner hears of it from the job
+ * failing for good (migration 022 notifies each such job once, with its message: the same fix-it text).
+ */
 async function refused(tx: TransactionSql, row: OpenSubmission, error: SeoEngineError) {
   if (!row.connection_id) {
     logger.error('IndexNow refused StreamVibe’s key: operators must fix the key file', { engine: row.engine, reason: error.kind, message: error.message });
     return;
   }
   await tx`UPDATE seo_connection SET last_error = ${error.message}, is_verified = false WHERE id = ${row.connection_id}`;
-  await tx`SELECT notify_user(${row.user_id}, 'error', ${`${row.engine === 'google' ? 'Google' : 'Bing'} refused your pages`}, ${error.message},
-             ${`seo_refused:${row.connection_id}:${new Date().toISOString().slice(0, 10)}`}, ${tx.json({ connection_id: row.connection_id, engine: row.engine })})`;
 }
 
 /** What the worker does with a stopped submission: wait for the engine's window, give up, or retry with backoff. */

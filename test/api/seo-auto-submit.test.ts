@@ -107,7 +107,7 @@ describe('auto-submit: item changes queue their URL; a quiet queue drains in as 
     await quietNow(creator.userId);
     await drain();
     expect(await api.db.owner`SELECT id FROM seo_submission WHERE user_id = ${creator.userId}`).toHaveLength(3);
-    const notes = await api.db.owner`SELECT title, data FROM notification WHERE user_id = ${creator.userId} AND type = 'quota_warning'`;
+    const notes = await api.db.owner`SELECT title, data FROM notification WHERE user_id = ${creator.userId} AND dedupe_key LIKE 'seo_auto_skipped:%'`;
     expect(notes).toEqual([{ title: 'Some pages were not submitted to search engines', data: { skipped: 2 } }]);
 
     expect((await api.request('PUT', '/seo-settings', { token: creator.token, body: { auto_submit: false } })).body).toEqual({ auto_submit: false });

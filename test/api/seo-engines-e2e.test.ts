@@ -115,8 +115,8 @@ describe('Google through the seo worker and the Google sandbox', () => {
     expect(await seoUsed(creator.userId)).toBe(0);
     const [connection] = await api.db.owner`SELECT is_verified, last_error FROM seo_connection WHERE id = ${connectionId}`;
     expect(connection).toMatchObject({ is_verified: false, last_error: expect.stringContaining('Search Console') });
-    const notes = await api.db.owner`SELECT title FROM notification WHERE user_id = ${creator.userId} AND type = 'error'`;
-    expect(notes.map((n) => n.title)).toEqual(['Google refused your pages']);
+    const notes = await api.db.owner`SELECT message FROM notification WHERE user_id = ${creator.userId} AND dedupe_key LIKE 'job-failed:%'`;
+    expect(notes.map((n) => n.message)).toEqual([expect.stringContaining(`Add the service account ${key.client_email} as an owner`)]);
     // Not verified any more: the next submission is refused before a job.
     const again = await api.request('POST', '/submit-to-seo', { token: creator.token, body: { content_item_id: creator.itemIds[1], search_engine: 'google' } });
     expect(again.status).toBe(409);
