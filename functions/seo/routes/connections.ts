@@ -29,13 +29,13 @@ export const CreateConnectionBody = () => z.discriminatedUnion('search_engine', 
 ]);
 
 export const createConnectionRoute = defineRoute({
-  method: 'POST', path: '/seo-connections', auth: 'user', tags, body: CreateConnectionBody, successStatus: 201, errors: [422],
+  method: 'POST', path: '/seo-connections', auth: 'user', tags, operationId: 'seo-connections-create', body: CreateConnectionBody, successStatus: 201, errors: [422],
   response: () => z.extend(Connection(), { verification: z.string().check(z.describe('what the engine confirmed')) }),
   summary: 'Connect Google (a service account key) or Bing (an API key) for a site on the public site, verified with the engine first',
 }, ({ claims, body }) => connect(db(), claims.sub, body));
 
 export const deleteConnectionRoute = defineRoute({
-  method: 'DELETE', path: '/seo-connections', auth: 'user', tags, query: () => z.object({ id: uuid }),
+  method: 'DELETE', path: '/seo-connections', auth: 'user', tags, operationId: 'seo-connections-delete', query: () => z.object({ id: uuid }),
   response: () => z.object({ id: z.string(), removed: z.literal(true) }),
   summary: 'Remove one of the caller’s connections: its secret is deleted and its waiting URLs fail',
 }, ({ claims, query }) => disconnect(db(), claims.sub, query.id));
