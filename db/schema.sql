@@ -63,6 +63,10 @@ SCHEMA search OWNER <owner>;
 GRANT USAGE ON SCHEMA search TO service_role;
 GRANT CREATE, USAGE ON SCHEMA search TO streamvibe_definer;
 
+SCHEMA seo OWNER <owner>;
+GRANT USAGE ON SCHEMA seo TO authenticated;
+GRANT USAGE ON SCHEMA seo TO service_role;
+
 EXTENSION citext VERSION '1.6' SCHEMA extensions;
 EXTENSION pg_trgm VERSION '1.6' SCHEMA extensions;
 EXTENSION unaccent VERSION '1.1' SCHEMA extensions;
@@ -733,7 +737,7 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER job_queue_notify_failed AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.user_id IS NOT NULL) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.notify_job_failed();
   CREATE TRIGGER job_queue_notify_finished AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = ANY (ARRAY['completed'::public.job_status_enum, 'failed'::public.job_status_enum, 'cancelled'::public.job_status_enum])))) EXECUTE FUNCTION public.notify_job_status_change();
   CREATE TRIGGER job_queue_refund_quota AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.params ? 'quota_type'::text) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.refund_job_quota();
-  CREATE TRIGGER job_queue_seo_ended AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.job_type = ANY (ARRAY['seo_submit'::text, 'seo_bulk_submit'::text, 'seo_auto_submit'::text])) AND ((new.status = 'cancelled'::public.job_status_enum) OR ((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL))) AND ((old.status IS DISTINCT FROM new.status) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.fail_seo_job_submissions();
+  CREATE TRIGGER job_queue_seo_ended AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.job_type = ANY (ARRAY['seo_submit'::text, 'seo_bulk_submit'::text])) AND ((new.status = 'cancelled'::public.job_status_enum) OR ((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL))) AND ((old.status IS DISTINCT FROM new.status) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.fail_seo_job_submissions();
   CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY job_queue_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY job_queue_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -935,35 +939,6 @@ TABLE public.seo_connection OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   POLICY seo_connection_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_connection TO service_role;
   GRANT SELECT (id, user_id, search_engine_id, site_url, is_active, is_verified, verified_at, last_submission_at, last_error, created_at, updated_at) ON TABLE public.seo_connection TO authenticated;
-
-TABLE public.seo_pending_url OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
-  COLUMN content_item_id uuid NOT NULL;
-  COLUMN user_id uuid NOT NULL;
-  COLUMN change text NOT NULL;
-  COLUMN queued_at timestamp with time zone NOT NULL DEFAULT now();
-  COLUMN changed_at timestamp with time zone NOT NULL DEFAULT now();
-  CONSTRAINT seo_pending_url_change_check CHECK ((change = ANY (ARRAY['updated'::text, 'deleted'::text])));
-  CONSTRAINT seo_pending_url_pkey PRIMARY KEY (content_item_id);
-  CONSTRAINT seo_pending_url_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
-  CREATE UNIQUE INDEX seo_pending_url_pkey ON public.seo_pending_url USING btree (content_item_id);
-  CREATE INDEX seo_pending_url_user_idx ON public.seo_pending_url USING btree (user_id, changed_at);
-  POLICY seo_pending_url_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
-  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_pending_url TO service_role;
-
-TABLE public.seo_setting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
-  COLUMN user_id uuid NOT NULL;
-  COLUMN auto_submit boolean NOT NULL DEFAULT false;
-  COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
-  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
-  CONSTRAINT seo_setting_pkey PRIMARY KEY (user_id);
-  CONSTRAINT seo_setting_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
-  CREATE INDEX seo_setting_auto_idx ON public.seo_setting USING btree (user_id) WHERE auto_submit;
-  CREATE UNIQUE INDEX seo_setting_pkey ON public.seo_setting USING btree (user_id);
-  CREATE TRIGGER seo_setting_updated_at BEFORE UPDATE ON public.seo_setting FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
-  POLICY seo_setting_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
-  POLICY seo_setting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
-  GRANT SELECT ON TABLE public.seo_setting TO authenticated;
-  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_setting TO service_role;
 
 TABLE public.seo_submission OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN id uuid NOT NULL DEFAULT gen_random_uuid();
@@ -1467,6 +1442,35 @@ TABLE search.term_posting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX term_posting_pkey ON search.term_posting USING btree (lexeme, published_at, item_id);
   POLICY term_posting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.term_posting TO service_role;
+
+TABLE seo.pending_url OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN content_item_id uuid NOT NULL;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN change text NOT NULL;
+  COLUMN queued_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN changed_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT pending_url_change_check CHECK ((change = ANY (ARRAY['updated'::text, 'deleted'::text])));
+  CONSTRAINT pending_url_pkey PRIMARY KEY (content_item_id);
+  CONSTRAINT pending_url_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE UNIQUE INDEX pending_url_pkey ON seo.pending_url USING btree (content_item_id);
+  CREATE INDEX pending_url_user_idx ON seo.pending_url USING btree (user_id, changed_at);
+  POLICY pending_url_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE seo.pending_url TO service_role;
+
+TABLE seo.setting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN auto_submit boolean NOT NULL DEFAULT false;
+  COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT setting_pkey PRIMARY KEY (user_id);
+  CONSTRAINT setting_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE INDEX setting_auto_idx ON seo.setting USING btree (user_id) WHERE auto_submit;
+  CREATE UNIQUE INDEX setting_pkey ON seo.setting USING btree (user_id);
+  CREATE TRIGGER setting_updated_at BEFORE UPDATE ON seo.setting FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+  POLICY setting_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+  POLICY setting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT SELECT ON TABLE seo.setting TO authenticated;
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE seo.setting TO service_role;
 
 -- functions ---------------------------------------------------------------------------------------
 
@@ -2368,7 +2372,7 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   v_user uuid;
-  v_taken public.seo_pending_url[];
+  v_taken seo.pending_url[];
   v_allowed jsonb;
   v_rows jsonb := '[]';
   v_wanted integer;
@@ -2379,11 +2383,11 @@ DECLARE
 BEGIN
   -- Per creator, under the lock their manual requests take: what their limits let through, and those limits taken.
   FOR v_user IN
-    SELECT p.user_id FROM public.seo_pending_url p GROUP BY p.user_id
+    SELECT p.user_id FROM seo.pending_url p GROUP BY p.user_id
     HAVING max(p.changed_at) <= now() - p_quiet OR min(p.queued_at) <= now() - p_max_wait
   LOOP
     PERFORM pg_advisory_xact_lock(6006, hashtext(v_user::text));
-    WITH taken AS (DELETE FROM public.seo_pending_url p WHERE p.user_id = v_user RETURNING p.*)
+    WITH taken AS (DELETE FROM seo.pending_url p WHERE p.user_id = v_user RETURNING p.*)
     SELECT array_agg(t ORDER BY t.queued_at, t.content_item_id) INTO v_taken FROM taken t;
     CONTINUE WHEN v_taken IS NULL;
     SELECT greatest(q.max_seo_submissions - q.seo_submissions_used, 0) INTO v_monthly_left FROM public.effective_quota(v_user) q;
@@ -2450,7 +2454,7 @@ BEGIN
   -- Then every creator's submissions with their jobs, in one statement: a job per connection and chunk (IndexNow's: of
   -- the public site, whoever's they are), its id known before either row is written.
   SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
-    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_auto_submit';
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_bulk_submit';
   RETURN QUERY
   WITH r AS (
     SELECT x.*, e.slug,
@@ -2465,7 +2469,7 @@ BEGIN
     FROM r GROUP BY r.engine_id, r.slug, r.connection_id, r.chunk
   ), jobs AS (
     INSERT INTO public.job_queue (id, user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
-    SELECT b.job_id, b.user_id, 'seo_auto_submit', v_kind.type_id, jsonb_build_object('engine', b.slug, 'urls', b.urls, 'batch', b.job_id),
+    SELECT b.job_id, b.user_id, 'seo_bulk_submit', v_kind.type_id, jsonb_build_object('engine', b.slug, 'urls', b.urls, 'batch', b.job_id),
            v_kind.default_priority, v_kind.max_retries, now()
     FROM batch b
     RETURNING id
@@ -3188,10 +3192,10 @@ BEGIN
              IS DISTINCT FROM (o.title, o.description, o.url, o.thumbnail_url, o.category_code, o.duration_seconds, o.language, o.published_at) AS edited
     FROM new_rows n FULL JOIN old_rows o ON o.id = n.id
   )
-  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
   SELECT c.id, c.user_id, CASE WHEN c.live_now THEN 'updated' ELSE 'deleted' END
   FROM changes c
-  JOIN public.seo_setting s ON s.user_id = c.user_id AND s.auto_submit
+  JOIN seo.setting s ON s.user_id = c.user_id AND s.auto_submit
   JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
   WHERE (c.live_now AND (NOT c.live_before OR c.edited)) OR (c.live_before AND NOT c.live_now)
   ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
@@ -3206,10 +3210,10 @@ CREATE OR REPLACE FUNCTION public.queue_seo_deletes()
  SET search_path TO ''
 AS $function$
 BEGIN
-  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
   SELECT o.id, o.user_id, 'deleted'
   FROM old_rows o
-  JOIN public.seo_setting s ON s.user_id = o.user_id AND s.auto_submit
+  JOIN seo.setting s ON s.user_id = o.user_id AND s.auto_submit
   JOIN public.users u ON u.id = o.user_id AND u.is_public AND u.deleted_at IS NULL
   WHERE o.visibility = 'public' AND o.deleted_at IS NULL
   ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
@@ -3224,10 +3228,10 @@ CREATE OR REPLACE FUNCTION public.queue_seo_inserts()
  SET search_path TO ''
 AS $function$
 BEGIN
-  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
   SELECT n.id, n.user_id, 'updated'
   FROM new_rows n
-  JOIN public.seo_setting s ON s.user_id = n.user_id AND s.auto_submit
+  JOIN seo.setting s ON s.user_id = n.user_id AND s.auto_submit
   JOIN public.users u ON u.id = n.user_id AND u.is_public AND u.deleted_at IS NULL
   WHERE n.visibility = 'public' AND n.deleted_at IS NULL
   ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();

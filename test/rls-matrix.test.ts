@@ -368,21 +368,6 @@ const TABLES: Record<string, TableSpec> = {
     update: { 'status': svcUpdate('A', { status: 'indexed' }) },
     delete: { target: 'A', expect: SERVICE_ONLY },
   },
-  // 020: the auto-submit setting (written through the API) and the queue of changed pages (triggers and the drain)
-  seo_setting: {
-    select: ownRows(['A'], ['B'], ['A', 'B'], []),
-    hidden: { anon: '*', authenticated: NONE },
-    insert: { row: (w) => ({ user_id: w.users.C, auto_submit: true }), expect: SERVICE_ONLY },
-    update: { 'auto_submit': svcUpdate('B', { auto_submit: true }) },
-    delete: { target: 'A', expect: SERVICE_ONLY },
-  },
-  seo_pending_url: {
-    select: { anon: 'denied', owner: 'denied', other: 'denied', admin: 'denied', service: ['A'] },
-    hidden: { anon: '*', authenticated: '*' },
-    insert: { row: (w) => ({ content_item_id: w.id('content_item', 'B'), user_id: w.users.B, change: 'deleted' }), expect: SERVICE_ONLY },
-    update: { 'change': svcUpdate('A', { change: 'deleted' }) },
-    delete: { target: 'A', expect: SERVICE_ONLY },
-  },
   seo_usage: {
     select: ownRows(['A'], ['B'], ['A', 'B']),
     hidden: { anon: '*', authenticated: NONE },

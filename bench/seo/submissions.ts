@@ -46,11 +46,11 @@ export async function runSubmissions({ urls, log }: { urls: number; log: (line: 
     log(`bench:seo: a creator with Google and Bing connections on ${SITE}/; publishing ${urls} items with auto-submit off, then on`);
 
     const autoSubmitOff = await publish(owner, creator, urls, 'off');
-    await owner`INSERT INTO seo_setting (user_id, auto_submit) VALUES (${creator.userId}, true)`;
+    await owner`INSERT INTO seo.setting (user_id, auto_submit) VALUES (${creator.userId}, true)`;
     const autoSubmitOn = await publish(owner, creator, urls, 'on');
-    const [queued] = await owner`SELECT count(*)::int AS n FROM seo_pending_url WHERE user_id = ${creator.userId}`;
+    const [queued] = await owner`SELECT count(*)::int AS n FROM seo.pending_url WHERE user_id = ${creator.userId}`;
     if (queued!.n !== urls) throw new Error(`bench:seo: ${queued!.n} URLs queued, expected ${urls}`);
-    await owner`UPDATE seo_pending_url SET changed_at = now() - interval '1 minute'`;
+    await owner`UPDATE seo.pending_url SET changed_at = now() - interval '1 minute'`;
 
     const drainStart = performance.now();
     // What seo-auto-submit does, without the send to SQS: the jobs run below, through the worker's handler.

@@ -6,8 +6,8 @@
 -- * request_seo_submission(): one of the caller's public pages to one engine, with the engine's daily limit
 --   (seo_usage, search_engine.daily_quota) and the tier's monthly SEO quota taken in the same transaction as the
 --   submission and its job, or nothing taken at all.
--- * Auto-submit: a creator's seo_setting.auto_submit makes every change to a discoverable item (published, edited,
---   deleted, hidden) queue its URL in seo_pending_url, one row per item, so changes coalesce; drain_seo_pending()
+-- * Auto-submit: a creator's seo.setting.auto_submit makes every change to a discoverable item (published, edited,
+--   deleted, hidden) queue its URL in seo.pending_url, one row per item, so changes coalesce; drain_seo_pending()
 --   turns a creator's queue into submissions once it has been quiet for a while, one job per engine request's worth
 --   of URLs (IndexNow: 10,000 URLs of one host in one POST, across creators).
 -- * record_seo_results() writes each URL's outcome; a URL that fails for good, or a job that does, gives back its
@@ -46,41 +46,46 @@ CREATE INDEX seo_submission_engine_idx ON seo_submission (search_engine_id);
 REVOKE UPDATE ON seo_connection FROM authenticated;
 DROP POLICY seo_connection_update_own ON seo_connection;
 
-INSERT INTO meta.job_kind (kind, job_type_id, description, user_required)
-SELECT 'seo_auto_submit', t.id, 'Submit changed pages to a search engine (auto-submit)', false
-FROM job_type t WHERE t.slug = 'seo_submission';
+-- Auto-submit's batches are seo_bulk_submit jobs; an IndexNow batch carries many creators' URLs, so it has no user.
+UPDATE meta.job_kind SET user_required = false, description = 'Submit many URLs to a search engine (auto-submit batches)'
+WHERE kind = 'seo_bulk_submit';
 
 -- ---------------------------------------------------------------------------------------------
 -- Auto-submit: the setting and the queue of changed pages
 -- ---------------------------------------------------------------------------------------------
-CREATE TABLE seo_setting (
+-- Not in public, which holds exactly the seed's tables: like oauth's and search's, the feature's own tables have a schema.
+CREATE SCHEMA IF NOT EXISTS seo;
+REVOKE ALL ON SCHEMA seo FROM PUBLIC;
+GRANT USAGE ON SCHEMA seo TO authenticated, service_role;
+
+CREATE TABLE seo.setting (
   user_id      uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
   auto_submit  boolean NOT NULL DEFAULT false,
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE TRIGGER seo_setting_updated_at BEFORE UPDATE ON seo_setting FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE TRIGGER setting_updated_at BEFORE UPDATE ON seo.setting FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 -- The content trigger looks up the owners who have it on.
-CREATE INDEX seo_setting_auto_idx ON seo_setting (user_id) WHERE auto_submit;
+CREATE INDEX setting_auto_idx ON seo.setting (user_id) WHERE auto_submit;
 
 -- One row per item: a later change in the window replaces the earlier one's kind and keeps its place in the queue.
 -- No foreign key to content_item: a hard-deleted item still has a URL to announce as gone.
-CREATE TABLE seo_pending_url (
+CREATE TABLE seo.pending_url (
   content_item_id  uuid PRIMARY KEY,
   user_id          uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   change           text NOT NULL CHECK (change IN ('updated', 'deleted')),
   queued_at        timestamptz NOT NULL DEFAULT now(),
   changed_at       timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX seo_pending_url_user_idx ON seo_pending_url (user_id, changed_at);
+CREATE INDEX pending_url_user_idx ON seo.pending_url (user_id, changed_at);
 
-GRANT SELECT ON seo_setting TO authenticated;
-GRANT SELECT, INSERT, UPDATE, DELETE ON seo_setting, seo_pending_url TO service_role;
-ALTER TABLE seo_setting ENABLE ROW LEVEL SECURITY;     ALTER TABLE seo_setting FORCE ROW LEVEL SECURITY;
-ALTER TABLE seo_pending_url ENABLE ROW LEVEL SECURITY; ALTER TABLE seo_pending_url FORCE ROW LEVEL SECURITY;
-CREATE POLICY seo_setting_service ON seo_setting TO service_role USING (true) WITH CHECK (true);
-CREATE POLICY seo_setting_read_own ON seo_setting FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
-CREATE POLICY seo_pending_url_service ON seo_pending_url TO service_role USING (true) WITH CHECK (true);
+GRANT SELECT ON seo.setting TO authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON seo.setting, seo.pending_url TO service_role;
+ALTER TABLE seo.setting ENABLE ROW LEVEL SECURITY;     ALTER TABLE seo.setting FORCE ROW LEVEL SECURITY;
+ALTER TABLE seo.pending_url ENABLE ROW LEVEL SECURITY; ALTER TABLE seo.pending_url FORCE ROW LEVEL SECURITY;
+CREATE POLICY setting_service ON seo.setting TO service_role USING (true) WITH CHECK (true);
+CREATE POLICY setting_read_own ON seo.setting FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE POLICY pending_url_service ON seo.pending_url TO service_role USING (true) WITH CHECK (true);
 
 -- Whether a change to an item changes its public page: it became or stopped being discoverable, or what the page shows
 -- changed while it is. Counters (views, likes, clicks) and sync bookkeeping change no page a crawler needs again.
@@ -95,10 +100,10 @@ BEGIN
              IS DISTINCT FROM (o.title, o.description, o.url, o.thumbnail_url, o.category_code, o.duration_seconds, o.language, o.published_at) AS edited
     FROM new_rows n FULL JOIN old_rows o ON o.id = n.id
   )
-  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
   SELECT c.id, c.user_id, CASE WHEN c.live_now THEN 'updated' ELSE 'deleted' END
   FROM changes c
-  JOIN public.seo_setting s ON s.user_id = c.user_id AND s.auto_submit
+  JOIN seo.setting s ON s.user_id = c.user_id AND s.auto_submit
   JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
   WHERE (c.live_now AND (NOT c.live_before OR c.edited)) OR (c.live_before AND NOT c.live_now)
   ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
@@ -112,10 +117,10 @@ REVOKE ALL ON FUNCTION public.queue_seo_changes() FROM PUBLIC;
 CREATE FUNCTION public.queue_seo_inserts() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
   SELECT n.id, n.user_id, 'updated'
   FROM new_rows n
-  JOIN public.seo_setting s ON s.user_id = n.user_id AND s.auto_submit
+  JOIN seo.setting s ON s.user_id = n.user_id AND s.auto_submit
   JOIN public.users u ON u.id = n.user_id AND u.is_public AND u.deleted_at IS NULL
   WHERE n.visibility = 'public' AND n.deleted_at IS NULL
   ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
@@ -127,10 +132,10 @@ REVOKE ALL ON FUNCTION public.queue_seo_inserts() FROM PUBLIC;
 CREATE FUNCTION public.queue_seo_deletes() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  INSERT INTO public.seo_pending_url AS p (content_item_id, user_id, change)
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
   SELECT o.id, o.user_id, 'deleted'
   FROM old_rows o
-  JOIN public.seo_setting s ON s.user_id = o.user_id AND s.auto_submit
+  JOIN seo.setting s ON s.user_id = o.user_id AND s.auto_submit
   JOIN public.users u ON u.id = o.user_id AND u.is_public AND u.deleted_at IS NULL
   WHERE o.visibility = 'public' AND o.deleted_at IS NULL
   ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
@@ -303,7 +308,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 #variable_conflict use_column
 DECLARE
   v_user uuid;
-  v_taken public.seo_pending_url[];
+  v_taken seo.pending_url[];
   v_allowed jsonb;
   v_rows jsonb := '[]';
   v_wanted integer;
@@ -314,11 +319,11 @@ DECLARE
 BEGIN
   -- Per creator, under the lock their manual requests take: what their limits let through, and those limits taken.
   FOR v_user IN
-    SELECT p.user_id FROM public.seo_pending_url p GROUP BY p.user_id
+    SELECT p.user_id FROM seo.pending_url p GROUP BY p.user_id
     HAVING max(p.changed_at) <= now() - p_quiet OR min(p.queued_at) <= now() - p_max_wait
   LOOP
     PERFORM pg_advisory_xact_lock(6006, hashtext(v_user::text));
-    WITH taken AS (DELETE FROM public.seo_pending_url p WHERE p.user_id = v_user RETURNING p.*)
+    WITH taken AS (DELETE FROM seo.pending_url p WHERE p.user_id = v_user RETURNING p.*)
     SELECT array_agg(t ORDER BY t.queued_at, t.content_item_id) INTO v_taken FROM taken t;
     CONTINUE WHEN v_taken IS NULL;
     SELECT greatest(q.max_seo_submissions - q.seo_submissions_used, 0) INTO v_monthly_left FROM public.effective_quota(v_user) q;
@@ -385,7 +390,7 @@ BEGIN
   -- Then every creator's submissions with their jobs, in one statement: a job per connection and chunk (IndexNow's: of
   -- the public site, whoever's they are), its id known before either row is written.
   SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
-    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_auto_submit';
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_bulk_submit';
   RETURN QUERY
   WITH r AS (
     SELECT x.*, e.slug,
@@ -400,7 +405,7 @@ BEGIN
     FROM r GROUP BY r.engine_id, r.slug, r.connection_id, r.chunk
   ), jobs AS (
     INSERT INTO public.job_queue (id, user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
-    SELECT b.job_id, b.user_id, 'seo_auto_submit', v_kind.type_id, jsonb_build_object('engine', b.slug, 'urls', b.urls, 'batch', b.job_id),
+    SELECT b.job_id, b.user_id, 'seo_bulk_submit', v_kind.type_id, jsonb_build_object('engine', b.slug, 'urls', b.urls, 'batch', b.job_id),
            v_kind.default_priority, v_kind.max_retries, now()
     FROM batch b
     RETURNING id
@@ -492,7 +497,7 @@ ALTER FUNCTION public.fail_seo_job_submissions() OWNER TO streamvibe_definer;
 REVOKE ALL ON FUNCTION public.fail_seo_job_submissions() FROM PUBLIC;
 CREATE TRIGGER job_queue_seo_ended AFTER UPDATE OF status, next_retry_at ON public.job_queue
   FOR EACH ROW
-  WHEN (NEW.job_type IN ('seo_submit', 'seo_bulk_submit', 'seo_auto_submit')
+  WHEN (NEW.job_type IN ('seo_submit', 'seo_bulk_submit')
         AND (NEW.status = 'cancelled' OR (NEW.status = 'failed' AND NEW.next_retry_at IS NULL))
         AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.next_retry_at IS NOT NULL))
   EXECUTE FUNCTION public.fail_seo_job_submissions();

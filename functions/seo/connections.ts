@@ -10,9 +10,13 @@ import { connectionSiteUrl } from './pages.ts';
 import { deactivateConnection, saveConnection } from './queries.ts';
 import { seoVault, type SeoSecret } from './vault.ts';
 
-export type NewConnection =
-  | { search_engine: 'google'; site_url: string; service_account_key: string }
-  | { search_engine: 'bing'; site_url: string; api_key: string };
+/** A connection to make: Google's service account key, or Bing's API key (the route's schema checks which is sent). */
+export interface NewConnection {
+  search_engine: 'google' | 'bing';
+  site_url: string;
+  service_account_key?: string;
+  api_key?: string;
+}
 
 /**
  * Connects the user to Google or Bing for a site: the engine is asked first (Google: a token for the service account
@@ -42,11 +46,12 @@ export async function connect(sql: Sql, userId: string, input: NewConnection) {
 
 async function verify(input: NewConnection, siteUrl: string): Promise<{ secret: SeoSecret; verification: VerifyResult }> {
   if (input.search_engine === 'bing') {
-    return { secret: { engine: 'bing', apiKey: input.api_key }, verification: await engines().bing.verify({ apiKey: input.api_key, siteUrl }) };
+    const apiKey = input.api_key ?? '';
+    return { secret: { engine: 'bing', apiKey }, verification: await engines().bing.verify({ apiKey, siteUrl }) };
   }
   let serviceAccount;
   try {
-    serviceAccount = parseServiceAccountKey(input.service_account_key);
+    serviceAccount = parseServiceAccountKey(input.service_account_key ?? '');
   } catch (error) {
     if (error instanceof SeoEngineError) throw new VerificationFailedError(error.message, { search_engine: 'google', reason: error.kind });
     throw error;

@@ -105,11 +105,11 @@ export async function listSubmissions(sql: Sql, claims: Claims, query: {
 
 /** The caller's auto-submit setting (off until set). */
 export const findSettings = async (sql: Sql, claims: Claims) =>
-  ({ auto_submit: Boolean((await asUser(sql, claims, (tx) => tx`SELECT auto_submit FROM seo_setting WHERE user_id = auth.uid()`))[0]?.auto_submit) });
+  ({ auto_submit: Boolean((await asUser(sql, claims, (tx) => tx`SELECT auto_submit FROM seo.setting WHERE user_id = auth.uid()`))[0]?.auto_submit) });
 
 export const saveSettings = async (sql: Sql, userId: string, autoSubmit: boolean) => {
   await asService(sql, (tx) => tx`
-    INSERT INTO seo_setting (user_id, auto_submit) VALUES (${userId}, ${autoSubmit})
+    INSERT INTO seo.setting (user_id, auto_submit) VALUES (${userId}, ${autoSubmit})
     ON CONFLICT (user_id) DO UPDATE SET auto_submit = EXCLUDED.auto_submit`);
   return { auto_submit: autoSubmit };
 };

@@ -7,5 +7,5 @@ import { seoSubmitExecutor } from './executor.ts';
 db();
 deadLetterQueueUrls();
 seoSettings();
-/** The seo queue's worker: one URL (seo_submit), or a batch of changed pages (seo_auto_submit), to one engine. */
-export const handler = jobWorker('seo', { seo_submit: seoSubmitExecutor, seo_bulk_submit: seoSubmitExecutor, seo_auto_submit: seoSubmitExecutor });
+/** The seo queue's worker: one URL (seo_submit), or a batch of changed pages (seo_bulk_submit, from auto-submit), to one engine. */
+export const handler = jobWorker('seo', { seo_submit: seoSubmitExecutor, seo_bulk_submit: seoSubmitExecutor });

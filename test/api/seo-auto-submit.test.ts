@@ -33,9 +33,9 @@ async function publish(creator: Creator, count: number, prefix = 'sync') {
   }
 }
 
-const pending = async (userId: string) => api.db.owner`SELECT content_item_id, change FROM seo_pending_url WHERE user_id = ${userId} ORDER BY queued_at`;
+const pending = async (userId: string) => api.db.owner`SELECT content_item_id, change FROM seo.pending_url WHERE user_id = ${userId} ORDER BY queued_at`;
 /** The quiet period passes (30 s) without waiting for it. */
-const quietNow = (userId: string) => api.db.owner`UPDATE seo_pending_url SET changed_at = now() - interval '1 minute' WHERE user_id = ${userId}`;
+const quietNow = (userId: string) => api.db.owner`UPDATE seo.pending_url SET changed_at = now() - interval '1 minute' WHERE user_id = ${userId}`;
 const drain = () => api.stack.scheduler.run('seo-auto-submit');
 const settledCount = (userId: string) => async () =>
   (await api.db.owner`SELECT count(*)::int AS n FROM seo_submission WHERE user_id = ${userId} AND status NOT IN ('pending', 'rate_limited')`)[0]!.n as number;

@@ -17,16 +17,16 @@ export const connectionsRoute = defineRoute({
   summary: 'The caller’s Google and Bing connections (never a key)',
 }, async ({ claims }) => ({ items: await listConnections(db(), claims) }));
 
-export const CreateConnectionBody = () => z.discriminatedUnion('search_engine', [
-  z.strictObject({
-    search_engine: z.literal('google'), site_url: httpsUrl,
-    service_account_key: z.string().check(z.maxLength(10_000), z.describe('the service account’s JSON key file, as downloaded from the Google Cloud console')),
-  }),
-  z.strictObject({
-    search_engine: z.literal('bing'), site_url: httpsUrl,
-    api_key: z.string().check(z.regex(/^[A-Za-z0-9]{16,64}$/, 'must be the API key from Bing Webmaster Tools → Settings → API access')),
-  }),
-]);
+export const CreateConnectionBody = () => z.strictObject({
+  search_engine: z.enum(CONNECTED_ENGINES),
+  site_url: httpsUrl,
+  service_account_key: z.optional(z.string().check(z.maxLength(10_000),
+    z.describe('google: the service account’s JSON key file, as downloaded from the Google Cloud console'))),
+  api_key: z.optional(z.string().check(z.regex(/^[A-Za-z0-9]{16,64}$/, 'must be the API key from Bing Webmaster Tools → Settings → API access'),
+    z.describe('bing: the API key from Bing Webmaster Tools → Settings → API access'))),
+}).check(z.refine((body) => (body.search_engine === 'google'
+  ? body.service_account_key !== undefined && body.api_key === undefined
+  : body.api_key !== undefined && body.service_account_key === undefined), 'Send service_account_key for google, api_key for bing'));
 
 export const createConnectionRoute = defineRoute({
   method: 'POST', path: '/seo-connections', auth: 'user', tags, operationId: 'seo-connections-create', body: CreateConnectionBody, successStatus: 201, errors: [422],
