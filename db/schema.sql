@@ -64,7 +64,6 @@ GRANT USAGE ON SCHEMA search TO service_role;
 GRANT CREATE, USAGE ON SCHEMA search TO streamvibe_definer;
 
 SCHEMA seo OWNER <owner>;
-GRANT USAGE ON SCHEMA seo TO authenticated;
 GRANT USAGE ON SCHEMA seo TO service_role;
 
 EXTENSION citext VERSION '1.6' SCHEMA extensions;
@@ -1467,9 +1466,7 @@ TABLE seo.setting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX setting_auto_idx ON seo.setting USING btree (user_id) WHERE auto_submit;
   CREATE UNIQUE INDEX setting_pkey ON seo.setting USING btree (user_id);
   CREATE TRIGGER setting_updated_at BEFORE UPDATE ON seo.setting FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
-  POLICY setting_read_own AS PERMISSIVE FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
   POLICY setting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
-  GRANT SELECT ON TABLE seo.setting TO authenticated;
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE seo.setting TO service_role;
 
 -- functions ---------------------------------------------------------------------------------------

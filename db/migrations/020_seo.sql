@@ -53,10 +53,11 @@ WHERE kind = 'seo_bulk_submit';
 -- ---------------------------------------------------------------------------------------------
 -- Auto-submit: the setting and the queue of changed pages
 -- ---------------------------------------------------------------------------------------------
--- Not in public, which holds exactly the seed's tables: like oauth's and search's, the feature's own tables have a schema.
+-- Not in public, which holds exactly the seed's tables: like oauth's and search's, the feature's own tables have a
+-- schema, which only service_role enters (the API reads a user's setting as the service, by the verified caller's id).
 CREATE SCHEMA IF NOT EXISTS seo;
 REVOKE ALL ON SCHEMA seo FROM PUBLIC;
-GRANT USAGE ON SCHEMA seo TO authenticated, service_role;
+GRANT USAGE ON SCHEMA seo TO service_role;
 
 CREATE TABLE seo.setting (
   user_id      uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
@@ -79,12 +80,10 @@ CREATE TABLE seo.pending_url (
 );
 CREATE INDEX pending_url_user_idx ON seo.pending_url (user_id, changed_at);
 
-GRANT SELECT ON seo.setting TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON seo.setting, seo.pending_url TO service_role;
 ALTER TABLE seo.setting ENABLE ROW LEVEL SECURITY;     ALTER TABLE seo.setting FORCE ROW LEVEL SECURITY;
 ALTER TABLE seo.pending_url ENABLE ROW LEVEL SECURITY; ALTER TABLE seo.pending_url FORCE ROW LEVEL SECURITY;
 CREATE POLICY setting_service ON seo.setting TO service_role USING (true) WITH CHECK (true);
-CREATE POLICY setting_read_own ON seo.setting FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
 CREATE POLICY pending_url_service ON seo.pending_url TO service_role USING (true) WITH CHECK (true);
 
 -- Whether a change to an item changes its public page: it became or stopped being discoverable, or what the page shows

@@ -103,9 +103,9 @@ export async function listSubmissions(sql: Sql, claims: Claims, query: {
   return { items, page: { limit: query.limit, has_more: hasMore, next_cursor: hasMore && last ? makeCursor(SUBMISSIONS_ORDERING, [last.key_created, last.id]) : null } };
 }
 
-/** The caller's auto-submit setting (off until set). */
-export const findSettings = async (sql: Sql, claims: Claims) =>
-  ({ auto_submit: Boolean((await asUser(sql, claims, (tx) => tx`SELECT auto_submit FROM seo.setting WHERE user_id = auth.uid()`))[0]?.auto_submit) });
+/** The user's auto-submit setting (off until set); schema seo is the service's alone, so read as it, by the verified id. */
+export const findSettings = async (sql: Sql, userId: string) =>
+  ({ auto_submit: Boolean((await asService(sql, (tx) => tx`SELECT auto_submit FROM seo.setting WHERE user_id = ${userId}`))[0]?.auto_submit) });
 
 export const saveSettings = async (sql: Sql, userId: string, autoSubmit: boolean) => {
   await asService(sql, (tx) => tx`

@@ -11,7 +11,7 @@ const Settings = () => z.object({
 export const getSettingsRoute = defineRoute({
   method: 'GET', path: '/seo-settings', auth: 'user', tags, response: Settings,
   summary: 'The caller’s SEO settings (auto-submit)',
-}, ({ claims }) => findSettings(db(), claims));
+}, ({ claims }) => findSettings(db(), claims.sub));
 
 export const putSettingsRoute = defineRoute({
   method: 'PUT', path: '/seo-settings', auth: 'user', tags, operationId: 'seo-settings-update', body: () => z.strictObject({ auto_submit: z.boolean() }),
