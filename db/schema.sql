@@ -63,6 +63,9 @@ SCHEMA search OWNER <owner>;
 GRANT USAGE ON SCHEMA search TO service_role;
 GRANT CREATE, USAGE ON SCHEMA search TO streamvibe_definer;
 
+SCHEMA seo OWNER <owner>;
+GRANT USAGE ON SCHEMA seo TO service_role;
+
 EXTENSION citext VERSION '1.6' SCHEMA extensions;
 EXTENSION pg_trgm VERSION '1.6' SCHEMA extensions;
 EXTENSION unaccent VERSION '1.1' SCHEMA extensions;
@@ -502,6 +505,9 @@ TABLE public.content_item OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE INDEX content_item_user_recent_idx ON public.content_item USING btree (user_id, published_at DESC, id DESC);
   CREATE TRIGGER content_item_mark_user_edits BEFORE UPDATE OF title, description, category_code, visibility ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.mark_content_user_edits();
   CREATE TRIGGER content_item_record_revision AFTER UPDATE ON public.content_item FOR EACH ROW EXECUTE FUNCTION public.record_content_revision();
+  CREATE TRIGGER content_item_seo_delete AFTER DELETE ON public.content_item REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.queue_seo_deletes();
+  CREATE TRIGGER content_item_seo_insert AFTER INSERT ON public.content_item REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.queue_seo_inserts();
+  CREATE TRIGGER content_item_seo_update AFTER UPDATE ON public.content_item REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.queue_seo_changes();
   CREATE TRIGGER content_item_term_postings_delete AFTER DELETE ON public.content_item FOR EACH ROW EXECUTE FUNCTION search.sync_term_postings();
   CREATE TRIGGER content_item_term_postings_insert AFTER INSERT ON public.content_item REFERENCING NEW TABLE AS new_items FOR EACH STATEMENT EXECUTE FUNCTION search.add_term_postings();
   CREATE TRIGGER content_item_term_postings_update AFTER UPDATE ON public.content_item FOR EACH ROW WHEN (((old.search_vector IS DISTINCT FROM new.search_vector) OR (old.published_at IS DISTINCT FROM new.published_at) OR (old.visibility IS DISTINCT FROM new.visibility) OR (old.deleted_at IS DISTINCT FROM new.deleted_at))) EXECUTE FUNCTION search.sync_term_postings();
@@ -730,6 +736,7 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER job_queue_notify_failed AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.user_id IS NOT NULL) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.notify_job_failed();
   CREATE TRIGGER job_queue_notify_finished AFTER UPDATE OF status ON public.job_queue FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (new.status = ANY (ARRAY['completed'::public.job_status_enum, 'failed'::public.job_status_enum, 'cancelled'::public.job_status_enum])))) EXECUTE FUNCTION public.notify_job_status_change();
   CREATE TRIGGER job_queue_refund_quota AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL) AND (new.params ? 'quota_type'::text) AND ((old.status IS DISTINCT FROM 'failed'::public.job_status_enum) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.refund_job_quota();
+  CREATE TRIGGER job_queue_seo_ended AFTER UPDATE OF status, next_retry_at ON public.job_queue FOR EACH ROW WHEN (((new.job_type = ANY (ARRAY['seo_submit'::text, 'seo_bulk_submit'::text])) AND ((new.status = 'cancelled'::public.job_status_enum) OR ((new.status = 'failed'::public.job_status_enum) AND (new.next_retry_at IS NULL))) AND ((old.status IS DISTINCT FROM new.status) OR (old.next_retry_at IS NOT NULL)))) EXECUTE FUNCTION public.fail_seo_job_submissions();
   CREATE TRIGGER job_queue_updated_at BEFORE UPDATE ON public.job_queue FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY job_queue_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY job_queue_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -929,14 +936,12 @@ TABLE public.seo_connection OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE TRIGGER seo_connection_updated_at BEFORE UPDATE ON public.seo_connection FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY seo_connection_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY seo_connection_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
-  POLICY seo_connection_update_own AS PERMISSIVE FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.seo_connection TO service_role;
   GRANT SELECT (id, user_id, search_engine_id, site_url, is_active, is_verified, verified_at, last_submission_at, last_error, created_at, updated_at) ON TABLE public.seo_connection TO authenticated;
-  GRANT UPDATE (is_active) ON TABLE public.seo_connection TO authenticated;
 
 TABLE public.seo_submission OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN id uuid NOT NULL DEFAULT gen_random_uuid();
-  COLUMN connection_id uuid NOT NULL;
+  COLUMN connection_id uuid;
   COLUMN user_id uuid NOT NULL;
   COLUMN content_item_id uuid;
   COLUMN submitted_url text NOT NULL;
@@ -950,20 +955,29 @@ TABLE public.seo_submission OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN indexed_at timestamp with time zone;
   COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
   COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN search_engine_id uuid NOT NULL;
+  COLUMN job_id uuid;
+  COLUMN source text NOT NULL DEFAULT 'manual'::text;
   CONSTRAINT seo_submission_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES public.seo_connection(id) ON DELETE CASCADE;
   CONSTRAINT seo_submission_content_item_id_fkey FOREIGN KEY (content_item_id) REFERENCES public.content_item(id) ON DELETE SET NULL;
+  CONSTRAINT seo_submission_job_id_fkey FOREIGN KEY (job_id) REFERENCES public.job_queue(id) ON DELETE SET NULL;
   CONSTRAINT seo_submission_pkey PRIMARY KEY (id);
   CONSTRAINT seo_submission_response_status_check CHECK (((response_status >= 100) AND (response_status <= 599)));
   CONSTRAINT seo_submission_retry_count_check CHECK ((retry_count >= 0));
+  CONSTRAINT seo_submission_search_engine_id_fkey FOREIGN KEY (search_engine_id) REFERENCES public.search_engine(id);
+  CONSTRAINT seo_submission_source_check CHECK ((source = ANY (ARRAY['manual'::text, 'auto'::text])));
   CONSTRAINT seo_submission_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'submitted'::text, 'indexed'::text, 'failed'::text, 'rate_limited'::text])));
   CONSTRAINT seo_submission_submission_type_check CHECK ((submission_type = ANY (ARRAY['URL_UPDATED'::text, 'URL_DELETED'::text])));
   CONSTRAINT seo_submission_submitted_url_check CHECK (((submitted_url ~ '^https?://'::text) AND (char_length(submitted_url) <= 2048)));
   CONSTRAINT seo_submission_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
   CREATE INDEX seo_submission_connection_created_idx ON public.seo_submission USING btree (connection_id, created_at DESC);
   CREATE INDEX seo_submission_content_idx ON public.seo_submission USING btree (content_item_id);
-  CREATE UNIQUE INDEX seo_submission_one_pending_idx ON public.seo_submission USING btree (connection_id, submitted_url, submission_type) WHERE (status = 'pending'::text);
+  CREATE INDEX seo_submission_engine_idx ON public.seo_submission USING btree (search_engine_id);
+  CREATE INDEX seo_submission_job_idx ON public.seo_submission USING btree (job_id) WHERE (status = ANY (ARRAY['pending'::text, 'rate_limited'::text]));
+  CREATE UNIQUE INDEX seo_submission_one_open_idx ON public.seo_submission USING btree (search_engine_id, submitted_url) WHERE (status = ANY (ARRAY['pending'::text, 'rate_limited'::text]));
   CREATE UNIQUE INDEX seo_submission_pkey ON public.seo_submission USING btree (id);
-  CREATE INDEX seo_submission_user_created_idx ON public.seo_submission USING btree (user_id, created_at DESC);
+  CREATE INDEX seo_submission_user_created_idx ON public.seo_submission USING btree (user_id, created_at DESC, id DESC);
+  CREATE TRIGGER seo_submission_engine BEFORE INSERT ON public.seo_submission FOR EACH ROW EXECUTE FUNCTION public.fill_seo_submission_engine();
   CREATE TRIGGER seo_submission_updated_at BEFORE UPDATE ON public.seo_submission FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
   POLICY seo_submission_read_own AS PERMISSIVE FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin() AS is_admin)));
   POLICY seo_submission_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
@@ -1427,6 +1441,33 @@ TABLE search.term_posting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX term_posting_pkey ON search.term_posting USING btree (lexeme, published_at, item_id);
   POLICY term_posting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE search.term_posting TO service_role;
+
+TABLE seo.pending_url OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN content_item_id uuid NOT NULL;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN change text NOT NULL;
+  COLUMN queued_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN changed_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT pending_url_change_check CHECK ((change = ANY (ARRAY['updated'::text, 'deleted'::text])));
+  CONSTRAINT pending_url_pkey PRIMARY KEY (content_item_id);
+  CONSTRAINT pending_url_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE UNIQUE INDEX pending_url_pkey ON seo.pending_url USING btree (content_item_id);
+  CREATE INDEX pending_url_user_idx ON seo.pending_url USING btree (user_id, changed_at);
+  POLICY pending_url_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE seo.pending_url TO service_role;
+
+TABLE seo.setting OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+  COLUMN user_id uuid NOT NULL;
+  COLUMN auto_submit boolean NOT NULL DEFAULT false;
+  COLUMN created_at timestamp with time zone NOT NULL DEFAULT now();
+  COLUMN updated_at timestamp with time zone NOT NULL DEFAULT now();
+  CONSTRAINT setting_pkey PRIMARY KEY (user_id);
+  CONSTRAINT setting_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+  CREATE INDEX setting_auto_idx ON seo.setting USING btree (user_id) WHERE auto_submit;
+  CREATE UNIQUE INDEX setting_pkey ON seo.setting USING btree (user_id);
+  CREATE TRIGGER setting_updated_at BEFORE UPDATE ON seo.setting FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+  POLICY setting_service AS PERMISSIVE FOR ALL TO service_role USING (true) WITH CHECK (true);
+  GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE seo.setting TO service_role;
 
 -- functions ---------------------------------------------------------------------------------------
 
@@ -2317,6 +2358,128 @@ BEGIN
   RETURN cached;
 END $function$;
 
+-- FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval) TO service_role;
+CREATE OR REPLACE FUNCTION public.drain_seo_pending(p_site text, p_indexnow boolean, p_quiet interval, p_max_wait interval)
+ RETURNS TABLE(job_id uuid, engine text, urls integer)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_user uuid;
+  v_taken seo.pending_url[];
+  v_allowed jsonb;
+  v_rows jsonb := '[]';
+  v_wanted integer;
+  v_count integer;
+  v_monthly_left integer;
+  v_usage record;
+  v_kind record;
+BEGIN
+  -- Per creator, under the lock their manual requests take: what their limits let through, and those limits taken.
+  FOR v_user IN
+    SELECT p.user_id FROM seo.pending_url p GROUP BY p.user_id
+    HAVING max(p.changed_at) <= now() - p_quiet OR min(p.queued_at) <= now() - p_max_wait
+  LOOP
+    PERFORM pg_advisory_xact_lock(6006, hashtext(v_user::text));
+    WITH taken AS (DELETE FROM seo.pending_url p WHERE p.user_id = v_user RETURNING p.*)
+    SELECT array_agg(t ORDER BY t.queued_at, t.content_item_id) INTO v_taken FROM taken t;
+    CONTINUE WHEN v_taken IS NULL;
+    SELECT greatest(q.max_seo_submissions - q.seo_submissions_used, 0) INTO v_monthly_left FROM public.effective_quota(v_user) q;
+
+    WITH target AS (
+      SELECT t.content_item_id, p_site || '/content/' || t.content_item_id AS url,
+             CASE t.change WHEN 'deleted' THEN 'URL_DELETED' ELSE 'URL_UPDATED' END AS submission_type, t.queued_at,
+             e.id AS engine_id, NULL::uuid AS connection_id
+      FROM unnest(v_taken) t CROSS JOIN public.search_engine e
+      WHERE p_indexnow AND e.slug = 'indexnow' AND e.is_active
+      UNION ALL
+      SELECT * FROM (
+        SELECT DISTINCT ON (t.content_item_id, c.search_engine_id)
+               t.content_item_id, p_site || '/content/' || t.content_item_id,
+               CASE t.change WHEN 'deleted' THEN 'URL_DELETED' ELSE 'URL_UPDATED' END, t.queued_at, c.search_engine_id, c.id
+        FROM unnest(v_taken) t
+        JOIN public.seo_connection c ON c.user_id = v_user AND c.is_active AND c.is_verified
+          AND starts_with(p_site || '/content/' || t.content_item_id, c.site_url)
+        JOIN public.search_engine e ON e.id = c.search_engine_id AND e.is_active
+        ORDER BY t.content_item_id, c.search_engine_id, char_length(c.site_url) DESC) by_connection
+    ), fresh AS (
+      -- A URL already waiting for the engine is announced by that submission.
+      SELECT t.* FROM target t
+      WHERE NOT EXISTS (SELECT 1 FROM public.seo_submission s WHERE s.search_engine_id = t.engine_id AND s.submitted_url = t.url
+                          AND s.status IN ('pending', 'rate_limited'))
+    ), within_daily AS (
+      SELECT f.*, row_number() OVER (PARTITION BY f.engine_id ORDER BY f.queued_at, f.content_item_id) AS engine_rank,
+             coalesce(e.daily_quota, 2147483647) - coalesce(u.submissions_count, 0) AS daily_left
+      FROM fresh f
+      JOIN public.search_engine e ON e.id = f.engine_id
+      LEFT JOIN public.seo_usage u ON u.user_id = v_user AND u.search_engine_id = f.engine_id
+                                  AND u.usage_date = (now() AT TIME ZONE 'UTC')::date
+    ), allowed AS (
+      SELECT d.*, row_number() OVER (ORDER BY d.queued_at, d.content_item_id, d.engine_id) AS overall_rank
+      FROM within_daily d WHERE d.engine_rank <= d.daily_left
+    )
+    SELECT (SELECT count(*) FROM fresh)::integer,
+           coalesce((SELECT jsonb_agg(jsonb_build_object('content_item_id', a.content_item_id, 'url', a.url, 'submission_type', a.submission_type,
+                                                         'queued_at', a.queued_at, 'engine_id', a.engine_id, 'connection_id', a.connection_id,
+                                                         'user_id', v_user))
+                     FROM allowed a WHERE a.overall_rank <= v_monthly_left), '[]')
+      INTO v_wanted, v_allowed;
+    v_count := jsonb_array_length(v_allowed);
+
+    FOR v_usage IN
+      SELECT x.engine_id, count(*)::integer AS n FROM jsonb_to_recordset(v_allowed) AS x(engine_id uuid) GROUP BY 1
+    LOOP
+      IF NOT public.take_seo_daily_usage(v_user, v_usage.engine_id, v_usage.n) THEN
+        RAISE EXCEPTION 'the daily SEO usage of % changed while its lock was held', v_user;
+      END IF;
+    END LOOP;
+    IF v_count > 0 AND NOT public.increment_quota(v_user, 'seo_submission', v_count) THEN
+      RAISE EXCEPTION 'the SEO quota of % changed while its lock was held', v_user;
+    END IF;
+    IF v_wanted > v_count THEN
+      PERFORM public.notify_user(v_user, 'quota_warning', 'Some pages were not submitted to search engines',
+        format('Auto-submit skipped %s changed pages: your plan''s monthly SEO submissions or an engine''s daily limit ran out. '
+               'Upgrade your plan for more, or submit them later.', v_wanted - v_count),
+        'seo_auto_skipped:' || (now() AT TIME ZONE 'UTC')::date, jsonb_build_object('skipped', v_wanted - v_count));
+    END IF;
+    v_rows := v_rows || v_allowed;
+  END LOOP;
+
+  -- Then every creator's submissions with their jobs, in one statement: a job per connection and chunk (IndexNow's: of
+  -- the public site, whoever's they are), its id known before either row is written.
+  SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_bulk_submit';
+  RETURN QUERY
+  WITH r AS (
+    SELECT x.*, e.slug,
+           (row_number() OVER (PARTITION BY x.engine_id, x.connection_id ORDER BY x.queued_at, x.content_item_id) - 1)
+             / CASE e.slug WHEN 'google' THEN 100 ELSE 10000 END AS chunk
+    FROM jsonb_to_recordset(v_rows) AS x(content_item_id uuid, url text, submission_type text, queued_at timestamptz,
+                                         engine_id uuid, connection_id uuid, user_id uuid)
+    JOIN public.search_engine e ON e.id = x.engine_id
+  ), batch AS MATERIALIZED (
+    SELECT r.engine_id, r.slug, r.connection_id, r.chunk, gen_random_uuid() AS job_id, count(*)::integer AS urls,
+           CASE WHEN r.connection_id IS NULL THEN NULL ELSE (array_agg(r.user_id))[1] END AS user_id
+    FROM r GROUP BY r.engine_id, r.slug, r.connection_id, r.chunk
+  ), jobs AS (
+    INSERT INTO public.job_queue (id, user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
+    SELECT b.job_id, b.user_id, 'seo_bulk_submit', v_kind.type_id, jsonb_build_object('engine', b.slug, 'urls', b.urls, 'batch', b.job_id),
+           v_kind.default_priority, v_kind.max_retries, now()
+    FROM batch b
+    RETURNING id
+  ), submissions AS (
+    INSERT INTO public.seo_submission (connection_id, search_engine_id, user_id, content_item_id, submitted_url, submission_type, source, job_id)
+    SELECT r.connection_id, r.engine_id, r.user_id, r.content_item_id, r.url, r.submission_type, 'auto', b.job_id
+    FROM r JOIN batch b ON b.engine_id = r.engine_id AND b.connection_id IS NOT DISTINCT FROM r.connection_id AND b.chunk = r.chunk
+    RETURNING 1
+  )
+  SELECT b.job_id, b.slug, b.urls FROM batch b
+  WHERE (SELECT count(*) FROM jobs) + (SELECT count(*) FROM submissions) >= 0;
+END $function$;
+
 -- FUNCTION public.effective_quota(p_user_id uuid) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.effective_quota(p_user_id uuid) TO service_role;
 CREATE OR REPLACE FUNCTION public.effective_quota(p_user_id uuid)
@@ -2411,6 +2574,29 @@ BEGIN
   RETURN true;
 END $function$;
 
+-- FUNCTION public.fail_seo_job_submissions() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.fail_seo_job_submissions()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_refund record;
+BEGIN
+  FOR v_refund IN
+    WITH failed AS (
+      UPDATE public.seo_submission s SET status = 'failed',
+        error_message = left(coalesce(NEW.error_message, 'The submission job was ' || NEW.status::text), 2000)
+      WHERE s.job_id = NEW.id AND s.status IN ('pending', 'rate_limited')
+      RETURNING s.user_id)
+    SELECT f.user_id, count(*)::integer AS n FROM failed f GROUP BY f.user_id
+  LOOP
+    PERFORM public.decrement_quota(v_refund.user_id, 'seo_submission', v_refund.n);
+  END LOOP;
+  RETURN NULL;
+END $function$;
+
 -- FUNCTION public.fill_ai_usage_cost() OWNER <owner> SECURITY INVOKER SET search_path=""
 CREATE OR REPLACE FUNCTION public.fill_ai_usage_cost()
  RETURNS trigger
@@ -2420,6 +2606,19 @@ AS $function$
 BEGIN
   IF NEW.cost_cents IS NULL THEN
     NEW.cost_cents := public.calculate_ai_cost_cents(NEW.model_id, NEW.prompt_tokens, NEW.completion_tokens);
+  END IF;
+  RETURN NEW;
+END $function$;
+
+-- FUNCTION public.fill_seo_submission_engine() OWNER <owner> SECURITY INVOKER SET search_path=""
+CREATE OR REPLACE FUNCTION public.fill_seo_submission_engine()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.search_engine_id IS NULL THEN
+    SELECT c.search_engine_id INTO NEW.search_engine_id FROM public.seo_connection c WHERE c.id = NEW.connection_id;
   END IF;
   RETURN NEW;
 END $function$;
@@ -2974,6 +3173,68 @@ BEGIN
   RETURN OLD;
 END $function$;
 
+-- FUNCTION public.queue_seo_changes() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.queue_seo_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  WITH changes AS (
+    SELECT coalesce(n.id, o.id) AS id, coalesce(n.user_id, o.user_id) AS user_id,
+           (n.id IS NOT NULL AND n.visibility = 'public' AND n.deleted_at IS NULL) AS live_now,
+           (o.id IS NOT NULL AND o.visibility = 'public' AND o.deleted_at IS NULL) AS live_before,
+           (n.title, n.description, n.url, n.thumbnail_url, n.category_code, n.duration_seconds, n.language, n.published_at)
+             IS DISTINCT FROM (o.title, o.description, o.url, o.thumbnail_url, o.category_code, o.duration_seconds, o.language, o.published_at) AS edited
+    FROM new_rows n FULL JOIN old_rows o ON o.id = n.id
+  )
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
+  SELECT c.id, c.user_id, CASE WHEN c.live_now THEN 'updated' ELSE 'deleted' END
+  FROM changes c
+  JOIN seo.setting s ON s.user_id = c.user_id AND s.auto_submit
+  JOIN public.users u ON u.id = c.user_id AND u.is_public AND u.deleted_at IS NULL
+  WHERE (c.live_now AND (NOT c.live_before OR c.edited)) OR (c.live_before AND NOT c.live_now)
+  ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
+  RETURN NULL;
+END $function$;
+
+-- FUNCTION public.queue_seo_deletes() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.queue_seo_deletes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
+  SELECT o.id, o.user_id, 'deleted'
+  FROM old_rows o
+  JOIN seo.setting s ON s.user_id = o.user_id AND s.auto_submit
+  JOIN public.users u ON u.id = o.user_id AND u.is_public AND u.deleted_at IS NULL
+  WHERE o.visibility = 'public' AND o.deleted_at IS NULL
+  ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
+  RETURN NULL;
+END $function$;
+
+-- FUNCTION public.queue_seo_inserts() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.queue_seo_inserts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  INSERT INTO seo.pending_url AS p (content_item_id, user_id, change)
+  SELECT n.id, n.user_id, 'updated'
+  FROM new_rows n
+  JOIN seo.setting s ON s.user_id = n.user_id AND s.auto_submit
+  JOIN public.users u ON u.id = n.user_id AND u.is_public AND u.deleted_at IS NULL
+  WHERE n.visibility = 'public' AND n.deleted_at IS NULL
+  ON CONFLICT (content_item_id) DO UPDATE SET change = EXCLUDED.change, changed_at = now();
+  RETURN NULL;
+END $function$;
+
 -- FUNCTION public.record_content_revision() OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
 CREATE OR REPLACE FUNCTION public.record_content_revision()
  RETURNS trigger
@@ -2992,6 +3253,52 @@ BEGIN
     FROM public.content_revision r WHERE r.content_item_id = OLD.id;
   END IF;
   RETURN NEW;
+END $function$;
+
+-- FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb) TO service_role;
+CREATE OR REPLACE FUNCTION public.record_seo_results(p_job_id uuid, p_outcomes jsonb)
+ RETURNS TABLE(submitted integer, failed integer, waiting integer)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_group record;
+  v_user record;
+  v_counts integer[] := ARRAY[0, 0, 0];
+BEGIN
+  FOR v_group IN
+    SELECT * FROM jsonb_to_recordset(p_outcomes) AS x(ids uuid[], status text, response_status integer, error text, detail text)
+  LOOP
+    IF v_group.status NOT IN ('submitted', 'failed', 'rate_limited') THEN
+      RAISE EXCEPTION 'an outcome is submitted, failed or rate_limited, not %', v_group.status USING ERRCODE = '22023';
+    END IF;
+    FOR v_user IN
+      WITH changed AS (
+        UPDATE public.seo_submission s SET
+          status = v_group.status,
+          response_status = v_group.response_status,
+          response_body = CASE WHEN v_group.detail IS NULL THEN NULL ELSE jsonb_build_object('detail', left(v_group.detail, 500)) END,
+          error_message = left(v_group.error, 2000),
+          submitted_at = CASE WHEN v_group.status = 'submitted' THEN now() ELSE s.submitted_at END,
+          retry_count = s.retry_count + CASE WHEN v_group.status = 'rate_limited' THEN 1 ELSE 0 END
+        FROM unnest(v_group.ids) i(id)
+        WHERE s.id = i.id AND s.job_id = p_job_id AND s.status IN ('pending', 'rate_limited')
+        RETURNING s.user_id, s.connection_id)
+      SELECT c.user_id, c.connection_id, count(*)::integer AS n FROM changed c GROUP BY 1, 2
+    LOOP
+      IF v_group.status = 'failed' THEN
+        PERFORM public.decrement_quota(v_user.user_id, 'seo_submission', v_user.n);
+      ELSIF v_group.status = 'submitted' AND v_user.connection_id IS NOT NULL THEN
+        UPDATE public.seo_connection SET last_submission_at = now() WHERE id = v_user.connection_id;
+      END IF;
+      v_counts[array_position(ARRAY['submitted', 'failed', 'rate_limited'], v_group.status)] :=
+        v_counts[array_position(ARRAY['submitted', 'failed', 'rate_limited'], v_group.status)] + v_user.n;
+    END LOOP;
+  END LOOP;
+  RETURN QUERY SELECT v_counts[1], v_counts[2], v_counts[3];
 END $function$;
 
 -- FUNCTION public.record_seo_submission_usage(p_user_id uuid, p_search_engine_id uuid, p_succeeded boolean) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -3207,6 +3514,89 @@ BEGIN
   VALUES (p_user_id, p_kind, v_kind.type_id, v_params, v_kind.default_priority, v_kind.max_retries, now())
   RETURNING id INTO v_id;
   RETURN QUERY SELECT v_id, true, 'pending'::public.job_status_enum, false, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+END $function$;
+
+-- FUNCTION public.request_seo_submission(p_user_id uuid, p_site text, p_engine text, p_content_item_id uuid, p_creator_slug text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.request_seo_submission(p_user_id uuid, p_site text, p_engine text, p_content_item_id uuid, p_creator_slug text) TO service_role;
+CREATE OR REPLACE FUNCTION public.request_seo_submission(p_user_id uuid, p_site text, p_engine text, p_content_item_id uuid, p_creator_slug text)
+ RETURNS TABLE(outcome text, submission_id uuid, job_id uuid, submitted_url text, quota_limit integer, quota_used integer, resets_at timestamp with time zone, tier text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_url text;
+  v_engine record;
+  v_connection uuid;
+  v_submission uuid;
+  v_job uuid;
+  v_quota record;
+  v_kind record;
+BEGIN
+  IF p_user_id IS NULL OR (p_content_item_id IS NULL) = (p_creator_slug IS NULL) THEN
+    RAISE EXCEPTION 'a submission needs a user and exactly one of an item or a creator slug' USING ERRCODE = '22023';
+  END IF;
+  -- One user's submissions, manual or drained, one at a time: the usage and quota read by the drain stay true.
+  PERFORM pg_advisory_xact_lock(6006, hashtext(p_user_id::text));
+  v_url := public.seo_owned_page_url(p_user_id, p_site, p_content_item_id, p_creator_slug);
+  IF v_url IS NULL THEN
+    RETURN QUERY SELECT 'not_found', NULL::uuid, NULL::uuid, NULL::text, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+    RETURN;
+  END IF;
+  SELECT e.id, e.slug, e.submission_method INTO v_engine FROM public.search_engine e WHERE e.slug = p_engine AND e.is_active;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown search engine %', p_engine USING ERRCODE = '22023';
+  END IF;
+  IF v_engine.submission_method <> 'indexnow' OR v_engine.slug <> 'indexnow' THEN
+    SELECT c.id INTO v_connection FROM public.seo_connection c
+    WHERE c.user_id = p_user_id AND c.search_engine_id = v_engine.id AND c.is_active AND c.is_verified
+      AND starts_with(v_url, c.site_url)
+    ORDER BY char_length(c.site_url) DESC LIMIT 1;
+    IF v_connection IS NULL THEN
+      RETURN QUERY SELECT 'no_connection', NULL::uuid, NULL::uuid, v_url, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
+      RETURN;
+    END IF;
+  END IF;
+
+  INSERT INTO public.seo_submission (connection_id, search_engine_id, user_id, content_item_id, submitted_url, submission_type, source)
+  VALUES (v_connection, v_engine.id, p_user_id, p_content_item_id, v_url, 'URL_UPDATED', 'manual')
+  ON CONFLICT (search_engine_id, submitted_url) WHERE status IN ('pending', 'rate_limited') DO NOTHING
+  RETURNING id INTO v_submission;
+  IF v_submission IS NULL THEN
+    RETURN QUERY SELECT 'open', s.id, s.job_id, s.submitted_url, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text
+      FROM public.seo_submission s
+      WHERE s.search_engine_id = v_engine.id AND s.submitted_url = v_url AND s.status IN ('pending', 'rate_limited');
+    RETURN;
+  END IF;
+
+  IF NOT public.take_seo_daily_usage(p_user_id, v_engine.id, 1) THEN
+    DELETE FROM public.seo_submission WHERE id = v_submission;
+    RETURN QUERY SELECT 'daily_limit', NULL::uuid, NULL::uuid, v_url, e.daily_quota, u.submissions_count,
+                        ((now() AT TIME ZONE 'UTC')::date + 1)::timestamp AT TIME ZONE 'UTC', NULL::text
+      FROM public.search_engine e
+      LEFT JOIN public.seo_usage u ON u.user_id = p_user_id AND u.search_engine_id = e.id AND u.usage_date = (now() AT TIME ZONE 'UTC')::date
+      WHERE e.id = v_engine.id;
+    RETURN;
+  END IF;
+  IF NOT public.increment_quota(p_user_id, 'seo_submission', 1) THEN
+    DELETE FROM public.seo_submission WHERE id = v_submission;
+    UPDATE public.seo_usage SET submissions_count = submissions_count - 1
+      WHERE user_id = p_user_id AND search_engine_id = v_engine.id AND usage_date = (now() AT TIME ZONE 'UTC')::date;
+    SELECT q.max_seo_submissions, q.seo_submissions_used, q.cycle_end_date, q.tier_slug INTO v_quota FROM public.effective_quota(p_user_id) q;
+    RETURN QUERY SELECT 'quota', NULL::uuid, NULL::uuid, v_url, v_quota.max_seo_submissions, v_quota.seo_submissions_used,
+                        v_quota.cycle_end_date, v_quota.tier_slug;
+    RETURN;
+  END IF;
+
+  SELECT t.id AS type_id, t.default_priority, t.max_retries INTO v_kind
+    FROM meta.job_kind k JOIN public.job_type t ON t.id = k.job_type_id WHERE k.kind = 'seo_submit';
+  INSERT INTO public.job_queue (user_id, job_type, job_type_id, params, priority, max_retries, scheduled_for)
+  VALUES (p_user_id, 'seo_submit', v_kind.type_id, jsonb_build_object('submission_id', v_submission, 'engine', v_engine.slug),
+          v_kind.default_priority, v_kind.max_retries, now())
+  RETURNING id INTO v_job;
+  UPDATE public.seo_submission SET job_id = v_job WHERE id = v_submission;
+  RETURN QUERY SELECT 'created', v_submission, v_job, v_url, NULL::integer, NULL::integer, NULL::timestamptz, NULL::text;
 END $function$;
 
 -- FUNCTION public.request_sync(p_user_id uuid, p_social_account_id uuid, p_kind text, p_params jsonb) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -3546,6 +3936,24 @@ BEGIN
   USING p_query, p_category, p_verified_only, p_min_followers, p_limit;
 END $function$;
 
+-- FUNCTION public.seo_owned_page_url(p_user_id uuid, p_site text, p_content_item_id uuid, p_creator_slug text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+CREATE OR REPLACE FUNCTION public.seo_owned_page_url(p_user_id uuid, p_site text, p_content_item_id uuid, p_creator_slug text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  SELECT CASE
+    WHEN p_content_item_id IS NOT NULL THEN (
+      SELECT p_site || '/content/' || c.id FROM public.content_item c JOIN public.users u ON u.id = c.user_id
+      WHERE c.id = p_content_item_id AND c.user_id = p_user_id AND c.visibility = 'public' AND c.deleted_at IS NULL
+        AND u.is_public AND u.deleted_at IS NULL)
+    ELSE (
+      SELECT p_site || '/creator/' || u.profile_slug FROM public.users u
+      WHERE u.id = p_user_id AND u.profile_slug = p_creator_slug AND u.is_public AND u.deleted_at IS NULL)
+  END
+$function$;
+
 -- FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text) OWNER <owner> SECURITY INVOKER SET search_path=""
 GRANT EXECUTE ON FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text) TO service_role;
 CREATE OR REPLACE FUNCTION public.set_hidden(p_kind text, p_id uuid, p_reason text)
@@ -3711,6 +4119,34 @@ BEGIN
   SELECT count(*) FILTER (WHERE is_new), count(*) INTO v_inserted, v_written FROM written;
   UPDATE public.social_account SET sync_cursor = p_sync_cursor WHERE id = p_social_account_id;
   RETURN QUERY SELECT v_inserted, v_written - v_inserted;
+END $function$;
+
+-- FUNCTION public.take_seo_daily_usage(p_user_id uuid, p_search_engine_id uuid, p_count integer) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.take_seo_daily_usage(p_user_id uuid, p_search_engine_id uuid, p_count integer) TO service_role;
+CREATE OR REPLACE FUNCTION public.take_seo_daily_usage(p_user_id uuid, p_search_engine_id uuid, p_count integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_limit integer;
+  v_taken boolean;
+BEGIN
+  IF p_count IS NULL OR p_count < 1 THEN
+    RAISE EXCEPTION 'p_count must be positive, got %', p_count USING ERRCODE = '22023';
+  END IF;
+  SELECT coalesce(e.daily_quota, 2147483647) INTO v_limit FROM public.search_engine e WHERE e.id = p_search_engine_id;
+  IF v_limit IS NULL OR p_count > v_limit THEN
+    RETURN false;
+  END IF;
+  INSERT INTO public.seo_usage AS u (user_id, search_engine_id, usage_date, submissions_count)
+  VALUES (p_user_id, p_search_engine_id, (now() AT TIME ZONE 'UTC')::date, p_count)
+  ON CONFLICT (user_id, search_engine_id, usage_date) DO UPDATE SET
+    submissions_count = u.submissions_count + EXCLUDED.submissions_count, updated_at = now()
+  WHERE u.submissions_count + EXCLUDED.submissions_count <= v_limit
+  RETURNING true INTO v_taken;
+  RETURN coalesce(v_taken, false);
 END $function$;
 
 -- FUNCTION public.track_content_click(p_content_id uuid, p_visitor_hash text, p_user_id uuid, p_referrer text, p_user_agent text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""

@@ -18,6 +18,8 @@ import { routes as discoveryRoutes } from './discovery/routes.ts';
 import { tasks as jobsTasks } from './jobs/tasks.ts';
 import { routes as jobsRoutes } from './jobs/routes.ts';
 import { routes as oauthRoutes } from './oauth/routes.ts';
+import { routes as seoRoutes } from './seo/routes.ts';
+import { tasks as seoTasks } from './seo/tasks.ts';
 import { routes as siteRoutes } from './site/routes.ts';
 import { tasks as oauthTasks } from './oauth/tasks.ts';
 import { routes as syncRoutes } from './sync/routes.ts';
@@ -43,7 +45,7 @@ export const queues: Record<QueueName, QueueSpec> = {
 const ALL_QUEUES = Object.keys(queues) as QueueName[];
 
 /** Families of Secrets Manager secrets a feature may be granted, each a name prefix per stage. */
-export type SecretFamily = 'oauth' | 'oauth-tokens';
+export type SecretFamily = 'oauth' | 'oauth-tokens' | 'seo';
 /** Cognito user-pool triggers (the local identity calls the same handler). */
 export type CognitoEvent = 'PostConfirmation' | 'PreTokenGeneration';
 
@@ -91,7 +93,8 @@ export interface FeatureSpec {
     env?: string[];
     /**
      * Secret families: `oauth` manages the token secrets under streamvibe/<stage>/oauth/ (create, read, change,
-     * delete); `oauth-tokens` reads them and stores refreshed tokens (no create or delete).
+     * delete); `oauth-tokens` reads them and stores refreshed tokens (no create or delete); `seo` manages the SEO
+     * connections' credentials under streamvibe/<stage>/seo/ (create, read, delete).
      */
     secrets?: SecretFamily[];
   };
@@ -143,6 +146,14 @@ export const features: FeatureSpec[] = [
     workers: [{ queue: 'ai', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10, timeoutSeconds: 120, memoryMb: 1024 }],
     schedules: { ...SCHEDULED, tasks: aiTasks },
     uses: { sendsTo: ['ai'], env: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY'] },
+  },
+  {
+    name: 'seo', description: 'Submitting creators’ public pages to Google, Bing and IndexNow: connections, submissions, auto-submit',
+    http: { ...API, routes: seoRoutes },
+    // 60 s: a sixth of the seo queue's visibility timeout; a job is at most one engine request's worth of URLs (Google: 100 publishes).
+    workers: [{ queue: 'seo', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 5, timeoutSeconds: 60, memoryMb: 512 }],
+    schedules: { ...SCHEDULED, tasks: seoTasks },
+    uses: { sendsTo: ['seo'], env: ['PUBLIC_SITE_URL', 'INDEXNOW_KEY'], secrets: ['seo'] },
   },
   {
     name: 'discovery', description: 'The public discovery platform and its refreshes',

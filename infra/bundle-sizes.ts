@@ -39,6 +39,8 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   'sync-http': 122, // 110.6 KB: 5 routes; the account lookup, request_sync and the dispatcher
   'admin-http': 145, // 131.2 KB: 12 routes; the audit wrapper, roles, featuring, moderation, job queries, and the DLQ
   // inspect and redrive (the SQS client itself is external, imported on first use)
+  'seo-http': 179, // 162.4 KB: 7 routes; the Google and Bing adapters (a connection is verified with the engine before it is
+  // stored: jose's SignJWT for Google's token), the SEO vault (signed Secrets Manager calls, functions/_shared/aws-json.ts)
   'site-http': 133, // 121.7 KB: 2 HTML pages and the IndexNow key file; the catalog's page SQL and SEO metadata, the keyset cursor, the html
   // template and the two views (~12 KB of domain code)
   // Workers and scheduled Lambdas: the base (scheduled ones with middy's core, 3 KB) and their tasks' SQL.
@@ -52,6 +54,8 @@ export const BUNDLE_BUDGET_KB: Record<string, number> = {
   // The ai worker carries the offline engine's part-of-speech lexicon (retext-pos: 1.7 MB) and the three providers' SDKs
   // (openai 0.39, @anthropic-ai/sdk 0.44, @google/genai 0.41 + google-auth-library 0.11 MB): 3,470.6 KB.
   'ai-worker-ai': 3800,
+  'seo-worker-seo': 149, // 134.9 KB: the worker base, the three engine adapters (jose for Google's JWT) and the SEO vault
+  'seo-scheduled': 106, // 96.1 KB: the auto-submit drain and the dispatcher
   'ai-scheduled': 100, // 90.6 KB: the trending-keywords refresh
   'sync-scheduled': 108, // 97.7 KB: the due-account query, request_sync, enqueueing
   'oauth-scheduled': 105, // 95.9 KB: the expiring-token query, the dispatcher and enqueueing, the state purge

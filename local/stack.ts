@@ -93,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     DATABASE_URL: options.databaseUrl,
     // As the CDK app sets them for the oauth family (infra/stacks/secrets-stack.ts), with the stage `local`.
     OAUTH_SECRET_PREFIX: 'streamvibe/local/oauth/',
+    SEO_SECRET_PREFIX: 'streamvibe/local/seo/',
   });
   process.env.PLATFORM_API_BASE_URL ??= platforms.url;
   process.env.SEO_API_BASE_URL ??= seo.url;

@@ -349,13 +349,13 @@ const TABLES: Record<string, TableSpec> = {
   seo_connection: {
     select: ownRows(['A'], ['B'], ['A', 'B']),
     hidden: { anon: '*', authenticated: ['vault_secret_name'] },
-    updatable: ['is_active'],
     insert: {
       row: (w) => ({ user_id: w.users.A, search_engine_id: w.lookup.search_engine!.bing, vault_secret_name: 'forged', site_url: 'https://a2.example.com' }),
       expect: SERVICE_ONLY,
     },
     update: {
-      'enable (is_active)': { target: 'A', set: () => ({ is_active: false }), expect: OWNER_WRITES },
+      // 020: through the API only (DELETE /seo-connections deletes the secret with it).
+      'enable (is_active)': svcUpdate('A', { is_active: false }),
       'verification (is_verified, verified_at)': svcUpdate('A', { is_verified: true, verified_at: now() }),
       'target (site_url, vault_secret_name)': svcUpdate('A', { site_url: 'https://victim.example.com', vault_secret_name: 'streamvibe/seo/other' }),
     },
@@ -556,6 +556,22 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     call: sql(`SELECT public.defer_job($1, 'wait', now() + interval '1 hour')`, jobA) },
   'public.record_seo_submission_usage(uuid, uuid, boolean)': { exec: SERVICE, definer: true,
     call: sql('SELECT public.record_seo_submission_usage($1, $2, true)', A, (w) => w.lookup.search_engine!.google) },
+  // 020: SEO submission (the seo feature as service_role), auto-submit triggers, the drain, outcomes
+  'public.fill_seo_submission_engine()': { exec: TRIGGER, call: sql('SELECT public.fill_seo_submission_engine()') },
+  'public.queue_seo_changes()': { exec: TRIGGER, definer: true, call: sql('SELECT public.queue_seo_changes()') },
+  'public.queue_seo_inserts()': { exec: TRIGGER, definer: true, call: sql('SELECT public.queue_seo_inserts()') },
+  'public.queue_seo_deletes()': { exec: TRIGGER, definer: true, call: sql('SELECT public.queue_seo_deletes()') },
+  'public.fail_seo_job_submissions()': { exec: TRIGGER, definer: true, call: sql('SELECT public.fail_seo_job_submissions()') },
+  'public.seo_owned_page_url(uuid, text, uuid, text)': { exec: [], definer: true,
+    call: sql(`SELECT public.seo_owned_page_url($1, 'https://streamvibe.app', $2, NULL)`, A, itemA) },
+  'public.take_seo_daily_usage(uuid, uuid, integer)': { exec: SERVICE, definer: true,
+    call: sql('SELECT public.take_seo_daily_usage($1, $2, 1)', A, (w) => w.lookup.search_engine!.indexnow) },
+  'public.request_seo_submission(uuid, text, text, uuid, text)': { exec: SERVICE, definer: true,
+    call: sql(`SELECT * FROM public.request_seo_submission($1, 'https://streamvibe.app', 'indexnow', $2, NULL)`, A, itemA) },
+  'public.drain_seo_pending(text, boolean, interval, interval)': { exec: SERVICE, definer: true,
+    call: sql(`SELECT * FROM public.drain_seo_pending('https://streamvibe.app', true, interval '0', interval '0')`) },
+  'public.record_seo_results(uuid, jsonb)': { exec: SERVICE, definer: true,
+    call: sql(`SELECT * FROM public.record_seo_results($1, '[]')`, jobA) },
   'public.refresh_trending_content(integer)': { exec: SERVICE, definer: true, call: sql('SELECT public.refresh_trending_content(10)') },
   'public.reset_expired_quotas()': { exec: SERVICE, definer: true, call: sql('SELECT public.reset_expired_quotas()') },
   'public.set_updated_at()': { exec: TRIGGER, call: sql('SELECT public.set_updated_at()') },

@@ -13,6 +13,7 @@ const TAGS: Record<string, string> = {
   Admin: 'Administration and moderation: roles, creators, hidden items, jobs, dead letters, maintenance (`admin` in the token’s `cognito:groups`)',
   Billing: 'Plans and payments: Stripe Checkout and the customer portal, the caller’s plan, usage and invoices; Stripe’s signed webhooks (no bearer token)',
   Discovery: 'The public discovery platform: browse, search, trending, creator and content pages, SEO, sitemap (cacheable)',
+  SEO: 'Submitting the caller’s public pages to Google, Bing and IndexNow: connections (keys kept in Secrets Manager), submissions, auto-submit',
   Site: 'The public website’s crawlable pages: server-rendered HTML for creators and content, at the URLs the sitemap lists',
 };
 
@@ -43,6 +44,8 @@ const RESPONSES = {
     ...json({ anyOf: [errorBody, gatewayBody] }),
   },
   UnsupportedMediaType: { description: 'The body is not `application/json`', ...json(errorBody) },
+  PaymentRequired: { description: 'The caller’s plan does not include this: the message says which to upgrade to', ...json(errorBody) },
+  UnprocessableContent: { description: 'Well-formed, but refused by the third party it was checked with: the message says what to fix', ...json(errorBody) },
   TooManyRequests: { description: 'Quota exceeded or rate limited', ...json(errorBody) },
   InternalError: {
     description: 'Server fault: the function’s error body (no details, the request id) or, if it crashed, API Gateway’s message',
@@ -115,12 +118,14 @@ function responses(route: RouteSpec) {
     },
     '400': ref('BadRequest'),
     ...(secured ? { '401': ref('Unauthorized') } : {}),
+    ...(route.errors?.includes(402) ? { '402': ref('PaymentRequired') } : {}),
     '403': ref('Forbidden'),
     '404': page ? htmlPage('No such page, or not a public one (an HTML page)') : ref('NotFound'),
     ...(page ? { '410': htmlPage('The page was public and has been deleted (an HTML page); crawlers drop it') } : {}),
     '409': ref('Conflict'),
     ...(hasBody ? { '413': ref('PayloadTooLarge') } : {}),
     ...(route.body ? { '415': ref('UnsupportedMediaType') } : {}),
+    ...(route.errors?.includes(422) ? { '422': ref('UnprocessableContent') } : {}),
     '429': ref('TooManyRequests'),
     '500': ref('InternalError'),
     '503': ref('ServiceUnavailable'),

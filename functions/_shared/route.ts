@@ -45,6 +45,8 @@ export interface RouteSpec {
   /** Non-JSON responses (sitemap, robots) declare their media type. */
   responseMediaType?: string;
   successStatus?: number;
+  /** Error statuses beyond the common ones, for the OpenAPI document: 402 (the plan lacks it), 422 (a third party refused the input). */
+  errors?: readonly (402 | 422)[];
   /** Headers of the success answer beyond Cache-Control (a redirect's Location, a Set-Cookie), for the OpenAPI document. */
   responseHeaders?: Record<string, { description: string; required: boolean }>;
   /** Public GET routes a CDN may cache. */

@@ -27,6 +27,11 @@ const OAUTH_TOKEN_ACTIONS = [
   'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:TagResource',
   'secretsmanager:DeleteSecret',
 ];
+/** Actions of the seo feature on its connections' credentials: create one per connection, read, delete. */
+const SEO_CREDENTIAL_ACTIONS = [
+  'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:TagResource',
+  'secretsmanager:DeleteSecret',
+];
 /** Actions of a feature that uses connections' tokens (sync): read them, and store the tokens a refresh returned. */
 const OAUTH_TOKEN_USER_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'];
 
@@ -47,6 +52,8 @@ export class SecretsStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const oauthPrefix = `streamvibe/${config.stage}/oauth/`;
+    // SEO connections' credentials (a Google service account key, a Bing API key), encrypted with the same key.
+    const seoPrefix = `streamvibe/${config.stage}/seo/`;
     const removalPolicy = removalPolicyOf(config);
 
     this.oauthKey = new Key(this, 'OAuthTokensKey', {
@@ -78,15 +85,22 @@ export class SecretsStack extends Stack {
     }
 
     const stack = Stack.of(this);
+    const seoSecretsArn = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${seoPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const oauthSecretsArn = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${oauthPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const key = this.oauthKey;
     this.access = {
-      environment: (family) => {
+      environment: (family): Record<string, string> => {
         switch (family) {
           case 'oauth': case 'oauth-tokens': return { OAUTH_SECRET_PREFIX: oauthPrefix, OAUTH_SECRET_KMS_KEY_ARN: key.keyArn };
+          case 'seo': return { SEO_SECRET_PREFIX: seoPrefix, SEO_SECRET_KMS_KEY_ARN: key.keyArn };
         }
       },
       grant: (family, grantee) => {
+        const viaSecretsManager = () => grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }));
         switch (family) {
           case 'oauth': case 'oauth-tokens':
             Validations.of(grantee as unknown as IConstruct).acknowledge({
@@ -97,11 +111,15 @@ export class SecretsStack extends Stack {
               actions: family === 'oauth' ? OAUTH_TOKEN_ACTIONS : OAUTH_TOKEN_USER_ACTIONS, resources: [oauthSecretsArn],
             }));
             // The key only through Secrets Manager, for these secrets.
-            grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-              actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-              resources: [key.keyArn],
-              conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-            }));
+            viaSecretsManager();
+            return;
+          case 'seo':
+            Validations.of(grantee as unknown as IConstruct).acknowledge({
+              id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${seoPrefix}*]`,
+              reason: `The seo feature creates one secret per SEO connection at run time: access is scoped to the ${seoPrefix} prefix.`,
+            });
+            grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: SEO_CREDENTIAL_ACTIONS, resources: [seoSecretsArn] }));
+            viaSecretsManager();
             return;
         }
       },

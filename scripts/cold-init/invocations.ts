@@ -20,7 +20,7 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
     JOB_QUEUE_URLS: fakeQueueUrls('sqs'), JOB_DLQ_URLS: fakeQueueUrls('sqs-dlq'),
     PUBLIC_SITE_URL: 'https://streamvibe.example', INDEXNOW_KEY: 'cold-init-indexnow-key',
     OAUTH_REDIRECT_BASE_URL: 'https://api.streamvibe.example', APP_URL: 'https://streamvibe.example/settings/connections',
-    OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/',
+    OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/', SEO_SECRET_PREFIX: 'streamvibe/cold-init/seo/', INDEXNOW_KEY: 'cold-init-indexnow-key',
     STRIPE_PRICES: JSON.stringify({ basic: { month: 'price_cold_basic' }, premium: { month: 'price_cold_premium' } }),
     BILLING_RETURN_URL: 'https://streamvibe.example/settings/billing',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,
@@ -110,6 +110,10 @@ export const INVOCATIONS: Record<string, Invocation> = {
   'ai-scheduled': { event: () => ({ task: 'trending-keywords' }), expected: 'ok' },
   // An admin token whose user holds no admin role (a fresh sub): the route's re-check reads user_role and refuses.
   'admin-http': { event: () => httpEvent('GET', '/admin-job-health', { sub: randomUUID(), groups: '[admin]' }), expected: '403' },
+  // A signed-in user without submissions: the keyset query runs and finds none.
+  'seo-http': { event: () => httpEvent('GET', '/seo-submissions', { sub: randomUUID() }), expected: '200' },
+  'seo-worker-seo': { event: () => sqsEvent('seo', JSON.stringify({ job_id: randomUUID() })), expected: '0 failed' },
+  'seo-scheduled': { event: () => ({ task: 'seo-auto-submit' }), expected: 'ok' },
   // No such creator: the page query runs, then the deleted-page check, and a 404 page is rendered.
   'site-http': {
     event: () => httpEvent('GET', '/creator/cold-init', { route: '/creator/{slug}', pathParameters: { slug: 'cold-init' } }), expected: '404',

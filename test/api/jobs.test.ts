@@ -32,6 +32,7 @@ describe('job topology', () => {
       'outbox-sweep': 1, 'detect-stuck-jobs': 5, 'retry-failed-jobs': 5, 'expire-stale-jobs': 15,
       'cleanup': 1440, 'quota-reset': 60, 'trending-refresh': 15, 'stripe-webhook-retry': 15, 'billing-transitions': 15,
       'token-refresh': 5, 'oauth-state-purge': 60, 'auto-sync': 15, 'follower-sync': 360, 'trending-keywords': 60,
+      'seo-auto-submit': 1,
     });
   });
 });

@@ -65,6 +65,7 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
     const flows: Partial<Record<Platform, StartedFlow>> = {};
     let aiItemId = '';
     let suggestionId = '';
+    let seoConnectionId = '';
     const stripeEvent = JSON.stringify({ id: `evt_session_${Date.now()}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
       livemode: false, data: { object: { id: 'cs_session', object: 'checkout.session', mode: 'subscription', customer: 'cus_session', client_reference_id: admin.userId } } });
     // One valid request per route, in an order where each finds what it needs; the route list is the manifest's.
@@ -152,6 +153,25 @@ describe('RDS Proxy can multiplex what the Lambdas send: no session state is lef
       'GET /admin-job-health': () => api.request('GET', '/admin-job-health', { token }),
       'GET /admin-dead-letters': () => api.request('GET', '/admin-dead-letters?queue=seo', { token }),
       'POST /admin-dead-letters-redrive': () => api.request('POST', '/admin-dead-letters-redrive', { token, body: { queue: 'seo' } }),
+      'PUT /seo-settings': () => api.request('PUT', '/seo-settings', { token, body: { auto_submit: true } }),
+      'GET /seo-settings': () => api.request('GET', '/seo-settings', { token }),
+      'POST /seo-connections': async () => {
+        const site = `${process.env.PUBLIC_SITE_URL}/`;
+        const key = api.stack.seo.google.serviceAccount({ name: 'session-state' });
+        api.stack.seo.google.own(key.client_email, site);
+        const res = await api.request('POST', '/seo-connections', { token, body: { search_engine: 'google', site_url: site, service_account_key: JSON.stringify(key) } });
+        seoConnectionId = res.body.id;
+        return res;
+      },
+      'GET /seo-connections': () => api.request('GET', '/seo-connections', { token }),
+      'POST /submit-to-seo': async () => {
+        await asService(api.db.app, (tx) => tx`UPDATE users SET is_public = true WHERE id = ${admin.userId}`);
+        const res = await api.request('POST', '/submit-to-seo', { token, body: { content_item_id: aiItemId, search_engine: 'google' } });
+        await waitFor(async () => (await api.request('GET', `/job-status?job_id=${res.body.job_id}`, { token })).body.status === 'completed', 30_000);
+        return res;
+      },
+      'GET /seo-submissions': () => api.request('GET', '/seo-submissions', { token }),
+      'DELETE /seo-connections': () => api.request('DELETE', `/seo-connections?id=${seoConnectionId}`, { token }),
       ...Object.fromEntries(PLATFORMS.map((platform) => [`POST /sync-${platform}`, () => api.request('POST', `/sync-${platform}`, { token, body: {} })])),
       'GET /my-content': async () => {
         // An item on one of the accounts the callbacks above connected, as the sync would write it.

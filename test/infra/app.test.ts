@@ -72,7 +72,7 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
       expect(queueKeys('JOB_DLQ_URLS'), spec.name).toEqual([...new Set([...(spec.trigger.kind === 'queue' ? [spec.trigger.queue] : []), ...(spec.redrives ?? [])])].sort());
       expect(Object.keys(env).filter((k) => !/^(POWERTOOLS_SERVICE_NAME|LOG_LEVEL|STREAMVIBE_STAGE|NODE_OPTIONS|DB_\w+|JOB_(QUEUE|DLQ)_URLS)$/.test(k)).sort(), spec.name)
         .toEqual([...(spec.env ?? []).map((n) => (SECRET_SETTINGS.includes(n) ? `${n}_SECRET_ARN` : n)),
-          ...(spec.secrets?.length ? ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'] : [])].sort());
+          ...new Set((spec.secrets ?? []).flatMap((family) => (family === 'seo' ? ['SEO_SECRET_KMS_KEY_ARN', 'SEO_SECRET_PREFIX'] : ['OAUTH_SECRET_KMS_KEY_ARN', 'OAUTH_SECRET_PREFIX'])))].sort());
     }
   });
 
@@ -279,10 +279,24 @@ describe('CDK app (infra/app.ts) from functions/manifest.ts, stage dev', () => {
         expect(withKey(fn.name), fn.name).toHaveLength(1);
       } else {
         expect(actions, fn.name).toEqual([]);
-        expect(withKey(fn.name), fn.name).toEqual([]);
+        // The seo feature's secrets are encrypted with the same key (its own prefix: the next test).
+        expect(withKey(fn.name), fn.name).toHaveLength(fn.feature === 'seo' ? 1 : 0);
       }
     }
     expect(functions.filter((f) => f.feature === 'oauth').map((f) => f.name).sort()).toEqual(['oauth-http', 'oauth-scheduled', 'oauth-worker-tokens']);
+  });
+
+  it('lets only the seo feature create, read and delete the SEO connections\' secrets (prefix streamvibe/<stage>/seo/*), never change another family\'s', () => {
+    const onSeoPrefix = (fn: string) => policyStatementsOf(functionId(fn)).filter((s) => JSON.stringify(s.Resource).includes(':secret:streamvibe/dev/seo/*'));
+    for (const fn of functions) {
+      const actions = onSeoPrefix(fn.name).flatMap((s) => [s.Action].flat() as string[]).sort();
+      expect(actions, fn.name).toEqual(fn.feature === 'seo' ? ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue', 'secretsmanager:TagResource'] : []);
+      if (fn.feature !== 'seo') continue;
+      const env = functionId(fn.name).resource.Properties!.Environment.Variables as Record<string, unknown>;
+      expect(env, fn.name).toMatchObject({ SEO_SECRET_PREFIX: 'streamvibe/dev/seo/', SEO_SECRET_KMS_KEY_ARN: expect.anything() });
+    }
+    expect(functions.filter((f) => f.feature === 'seo').map((f) => f.name).sort()).toEqual(['seo-http', 'seo-scheduled', 'seo-worker-seo']);
   });
 
   it('lets only the ai feature read the AI providers\' keys (one secret per provider), as <NAME>_SECRET_ARN', () => {

@@ -73,9 +73,11 @@ function wallClockMs(ms: number, timeZone: string): number {
  * now): Google's quotas reset at midnight Pacific (`America/Los_Angeles`), Bing's, by our assumption, at midnight UTC.
  */
 export function nextMidnight(nowMs: number, timeZone: string): Date {
-  const wall = new Date(wallClockMs(nowMs, timeZone));
+  // Whole seconds: the wall clock has no milliseconds, so an offset taken against nowMs itself would carry them.
+  const atSecond = Math.floor(nowMs / 1000) * 1000;
+  const wall = new Date(wallClockMs(atSecond, timeZone));
   const targetWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
-  const guess = targetWall - (wall.getTime() - nowMs);
+  const guess = targetWall - (wall.getTime() - atSecond);
   return new Date(targetWall - (wallClockMs(guess, timeZone) - guess));
 }
 

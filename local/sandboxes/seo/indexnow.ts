@@ -26,7 +26,14 @@ export class IndexNowSeoState {
   private readonly accepted = new Map<string, string[]>();
   /** Key files fetched (URL and whether it matched), for tests that check the engine looked. */
   readonly keyFileChecks: { url: string; matched: boolean }[] = [];
-  constructor(readonly now: () => number, private readonly fetchKeyFile: typeof fetch = fetch) {}
+  /**
+   * How the engine reads a site's key file (default: over HTTP, as the real engines do). A test whose site does not serve
+   * the file itself swaps in what the site would answer.
+   */
+  fetchKeyFile: typeof fetch;
+  constructor(readonly now: () => number, fetchKeyFile: typeof fetch = fetch) {
+    this.fetchKeyFile = fetchKeyFile;
+  }
 
   /** URLs the engine took for a host (in order received). */
   received(host: string): string[] {
@@ -51,7 +58,7 @@ export class IndexNowSeoState {
     if (urlList.some((url) => hostOf(url) !== host)) return error(422, 'UrlsNotOnHost', `URLs must belong to the host ${host}`);
     const window = this.windows.get(host);
     const minute = Math.floor(this.now() / 60_000);
-    if (window?.minute === minute && window.posts >= this.postsPerMinutePerHost) return error(429, 'TooManyRequests', 'Too many requests: potential spam');
+    if ((window?.minute === minute ? window.posts : 0) >= this.postsPerMinutePerHost) return error(429, 'TooManyRequests', 'Too many requests: potential spam');
     if (window?.minute === minute) window.posts += 1;
     else this.windows.set(host, { minute, posts: 1 });
 
