@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { siteUrl } from '../_shared/catalog/site.ts';
+import { indexNowKeySchema, siteUrl } from '../_shared/catalog/site.ts';
 import { once, readEnv } from '../_shared/env.ts';
 import { realHosts, sandboxHosts, type IndexNowCredentials } from './engines/port.ts';
 
@@ -10,7 +10,7 @@ import { realHosts, sandboxHosts, type IndexNowCredentials } from './engines/por
  */
 export const seoSettings = once(() => {
   const env = readEnv({
-    INDEXNOW_KEY: z.optional(z.string().check(z.regex(/^[a-zA-Z0-9-]{8,128}$/, 'must be 8 to 128 letters, digits or dashes'))),
+    INDEXNOW_KEY: z.optional(indexNowKeySchema()),
     SEO_API_BASE_URL: z.optional(z.string().check(z.maxLength(200), z.regex(/^https?:\/\/[^\s/?#]+\/?$/, 'must be the SEO sandbox’s URL'))),
   });
   return { site: siteUrl(), indexNowKey: env.INDEXNOW_KEY, hosts: env.SEO_API_BASE_URL ? sandboxHosts(env.SEO_API_BASE_URL) : realHosts };

@@ -20,7 +20,7 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
     JOB_QUEUE_URLS: fakeQueueUrls('sqs'), JOB_DLQ_URLS: fakeQueueUrls('sqs-dlq'),
     PUBLIC_SITE_URL: 'https://streamvibe.example', INDEXNOW_KEY: 'cold-init-indexnow-key',
     OAUTH_REDIRECT_BASE_URL: 'https://api.streamvibe.example', APP_URL: 'https://streamvibe.example/settings/connections',
-    OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/', SEO_SECRET_PREFIX: 'streamvibe/cold-init/seo/', INDEXNOW_KEY: 'cold-init-indexnow-key',
+    OAUTH_SECRET_PREFIX: 'streamvibe/cold-init/oauth/', SEO_SECRET_PREFIX: 'streamvibe/cold-init/seo/',
     STRIPE_PRICES: JSON.stringify({ basic: { month: 'price_cold_basic' }, premium: { month: 'price_cold_premium' } }),
     BILLING_RETURN_URL: 'https://streamvibe.example/settings/billing',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,

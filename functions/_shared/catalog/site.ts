@@ -15,3 +15,9 @@ export const siteUrl = once(() => readEnv({
 export const contentPageUrl = (site: string, id: string) => `${site}/content/${id}`;
 export const creatorPageUrl = (site: string, slug: string) => `${site}/creator/${slug}`;
 export const sitemapUrl = (site: string, page?: number) => `${site}/sitemap.xml${page === undefined ? '' : `?page=${page}`}`;
+
+/**
+ * INDEXNOW_KEY: the stage's one IndexNow key (public by design: engines fetch it from the site at `/<key>.txt`), 8–128
+ * characters of a-z, A-Z, 0-9 and `-`, as IndexNow requires. The site serves it; the seo feature submits with it.
+ */
+export const indexNowKeySchema = () => z.string().check(z.regex(/^[a-zA-Z0-9-]{8,128}$/, 'must be 8–128 characters of a-z, A-Z, 0-9 and -'));
