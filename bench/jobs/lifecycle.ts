@@ -40,6 +40,8 @@ export interface LifecycleContext {
   jobs: number;
   workers: number;
   maxMs: number;
+  /** Called after each phase (create, drain) with the jobs it did: the profiler closes a window there. */
+  phase?: (label: string, jobs: number) => Promise<void>;
 }
 
 /** Creates `count` users as service_role (users rows; the trigger adds their settings), in batches. */
@@ -120,6 +122,7 @@ export async function functionsClaimRound(ctx: LifecycleContext, name: string, r
     await asService(app, (tx) => tx`SELECT create_job(${job.userId}, ${job.kind.kind}, ${tx.json(job.params)}) AS id`);
     return true;
   });
+  await ctx.phase?.('create', create.ops);
   await settle(owner, 'public.job_queue');
   log(`${name}: draining with ${ctx.workers} workers (claim + start_job | complete_job) …`);
   const drain = await runLoops(`${name} drain`, ctx.workers, { maxOps: create.ops, maxMs: ctx.maxMs }, async (w) => {
@@ -131,6 +134,7 @@ export async function functionsClaimRound(ctx: LifecycleContext, name: string, r
     if (!done!.ok) throw new Error(`complete_job refused job ${claimed.id}`);
     return true;
   });
+  await ctx.phase?.('drain', drain.ops);
   return {
     name, create, drain, leftover: await leftover(owner, 'public.job_queue', round),
     createHow: 'create_job(user, kind, params): 1 statement in an asService transaction',
@@ -164,6 +168,7 @@ export async function functionsByIdRound(ctx: LifecycleContext, name: string, ro
     if (!result.created) throw new Error(`enqueueJob returned an existing job for ${JSON.stringify(job.params)}`);
     return true;
   });
+  await ctx.phase?.('create', create.ops);
   await settle(owner, 'public.job_queue');
   const nextId = counter(dispatched.length);
   log(`${name}: draining ${dispatched.length} known ids with ${ctx.workers} workers (start_job | progress | complete_job) …`);
@@ -185,6 +190,7 @@ export async function functionsByIdRound(ctx: LifecycleContext, name: string, ro
     if (!done!.ok) throw new Error(`complete_job refused job ${id}`);
     return true;
   });
+  await ctx.phase?.('drain', drain.ops);
   return {
     name, create, drain, leftover: await leftover(owner, 'public.job_queue', round),
     createHow: 'enqueueJob: tx 1 find_or_create_job + queue lookup; tx 2 mark_jobs_dispatched',

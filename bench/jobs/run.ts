@@ -5,8 +5,9 @@
  *   1. DB-side lifecycle through StreamVibe's functions (service_role on the app role, durable commits): 20,000 jobs
  *      created (create_job, then enqueueJob), drained by 10 workers (claim + start_job + complete_job; and by known
  *      id: start_job + update_job_progress + complete_job).
- *   2. The same cycles in plain SQL against a plain table of job_queue's shape (no triggers, RLS or functions), in
- *      the same run; the overhead ratio. Diagnostics (interleaved A/B pairs) decompose the gap.
+ *   2. The same cycles in plain SQL against a plain table of job_queue's shape (no triggers, RLS or functions), and
+ *      graphile-worker (its own schema, concurrency = workers, defaults otherwise), in the same run; the overhead ratio.
+ *      A profile of each path's database time per job; diagnostics (interleaved A/B pairs) decompose the gap.
  *   3. End to end through the SQS emulator: startLocalStack, enqueueJob with the SQS dispatcher, the maintenance
  *      worker fed by the local poller; jobs/s and created → completed latency.
  *
@@ -22,6 +23,8 @@
  *   --diag-reps N       chunks per variant (default 4)
  *   --quick             2,000 DB-side jobs, 500 per e2e run, 200 paced, 500 per diagnostic chunk
  *   --phase-seconds S   time limit of each measured loop (default 300)
+ *   --profile-jobs N    jobs per profiled round (default 5000; 0 skips): where each job's database time goes, per statement
+ *                       (pg_stat_statements, nested statements included), per function and trigger, and job_queue's HOT share
  *   DATABASE_URL        use this server (a role that may create roles and databases, as for npm test); a database
  *                       sv_bench_jobs_<random> is created there and dropped afterwards
  */
@@ -39,6 +42,8 @@ import {
 } from './lifecycle.ts';
 import { log } from './measure.ts';
 import { paired, type Paired } from './paired.ts';
+import { graphileRound, installGraphileWorker } from './graphile.ts';
+import { profilingClient, startProfiler, type RoundProfile } from './profile.ts';
 import { buildReport } from './report.ts';
 import { jobsGoals } from './goals.ts';
 import { writeBenchResult } from '../summary-result.ts';
@@ -51,7 +56,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string' }, workers: { type: 'string', default: '10' }, 'e2e-jobs': { type: 'string' },
     pollers: { type: 'string', default: '4,10' }, 'paced-jobs': { type: 'string' }, 'no-diagnose': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false }, 'phase-seconds': { type: 'string', default: '300' },
-    'diag-jobs': { type: 'string' }, 'diag-reps': { type: 'string', default: '4' },
+    'diag-jobs': { type: 'string' }, 'diag-reps': { type: 'string', default: '4' }, 'profile-jobs': { type: 'string' },
   },
 });
 const jobs = Number(args.jobs ?? (args.quick ? 2_000 : 20_000));
@@ -63,7 +68,8 @@ const diagnose = !args['no-diagnose'];
 const diagJobs = Number(args['diag-jobs'] ?? (args.quick ? 500 : 2_500));
 const diagReps = Number(args['diag-reps']);
 const maxMs = Number(args['phase-seconds']) * 1000;
-if (![jobs, workers, e2eJobs, maxMs, diagJobs, diagReps, ...pollerLevels].every((n) => Number.isInteger(n) && n > 0) || !(pacedJobs >= 0)
+const profileJobs = Number(args['profile-jobs'] ?? (args.quick ? 500 : 5_000));
+if (!(Number.isInteger(profileJobs) && profileJobs >= 0) || ![jobs, workers, e2eJobs, maxMs, diagJobs, diagReps, ...pollerLevels].every((n) => Number.isInteger(n) && n > 0) || !(pacedJobs >= 0)
   || pollerLevels.some((n, i) => n < STACK_POLLER_CONCURRENCY || (i > 0 && n <= pollerLevels[i - 1]!))) {
   throw new Error(`bench:jobs: --jobs, --workers, --e2e-jobs, --phase-seconds take positive integers; --pollers increasing levels >= ${STACK_POLLER_CONCURRENCY}`);
 }
@@ -72,7 +78,7 @@ const users = Math.ceil(jobs / JOBS_PER_USER);
 // Handlers read their configuration when first imported: the worker's pool size and quiet logs go in first.
 const serverUrl = process.env.DATABASE_URL;
 process.env.LOG_LEVEL ??= 'WARN';
-const db = await startBenchDatabase(serverUrl);
+const db = await startBenchDatabase(serverUrl, 'jobs', { preloadLibraries: ['pg_stat_statements'] });
 process.env.DATABASE_URL = db.appUrl;
 process.env.DB_POOL_MAX = '10';
 const app = postgres(db.appUrl, { max: workers, ...quiet });
@@ -94,14 +100,45 @@ try {
   const notifying = await notifyTriggers(owner);
   log(`job_queue NOTIFY triggers: ${notifying.join(', ') || 'none'}`);
   await createPlainTables(owner);
+  await installGraphileWorker(db.ownerUrl);
   const ctx: LifecycleContext = { app, owner, users: userIds, kinds, jobs, workers, maxMs };
 
   // 1–2: each round creates `jobs` jobs (≤ 8 per user) and drains them all before the next round starts.
   const rounds: Round[] = [];
   rounds.push(await functionsClaimRound(ctx, 'StreamVibe functions, claim', 'fa'));
   rounds.push(await plainClaimRound(ctx, 'plain SQL, claim', 'pa', 'bench_plain.job_queue'));
+  const graphile = await graphileRound(db.ownerUrl, owner, jobs, workers, maxMs);
+  rounds.push({
+    name: `graphile-worker ${graphile.version}`, create: graphile.create, drain: graphile.drain, leftover: graphile.leftover,
+    createHow: 'addJob(task, payload): one call per job (graphile_worker.add_job)',
+    drainHow: `run({ concurrency: ${workers} }), defaults otherwise: per job get_job, the (empty) task, complete_job`,
+  });
   rounds.push(await functionsByIdRound(ctx, 'StreamVibe functions, by id (enqueueJob → worker steps)', 'fb'));
   rounds.push(await plainByIdRound(ctx, 'plain SQL, by id', 'pb', 'bench_plain.job_queue'));
+  // Where each job's database time goes: the same paths on fresh clients, with statement and function tracking on.
+  const profiles: RoundProfile[] = [];
+  const profiler = profileJobs > 0 ? await startProfiler(db.superuserUrl) : undefined;
+  if (profiler && !profiler.available) log(`profile skipped: ${profiler.why}`);
+  if (profiler?.available) {
+    const appRoles = ['streamvibe_app', 'service_role', 'streamvibe_definer'];
+    const profiled = (name: string, run: (p: LifecycleContext) => Promise<unknown>) => profiler.profile(name, appRoles, async (phase) => {
+      const client = profilingClient(db.appUrl, workers);
+      try {
+        await run({ ...ctx, app: client, jobs: profileJobs, phase });
+      } finally {
+        await client.end({ timeout: 5 });
+      }
+      return profileJobs;
+    });
+    profiles.push(await profiled('StreamVibe functions, claim', (p) => functionsClaimRound(p, 'profile: functions, claim', 'xa')));
+    profiles.push(await profiled('StreamVibe functions, by id', (p) => functionsByIdRound(p, 'profile: functions, by id', 'xb')));
+    const ownerRole = decodeURIComponent(new URL(db.ownerUrl).username);
+    profiles.push(await profiler.profile('graphile-worker', [ownerRole], async (phase) => {
+      await graphileRound(db.ownerUrl, owner, profileJobs, workers, maxMs, phase);
+      return profileJobs;
+    }));
+  }
+  await profiler?.close();
   // Diagnostics: A/B pairs in alternating chunks (robust to load from other processes), to find where the gap goes.
   const pairs: Paired[] = [];
   if (diagnose) {
@@ -171,7 +208,7 @@ try {
     cores: cpus().length,
     database: `${db.description}; PostgreSQL ${settings!.version}, synchronous_commit=${settings!.sc}, fsync=${settings!.fsync}, ` +
       `wal_sync_method=${settings!.sync_method}, shared_buffers=${settings!.sb}`,
-    notifyTriggers: notifying, jobs, workers, users, jobsPerUser: JOBS_PER_USER, rounds, pairs, e2e, e2eDiagnostics, e2eJobs, pollWaitSeconds: POLL_WAIT_SECONDS,
+    notifyTriggers: notifying, jobs, workers, users, jobsPerUser: JOBS_PER_USER, rounds, profiles, pairs, e2e, e2eDiagnostics, e2eJobs, pollWaitSeconds: POLL_WAIT_SECONDS,
     totalSeconds: (performance.now() - startedAt) / 1000,
   });
   console.log(report);

@@ -1,0 +1,158 @@
+/**
+ * Where a job's database time goes: pg_stat_statements (track = all, so statements inside functions and triggers
+ * are counted too, marked nested), pg_stat_user_functions (track_functions = all: every PL/pgSQL function and
+ * trigger function, with its own time) and job_queue's row counters (inserts, updates, HOT updates), taken around
+ * one phase and divided by its jobs. Needs pg_stat_statements in shared_preload_libraries (bench/jobs/database.ts
+ * preloads it in the embedded cluster) and a superuser connection.
+ */
+import postgres, { type Sql } from 'postgres';
+import { quiet } from '../../db/bootstrap.ts';
+
+export interface StatementCost {
+  query: string;
+  toplevel: boolean;
+  callsPerJob: number;
+  msPerJob: number;
+  meanMs: number;
+  walBytesPerJob: number;
+}
+
+export interface FunctionCost {
+  name: string;
+  callsPerJob: number;
+  /** Time in the function including what it calls (ms per job), and its own time. */
+  totalMsPerJob: number;
+  selfMsPerJob: number;
+}
+
+export interface PhaseProfile {
+  label: string;
+  jobs: number;
+  statements: StatementCost[];
+  /** Sum over top-level statements (BEGIN and COMMIT included: COMMIT holds the WAL flush), ms per job. */
+  topLevelMsPerJob: number;
+  topLevelCallsPerJob: number;
+  walBytesPerJob: number;
+}
+
+export interface RoundProfile {
+  name: string;
+  phases: PhaseProfile[];
+  /** For the whole round (create and drain): counters flush when the round's connections end. */
+  functions: FunctionCost[];
+  table: { insertsPerJob: number; updatesPerJob: number; hotShare: number; logLinesPerJob: number };
+}
+
+export interface Profiler {
+  available: boolean;
+  /** Runs `round` with statement and function tracking on; `phase(label, jobs)` closes one window of statements. */
+  profile(name: string, roles: string[], round: (phase: (label: string, jobs: number) => Promise<void>) => Promise<number>): Promise<RoundProfile>;
+  close(): Promise<void>;
+}
+
+const STATEMENTS_SHOWN = 12;
+
+/** A profiler over the bench database; unavailable (and says why) when pg_stat_statements is not preloaded. */
+export async function startProfiler(superuserUrl: string): Promise<Profiler & { why?: string }> {
+  const su = postgres(superuserUrl, { max: 1, ...quiet });
+  const [preload] = await su<{ libs: string }[]>`SELECT current_setting('shared_preload_libraries') AS libs`;
+  if (!/pg_stat_statements/.test(preload!.libs)) {
+    return { available: false, why: 'pg_stat_statements is not in shared_preload_libraries', profile: () => { throw new Error('no profiler'); }, close: () => su.end() };
+  }
+  await su`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
+  const setTracking = async (on: boolean) => {
+    await su.unsafe(on
+      ? `ALTER SYSTEM SET pg_stat_statements.track = 'all'; ALTER SYSTEM SET track_functions = 'all'`
+      : 'ALTER SYSTEM RESET pg_stat_statements.track; ALTER SYSTEM RESET track_functions');
+    await su`SELECT pg_reload_conf()`;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the postmaster signals every backend; they reload before their next command
+  };
+
+  const statements = async (roles: string[], jobs: number) => su<{ query: string; toplevel: boolean; calls: number; ms: number; wal: number }[]>`
+    SELECT regexp_replace(s.query, '\s+', ' ', 'g') AS query, s.toplevel, s.calls::float8 AS calls,
+           s.total_exec_time::float8 AS ms, s.wal_bytes::float8 AS wal
+    FROM pg_stat_statements s
+    WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND s.userid IN (SELECT oid FROM pg_roles WHERE rolname = ANY (${roles})) AND s.query !~* '^\s*vacuum'
+    ORDER BY s.total_exec_time DESC`.then((rows) => {
+    const top = rows.filter((r) => r.toplevel);
+    return {
+      statements: rows.slice(0, STATEMENTS_SHOWN).map((r) => ({
+        query: r.query.length > 140 ? `${r.query.slice(0, 137)}…` : r.query, toplevel: r.toplevel,
+        callsPerJob: r.calls / jobs, msPerJob: r.ms / jobs, meanMs: r.ms / r.calls, walBytesPerJob: r.wal / jobs,
+      })),
+      topLevelMsPerJob: top.reduce((sum, r) => sum + r.ms, 0) / jobs,
+      topLevelCallsPerJob: top.reduce((sum, r) => sum + r.calls, 0) / jobs,
+      walBytesPerJob: top.reduce((sum, r) => sum + r.wal, 0) / jobs,
+    };
+  });
+
+  return {
+    available: true,
+    async profile(name, roles, round) {
+      await setTracking(true);
+      try {
+        const phases: PhaseProfile[] = [];
+        await su`SELECT pg_stat_statements_reset()`;
+        await su`SELECT pg_stat_reset()`;
+        const jobs = await round(async (label, phaseJobs) => {
+          phases.push({ label, jobs: phaseJobs, ...(await statements(roles, Math.max(phaseJobs, 1))) });
+          await su`SELECT pg_stat_statements_reset()`;
+        });
+        // The round's connections have ended; their backends flush function and table counters as they exit.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const functions = await su<{ name: string; calls: number; total: number; self: number }[]>`
+          SELECT f.schemaname || '.' || f.funcname AS name, f.calls::float8 AS calls, f.total_time AS total, f.self_time AS self
+          FROM pg_stat_user_functions f ORDER BY f.total_time DESC LIMIT 10`;
+        const [t] = await su<{ ins: number; upd: number; hot: number; logs: number }[]>`
+          SELECT q.n_tup_ins::float8 AS ins, q.n_tup_upd::float8 AS upd, q.n_tup_hot_upd::float8 AS hot, l.n_tup_ins::float8 AS logs
+          FROM pg_stat_user_tables q, pg_stat_user_tables l
+          WHERE q.relid = 'public.job_queue'::regclass AND l.relid = 'public.job_log'::regclass`;
+        const n = Math.max(jobs, 1);
+        return {
+          name, phases,
+          functions: functions.map((f) => ({ name: f.name, callsPerJob: f.calls / n, totalMsPerJob: f.total / n, selfMsPerJob: f.self / n })),
+          table: { insertsPerJob: t!.ins / n, updatesPerJob: t!.upd / n, hotShare: t!.upd ? t!.hot / t!.upd : 0, logLinesPerJob: t!.logs / n },
+        };
+      } finally {
+        await setTracking(false);
+      }
+    },
+    close: () => su.end(),
+  };
+}
+
+/** A client for one profiled round: its backends exit (flushing their counters) when the round ends it. */
+export const profilingClient = (url: string, max: number): Sql => postgres(url, { max, ...quiet });
+
+const ms = (value: number) => (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toFixed(3));
+const cell = (text: string) => `\`${text.replaceAll('|', '\\|').replaceAll('`', "'")}\``;
+
+/** The report's section: per profiled round, its phases' statements, its functions and triggers, and the table counters. */
+export function profileSection(profiles: RoundProfile[]): string[] {
+  if (profiles.length === 0) return [];
+  const lines = [
+    '### Where each job\'s database time goes', '',
+    'Each path again on fresh connections with pg_stat_statements.track = all and track_functions = all (statements inside ' +
+      'functions and triggers are counted as nested: their time is inside the top-level statement that called them). ' +
+      'Times are the server\'s execution time per job, ms; COMMIT holds the WAL flush (and, for a transaction that ' +
+      'notifies, the wait for the database-wide notification lock). Summary per phase: top-level statements per job, ' +
+      'their ms per job, WAL bytes per job.', '',
+  ];
+  for (const p of profiles) {
+    lines.push(`#### ${p.name}`, '',
+      ...p.phases.map((ph) => `- ${ph.label} (${ph.jobs.toLocaleString('en-US')} jobs): ${ph.topLevelCallsPerJob.toFixed(2)} statements, ` +
+        `${ms(ph.topLevelMsPerJob)} ms, ${Math.round(ph.walBytesPerJob).toLocaleString('en-US')} WAL bytes per job`),
+      `- job_queue per job: ${p.table.insertsPerJob.toFixed(2)} inserts, ${p.table.updatesPerJob.toFixed(2)} updates ` +
+        `(${(p.table.hotShare * 100).toFixed(0)}% HOT), ${p.table.logLinesPerJob.toFixed(2)} job_log lines`, '',
+      '| phase | statement | level | calls / job | ms / job | ms / call | WAL bytes / job |', '|---|---|---|--:|--:|--:|--:|',
+      ...p.phases.flatMap((ph) => ph.statements.map((s) => `| ${ph.label} | ${cell(s.query)} | ${s.toplevel ? 'top' : 'nested'} | ` +
+        `${s.callsPerJob.toFixed(2)} | ${ms(s.msPerJob)} | ${ms(s.meanMs)} | ${Math.round(s.walBytesPerJob)} |`)),
+      '',
+      ...(p.functions.length ? [
+        '| function or trigger function (whole round) | calls / job | total ms / job | self ms / job |', '|---|--:|--:|--:|',
+        ...p.functions.map((f) => `| ${f.name} | ${f.callsPerJob.toFixed(2)} | ${ms(f.totalMsPerJob)} | ${ms(f.selfMsPerJob)} |`), '',
+      ] : []));
+  }
+  return lines;
+}
