@@ -33,12 +33,14 @@ export interface PhaseProfile {
   topLevelMsPerJob: number;
   topLevelCallsPerJob: number;
   walBytesPerJob: number;
+  /** What the database's active backends were doing, sampled every SAMPLE_MS: share of samples per wait event (CPU = none). */
+  waits: { event: string; share: number }[];
 }
 
 export interface RoundProfile {
   name: string;
   phases: PhaseProfile[];
-  /** For the whole round (create and drain): counters flush when the round's connections end. */
+  /** For the whole round (create and drain): counters flush when the round's connections end (autovacuum's work counts too). */
   functions: FunctionCost[];
   table: { insertsPerJob: number; updatesPerJob: number; hotShare: number; logLinesPerJob: number };
 }
@@ -51,6 +53,8 @@ export interface Profiler {
 }
 
 const STATEMENTS_SHOWN = 12;
+const SAMPLE_MS = 10;
+const TRACKED = { 'pg_stat_statements.track': 'all', track_functions: 'all' };
 
 /** A profiler over the bench database; unavailable (and says why) when pg_stat_statements is not preloaded. */
 export async function startProfiler(superuserUrl: string): Promise<Profiler & { why?: string }> {
@@ -61,19 +65,20 @@ export async function startProfiler(superuserUrl: string): Promise<Profiler & { 
   }
   await su`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
   const setTracking = async (on: boolean) => {
-    await su.unsafe(on
-      ? `ALTER SYSTEM SET pg_stat_statements.track = 'all'; ALTER SYSTEM SET track_functions = 'all'`
-      : 'ALTER SYSTEM RESET pg_stat_statements.track; ALTER SYSTEM RESET track_functions');
+    // One statement each: ALTER SYSTEM refuses to run in the implicit transaction of a multi-statement query.
+    for (const [setting, value] of Object.entries(TRACKED)) {
+      await su.unsafe(on ? `ALTER SYSTEM SET ${setting} = '${value}'` : `ALTER SYSTEM RESET ${setting}`);
+    }
     await su`SELECT pg_reload_conf()`;
     await new Promise((resolve) => setTimeout(resolve, 200)); // the postmaster signals every backend; they reload before their next command
   };
 
   const statements = async (roles: string[], jobs: number) => su<{ query: string; toplevel: boolean; calls: number; ms: number; wal: number }[]>`
-    SELECT regexp_replace(s.query, '\s+', ' ', 'g') AS query, s.toplevel, s.calls::float8 AS calls,
+    SELECT regexp_replace(s.query, '[[:space:]]+', ' ', 'g') AS query, s.toplevel, s.calls::float8 AS calls,
            s.total_exec_time::float8 AS ms, s.wal_bytes::float8 AS wal
     FROM pg_stat_statements s
     WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND s.userid IN (SELECT oid FROM pg_roles WHERE rolname = ANY (${roles})) AND s.query !~* '^\s*vacuum'
+      AND s.userid IN (SELECT oid FROM pg_roles WHERE rolname = ANY (${roles})) AND s.query !~* '^[[:space:]]*vacuum'
     ORDER BY s.total_exec_time DESC`.then((rows) => {
     const top = rows.filter((r) => r.toplevel);
     return {
@@ -87,6 +92,33 @@ export async function startProfiler(superuserUrl: string): Promise<Profiler & { 
     };
   });
 
+  const sampler = postgres(superuserUrl, { max: 1, ...quiet });
+  /** Samples pg_stat_activity until the returned function is called; that returns the shares per wait event. */
+  const sampleWaits = (roles: string[]) => {
+    const counts = new Map<string, number>();
+    let samples = 0;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const rows = await sampler<{ event: string; n: number }[]>`
+          SELECT coalesce(a.wait_event_type || ': ' || a.wait_event, 'CPU (no wait event)') AS event, count(*)::int AS n
+          FROM pg_stat_activity a
+          WHERE a.datname = current_database() AND a.state = 'active' AND a.pid <> pg_backend_pid()
+            AND a.usename = ANY (${roles})
+          GROUP BY 1`;
+        samples += 1;
+        for (const r of rows) counts.set(r.event, (counts.get(r.event) ?? 0) + r.n);
+        await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
+      }
+    })();
+    return async () => {
+      running = false;
+      await loop;
+      const total = [...counts.values()].reduce((a, b) => a + b, 0) || 1;
+      return [...counts].map(([event, n]) => ({ event, share: n / total })).sort((a, b) => b.share - a.share);
+    };
+  };
+
   return {
     available: true,
     async profile(name, roles, round) {
@@ -95,10 +127,17 @@ export async function startProfiler(superuserUrl: string): Promise<Profiler & { 
         const phases: PhaseProfile[] = [];
         await su`SELECT pg_stat_statements_reset()`;
         await su`SELECT pg_stat_reset()`;
+        // The login role of the app's connections is what pg_stat_activity shows (usename), whatever role they SET.
+        const logins = [...roles, 'streamvibe_app'];
+        let stopSampling = sampleWaits(logins);
         const jobs = await round(async (label, phaseJobs) => {
-          phases.push({ label, jobs: phaseJobs, ...(await statements(roles, Math.max(phaseJobs, 1))) });
+          const waits = await stopSampling();
+          const n = Math.max(phaseJobs, 1);
+          phases.push({ label, jobs: phaseJobs, ...(await statements(roles, n)), waits });
           await su`SELECT pg_stat_statements_reset()`;
+          stopSampling = sampleWaits(logins);
         });
+        await stopSampling();
         // The round's connections have ended; their backends flush function and table counters as they exit.
         await new Promise((resolve) => setTimeout(resolve, 1500));
         const functions = await su<{ name: string; calls: number; total: number; self: number }[]>`
@@ -118,7 +157,9 @@ export async function startProfiler(superuserUrl: string): Promise<Profiler & { 
         await setTracking(false);
       }
     },
-    close: () => su.end(),
+    close: async () => {
+      await Promise.all([su.end(), sampler.end()]);
+    },
   };
 }
 
@@ -135,16 +176,19 @@ export function profileSection(profiles: RoundProfile[]): string[] {
     '### Where each job\'s database time goes', '',
     'Each path again on fresh connections with pg_stat_statements.track = all and track_functions = all (statements inside ' +
       'functions and triggers are counted as nested: their time is inside the top-level statement that called them). ' +
-      'Times are the server\'s execution time per job, ms; COMMIT holds the WAL flush (and, for a transaction that ' +
-      'notifies, the wait for the database-wide notification lock). Summary per phase: top-level statements per job, ' +
-      'their ms per job, WAL bytes per job.', '',
+      'Times are the server\'s execution time per job, ms. Commits are not in pg_stat_statements\' times: the wait events ' +
+      'of the active backends (pg_stat_activity sampled every 10 ms; "CPU" = no wait event) show them. A ' +
+      'transaction that NOTIFYs holds a database-wide lock from pre-commit through its WAL flush, so such commits never ' +
+      'share a flush: their waiters show as "Lock: object".', '',
   ];
   for (const p of profiles) {
     lines.push(`#### ${p.name}`, '',
       ...p.phases.map((ph) => `- ${ph.label} (${ph.jobs.toLocaleString('en-US')} jobs): ${ph.topLevelCallsPerJob.toFixed(2)} statements, ` +
-        `${ms(ph.topLevelMsPerJob)} ms, ${Math.round(ph.walBytesPerJob).toLocaleString('en-US')} WAL bytes per job`),
-      `- job_queue per job: ${p.table.insertsPerJob.toFixed(2)} inserts, ${p.table.updatesPerJob.toFixed(2)} updates ` +
-        `(${(p.table.hotShare * 100).toFixed(0)}% HOT), ${p.table.logLinesPerJob.toFixed(2)} job_log lines`, '',
+        `${ms(ph.topLevelMsPerJob)} ms executing, ${Math.round(ph.walBytesPerJob).toLocaleString('en-US')} WAL bytes per job; ` +
+        'active backends: ' +
+        `${ph.waits.slice(0, 5).map((w) => `${w.event} ${(w.share * 100).toFixed(0)}%`).join(', ') || 'none sampled'}`),
+      ...(p.table.insertsPerJob === 0 ? [] : [`- job_queue per job: ${p.table.insertsPerJob.toFixed(2)} inserts, ${p.table.updatesPerJob.toFixed(2)} updates ` +
+        `(${(p.table.hotShare * 100).toFixed(0)}% HOT), ${p.table.logLinesPerJob.toFixed(2)} job_log lines`]), '',
       '| phase | statement | level | calls / job | ms / job | ms / call | WAL bytes / job |', '|---|---|---|--:|--:|--:|--:|',
       ...p.phases.flatMap((ph) => ph.statements.map((s) => `| ${ph.label} | ${cell(s.query)} | ${s.toplevel ? 'top' : 'nested'} | ` +
         `${s.callsPerJob.toFixed(2)} | ${ms(s.msPerJob)} | ${ms(s.meanMs)} | ${Math.round(s.walBytesPerJob)} |`)),

@@ -78,10 +78,9 @@ export function buildReport(input: ReportInput): string {
       'VACUUM ANALYZE of the table after each creation phase. Durable commits (synchronous_commit on).', '',
     ...roundTable(rounds), '',
     `Overhead (plain ÷ functions throughput; functions ÷ plain latency): claim ${overhead(fClaim, pClaim)}; by id ${overhead(fById, pById)}.`,
-    ...(graphile && fClaim && fById ? [`Against graphile-worker's defaults (functions ÷ graphile-worker throughput): claim create ` +
-      `${ratio(fClaim.create.perSecond, graphile.create.perSecond)}, drain ${ratio(fClaim.drain.perSecond, graphile.drain.perSecond)}; ` +
-      `by id create ${ratio(fById.create.perSecond, graphile.create.perSecond)}, drain ${ratio(fById.drain.perSecond, graphile.drain.perSecond)} ` +
-      '(goal: drain ≥ 1×).'] : []),
+    ...(graphile ? ['Against graphile-worker\'s defaults in the same run (StreamVibe ÷ graphile-worker throughput; goal: drain ≥ 1×): ' +
+      rounds.filter((r) => r.name.startsWith('StreamVibe')).map((r) => `${r.name.replace('StreamVibe functions, ', '')}: create ` +
+        `${ratio(r.create.perSecond, graphile.create.perSecond)}, drain **${ratio(r.drain.perSecond, graphile.drain.perSecond)}**`).join('; ') + '.'] : []),
     ...(fClaim && fById ? [`Creation through enqueueJob (2 transactions, 3 statements) vs create_job (1 transaction): ` +
       `${ratio(fById.create.perSecond, fClaim.create.perSecond)} the throughput, p50 ${ratio(fById.create.p50Ms, fClaim.create.p50Ms)} the latency.`] : []),
     '',
@@ -111,7 +110,7 @@ export function buildReport(input: ReportInput): string {
       '',
     );
   }
-  lines.push(
+  if (e2e.length) lines.push(
     `## 3. End to end through the SQS emulator (fauxqs), ${fmtInt(input.e2eJobs)} jobs per burst`, '',
     'startLocalStack (queues from the manifest, poller feeding worker-maintenance with batch size 5, ' +
       `WaitTimeSeconds ${input.pollWaitSeconds}); 10 concurrent enqueuers call functions/jobs/enqueue.ts enqueueJob with the SQS ` +

@@ -21,6 +21,8 @@
  *                       and NOTIFY on vs off end to end), robust to load from other processes
  *   --diag-jobs N       jobs per diagnostic chunk (default 2500; e2e chunks are --e2e-jobs / 4)
  *   --diag-reps N       chunks per variant (default 4)
+ *   --batch N           jobs per claim in the batched rounds (start_jobs / complete_jobs; default 10, SQS's largest batch; 0 skips them)
+ *   --no-e2e            skip 3 (the DB-side rounds, profile and diagnostics only)
  *   --quick             2,000 DB-side jobs, 500 per e2e run, 200 paced, 500 per diagnostic chunk
  *   --phase-seconds S   time limit of each measured loop (default 300)
  *   --profile-jobs N    jobs per profiled round (default 5000; 0 skips): where each job's database time goes, per statement
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     pollers: { type: 'string', default: '4,10' }, 'paced-jobs': { type: 'string' }, 'no-diagnose': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false }, 'phase-seconds': { type: 'string', default: '300' },
     'diag-jobs': { type: 'string' }, 'diag-reps': { type: 'string', default: '4' }, 'profile-jobs': { type: 'string' },
+    'no-e2e': { type: 'boolean', default: false }, batch: { type: 'string', default: '10' },
   },
 });
 const jobs = Number(args.jobs ?? (args.quick ? 2_000 : 20_000));
@@ -69,7 +72,8 @@ const diagJobs = Number(args['diag-jobs'] ?? (args.quick ? 500 : 2_500));
 const diagReps = Number(args['diag-reps']);
 const maxMs = Number(args['phase-seconds']) * 1000;
 const profileJobs = Number(args['profile-jobs'] ?? (args.quick ? 500 : 5_000));
-if (!(Number.isInteger(profileJobs) && profileJobs >= 0) || ![jobs, workers, e2eJobs, maxMs, diagJobs, diagReps, ...pollerLevels].every((n) => Number.isInteger(n) && n > 0) || !(pacedJobs >= 0)
+const batch = Number(args.batch);
+if (!(Number.isInteger(profileJobs) && profileJobs >= 0) || !(Number.isInteger(batch) && batch >= 0) || ![jobs, workers, e2eJobs, maxMs, diagJobs, diagReps, ...pollerLevels].every((n) => Number.isInteger(n) && n > 0) || !(pacedJobs >= 0)
   || pollerLevels.some((n, i) => n < STACK_POLLER_CONCURRENCY || (i > 0 && n <= pollerLevels[i - 1]!))) {
   throw new Error(`bench:jobs: --jobs, --workers, --e2e-jobs, --phase-seconds take positive integers; --pollers increasing levels >= ${STACK_POLLER_CONCURRENCY}`);
 }
@@ -106,6 +110,7 @@ try {
   // 1–2: each round creates `jobs` jobs (≤ 8 per user) and drains them all before the next round starts.
   const rounds: Round[] = [];
   rounds.push(await functionsClaimRound(ctx, 'StreamVibe functions, claim', 'fa'));
+  if (batch) rounds.push(await functionsClaimRound(ctx, `StreamVibe functions, claim in batches of ${batch}`, 'fc', batch));
   rounds.push(await plainClaimRound(ctx, 'plain SQL, claim', 'pa', 'bench_plain.job_queue'));
   const graphile = await graphileRound(db.ownerUrl, owner, jobs, workers, maxMs);
   rounds.push({
@@ -114,6 +119,7 @@ try {
     drainHow: `run({ concurrency: ${workers} }), defaults otherwise: per job get_job, the (empty) task, complete_job`,
   });
   rounds.push(await functionsByIdRound(ctx, 'StreamVibe functions, by id (enqueueJob → worker steps)', 'fb'));
+  if (batch) rounds.push(await functionsByIdRound(ctx, `StreamVibe functions, by id in SQS batches of ${batch} (enqueueJob → worker.ts)`, 'fd', batch));
   rounds.push(await plainByIdRound(ctx, 'plain SQL, by id', 'pb', 'bench_plain.job_queue'));
   // Where each job's database time goes: the same paths on fresh clients, with statement and function tracking on.
   const profiles: RoundProfile[] = [];
@@ -131,7 +137,15 @@ try {
       return profileJobs;
     });
     profiles.push(await profiled('StreamVibe functions, claim', (p) => functionsClaimRound(p, 'profile: functions, claim', 'xa')));
+    if (batch) {
+      profiles.push(await profiled(`StreamVibe functions, claim in batches of ${batch}`,
+        (p) => functionsClaimRound(p, 'profile: functions, claim batches', 'xc', batch)));
+    }
     profiles.push(await profiled('StreamVibe functions, by id', (p) => functionsByIdRound(p, 'profile: functions, by id', 'xb')));
+    if (batch) {
+      profiles.push(await profiled(`StreamVibe functions, by id in batches of ${batch}`,
+        (p) => functionsByIdRound(p, 'profile: functions, by id batches', 'xd', batch)));
+    }
     const ownerRole = decodeURIComponent(new URL(db.ownerUrl).username);
     profiles.push(await profiler.profile('graphile-worker', [ownerRole], async (phase) => {
       await graphileRound(db.ownerUrl, owner, profileJobs, workers, maxMs, phase);
@@ -164,42 +178,44 @@ try {
   }
 
   // 3: end to end through the emulator.
-  const { startLocalStack } = await import('../../local/stack.ts');
-  stack = await startLocalStack({ databaseUrl: db.appUrl, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: POLL_WAIT_SECONDS });
   const e2e: E2eRun[] = [];
   const e2eDiagnostics: E2eRun[] = [];
-  let concurrency = STACK_POLLER_CONCURRENCY;
-  for (const level of pollerLevels) {
-    if (level > concurrency) {
-      extraPollers.push(addPollers(stack, level - concurrency, POLL_WAIT_SECONDS));
-      concurrency = level;
+  if (!args['no-e2e']) {
+    const { startLocalStack } = await import('../../local/stack.ts');
+    stack = await startLocalStack({ databaseUrl: db.appUrl, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: POLL_WAIT_SECONDS });
+    let concurrency = STACK_POLLER_CONCURRENCY;
+    for (const level of pollerLevels) {
+      if (level > concurrency) {
+        extraPollers.push(addPollers(stack, level - concurrency, POLL_WAIT_SECONDS));
+        concurrency = level;
+      }
+      e2e.push(await e2eRun({
+        name: `burst, poller ${level}`, app, enqueueSql, users: userIds, jobs: e2eJobs, pollerConcurrency: level, maxMs, runTag: `burst${level}`,
+      }));
     }
-    e2e.push(await e2eRun({
-      name: `burst, poller ${level}`, app, enqueueSql, users: userIds, jobs: e2eJobs, pollerConcurrency: level, maxMs, runTag: `burst${level}`,
-    }));
-  }
-  if (pacedJobs > 0) {
-    const last = e2e.at(-1)!;
-    const rate = Math.max(1, Math.round(last.perSecond / 2));
-    e2e.push(await e2eRun({
-      name: `paced at ${rate}/s, poller ${concurrency}`, app, enqueueSql, users: userIds, jobs: pacedJobs, pollerConcurrency: concurrency,
-      targetRate: rate, maxMs, runTag: 'paced',
-    }));
-  }
-  if (diagnose) {
-    const chunk = Math.max(100, Math.round(e2eJobs / 4));
-    let n = 0;
-    const run = async (notify: boolean) => {
-      n += 1;
-      const r = await e2eRun({
-        name: `notify ${notify ? 'on' : 'off'} #${n}`, app, enqueueSql, users: userIds, jobs: chunk, pollerConcurrency: concurrency, maxMs,
-        runTag: `pair${n}`,
-      });
-      e2eDiagnostics.push(r);
-      return { 'end-to-end': { perSecond: r.perSecond } };
-    };
-    pairs.push(await paired(`NOTIFY triggers, end to end (poller ${concurrency})`, 'on', 'off', diagReps, chunk,
-      () => run(true), () => withoutNotifyTriggers(owner, () => run(false))));
+    if (pacedJobs > 0) {
+      const last = e2e.at(-1)!;
+      const rate = Math.max(1, Math.round(last.perSecond / 2));
+      e2e.push(await e2eRun({
+        name: `paced at ${rate}/s, poller ${concurrency}`, app, enqueueSql, users: userIds, jobs: pacedJobs, pollerConcurrency: concurrency,
+        targetRate: rate, maxMs, runTag: 'paced',
+      }));
+    }
+    if (diagnose) {
+      const chunk = Math.max(100, Math.round(e2eJobs / 4));
+      let n = 0;
+      const run = async (notify: boolean) => {
+        n += 1;
+        const r = await e2eRun({
+          name: `notify ${notify ? 'on' : 'off'} #${n}`, app, enqueueSql, users: userIds, jobs: chunk, pollerConcurrency: concurrency, maxMs,
+          runTag: `pair${n}`,
+        });
+        e2eDiagnostics.push(r);
+        return { 'end-to-end': { perSecond: r.perSecond } };
+      };
+      pairs.push(await paired(`NOTIFY triggers, end to end (poller ${concurrency})`, 'on', 'off', diagReps, chunk,
+        () => run(true), () => withoutNotifyTriggers(owner, () => run(false))));
+    }
   }
 
   const report = buildReport({
