@@ -7,7 +7,7 @@
 -- non-HOT update (heartbeat_at was indexed), writing a new entry into each of job_queue's indexes.
 --
 -- start_jobs(): a worker claims a batch of jobs (an SQS batch) in one statement; each job still wins once, as with
--- start_job (a row's UPDATE re-checks status = 'pending' after waiting for a competing claim).
+-- start_job (a row's lock re-checks status = 'pending' after waiting for a competing claim).
 -- complete_jobs(): a worker completes the jobs of its batch in one statement, so one commit (one flush, one turn of
 -- the notification lock) covers them all; every job is still announced on job_status, once, as it completes.
 -- Progress reports become HOT updates: detect_stuck_jobs finds processing rows through an index that does not hold
@@ -24,11 +24,20 @@ BEGIN
   IF cardinality(p_job_ids) > 1000 THEN
     RAISE EXCEPTION 'at most 1000 jobs per call, got %', cardinality(p_job_ids) USING ERRCODE = '22023';
   END IF;
+  -- Rows are locked in id order whatever the plan, so claimers of overlapping batches queue instead of deadlocking;
+  -- a row another claimer took meanwhile fails the re-checked status and is left out.
   RETURN QUERY
+    WITH claimable AS (
+      SELECT q.id FROM public.job_queue q
+       WHERE q.id = ANY (p_job_ids) AND q.status = 'pending' AND q.scheduled_for <= now()
+       ORDER BY q.id
+       FOR UPDATE
+    )
     UPDATE public.job_queue q
        SET status = 'processing', worker_id = p_worker_id, started_at = now(), heartbeat_at = now(),
            progress = 0, progress_message = NULL
-     WHERE q.id = ANY (p_job_ids) AND q.status = 'pending' AND q.scheduled_for <= now()
+      FROM claimable c
+     WHERE q.id = c.id
     RETURNING q.id, q.user_id, q.job_type, q.params, q.retry_count, q.max_retries;
 END $$;
 
