@@ -4,7 +4,9 @@
  *
  *   1. DB-side lifecycle through StreamVibe's functions (service_role on the app role, durable commits): 20,000 jobs
  *      created (create_job, then enqueueJob), drained by 10 workers (claim + start_job + complete_job; and by known
- *      id: start_job + update_job_progress + complete_job).
+ *      id: start_job + update_job_progress + complete_job); then the same in batches, as functions/jobs/worker.ts
+ *      does with an SQS batch (start_jobs + complete_jobs, one statement per batch each; by id with a progress
+ *      report per job).
  *   2. The same cycles in plain SQL against a plain table of job_queue's shape (no triggers, RLS or functions), and
  *      graphile-worker (its own schema, concurrency = workers, defaults otherwise), in the same run; the overhead ratio.
  *      A profile of each path's database time per job; diagnostics (interleaved A/B pairs) decompose the gap.
