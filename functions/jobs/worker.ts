@@ -21,8 +21,8 @@ interface JobRecord {
 
 /**
  * The SQS worker for one queue. Each message names a job. The worker claims the batch's jobs in one statement
- * (start_jobs: each wins once, so a redelivered or duplicate message is a no-op), runs each job's executor in turn,
- * fails or defers a job as soon as its attempt ends so, and completes the batch's finished jobs together in one
+ * (start_jobs: each wins once, so a redelivered or duplicate message is a no-op) and runs their executors in turn. A
+ * failed or deferred attempt is recorded at once; the jobs that succeeded are completed together at the end, in one
  * statement (complete_jobs: one commit, so one turn of the database-wide NOTIFY lock, for the whole batch). An attempt
  * that fails for good also goes to the dead-letter queue; a message the worker cannot even handle (bad body, database
  * down) is reported in batchItemFailures, redelivered, and dead-lettered by the queue's redrive policy. A claimed job
