@@ -14,6 +14,8 @@ import type { Sql } from 'postgres';
 import { cpuPct, describe, log, runLoops, type Limits, type Measurement } from './measure.ts';
 
 const TASK = 'bench_noop';
+const COMPLETION_POLL_MS = 5;
+const COMPLETION_WAIT_MS = 5_000;
 const silent = new Logger(() => () => {});
 
 export interface GraphileRound {
@@ -56,16 +58,14 @@ export async function graphileRound(
   await phase?.('create', create.ops);
   await owner.unsafe('VACUUM (ANALYZE) graphile_worker._private_jobs');
 
-  // The drain is timed from the runner's start to the last job's success. Per-job latencies are not comparable with
+  // The drain is timed from the runner's start to the last job's completion. Per-job latencies are not comparable with
   // the other rows (graphile-worker reports a task's own start → success, not the claim and complete), so none are given.
   const events: WorkerEvents = new EventEmitter();
   let done = 0;
-  let lastSuccess = 0;
   let allDone!: () => void;
   const finished = new Promise<void>((resolve) => { allDone = resolve; });
   events.on('job:success', () => {
     done += 1;
-    lastSuccess = performance.now();
     if (done >= create.ops) allDone();
   });
   log(`graphile-worker ${version}: draining with concurrency ${workers} (defaults otherwise) …`);
@@ -78,7 +78,15 @@ export async function graphileRound(
   const progress = setInterval(() => log(`  graphile-worker drain: ${done}/${create.ops}`), 2000);
   const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), maxMs).unref())]);
   clearInterval(progress);
-  const seconds = ((timedOut ? performance.now() : lastSuccess) - t0) / 1000;
+  // job:success comes before the job's row is deleted (its completion): the drain ends when the last one committed.
+  let drainedAt = performance.now();
+  for (let waited = 0; !timedOut && waited < COMPLETION_WAIT_MS; waited += COMPLETION_POLL_MS) {
+    const [left] = await owner<{ n: number }[]>`SELECT count(*)::int AS n FROM graphile_worker._private_jobs`;
+    drainedAt = performance.now();
+    if (left!.n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, COMPLETION_POLL_MS));
+  }
+  const seconds = ((timedOut ? performance.now() : drainedAt) - t0) / 1000;
   const drain: Measurement = {
     label: 'graphile-worker drain', workers, ops: done, seconds, perSecond: done / seconds,
     p50Ms: Number.NaN, p95Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, errors: 0, timedOut,
