@@ -23,12 +23,13 @@
  *                       and NOTIFY on vs off end to end), robust to load from other processes
  *   --diag-jobs N       jobs per diagnostic chunk (default 2500; e2e chunks are --e2e-jobs / 4)
  *   --diag-reps N       chunks per variant (default 4)
- *   --batch N           jobs per claim in the batched rounds (start_jobs / complete_jobs; default 10, SQS's largest batch; 0 skips them)
+ *   --batch N           jobs per claim in the batched rounds (start_jobs / complete_jobs; default 10, SQS's largest
+ *                       batch; 0 skips them)
  *   --no-e2e            skip 3 (the DB-side rounds, profile and diagnostics only)
  *   --quick             2,000 DB-side jobs, 500 per e2e run, 200 paced, 500 per diagnostic chunk
  *   --phase-seconds S   time limit of each measured loop (default 300)
- *   --profile-jobs N    jobs per profiled round (default 5000; 0 skips): where each job's database time goes, per statement
- *                       (pg_stat_statements, nested statements included), per function and trigger, and job_queue's HOT share
+ *   --profile-jobs N    jobs per profiled round (default 5000; 0 skips): where each job's database time goes, per
+ *                       statement (pg_stat_statements, nested ones included), function and trigger, wait event, HOT share
  *   DATABASE_URL        use this server (a role that may create roles and databases, as for npm test); a database
  *                       sv_bench_jobs_<random> is created there and dropped afterwards
  */
@@ -47,7 +48,7 @@ import {
 import { log } from './measure.ts';
 import { paired, type Paired } from './paired.ts';
 import { graphileRound, installGraphileWorker } from './graphile.ts';
-import { profilingClient, startProfiler, type RoundProfile } from './profile.ts';
+import { profileJobPaths } from './profiled-rounds.ts';
 import { buildReport } from './report.ts';
 import { jobsGoals } from './goals.ts';
 import { writeBenchResult } from '../summary-result.ts';
@@ -75,9 +76,11 @@ const diagReps = Number(args['diag-reps']);
 const maxMs = Number(args['phase-seconds']) * 1000;
 const profileJobs = Number(args['profile-jobs'] ?? (args.quick ? 500 : 5_000));
 const batch = Number(args.batch);
-if (!(Number.isInteger(profileJobs) && profileJobs >= 0) || !(Number.isInteger(batch) && batch >= 0) || ![jobs, workers, e2eJobs, maxMs, diagJobs, diagReps, ...pollerLevels].every((n) => Number.isInteger(n) && n > 0) || !(pacedJobs >= 0)
+if (![profileJobs, batch].every((n) => Number.isInteger(n) && n >= 0)
+  || ![jobs, workers, e2eJobs, maxMs, diagJobs, diagReps, ...pollerLevels].every((n) => Number.isInteger(n) && n > 0) || !(pacedJobs >= 0)
   || pollerLevels.some((n, i) => n < STACK_POLLER_CONCURRENCY || (i > 0 && n <= pollerLevels[i - 1]!))) {
-  throw new Error(`bench:jobs: --jobs, --workers, --e2e-jobs, --phase-seconds take positive integers; --pollers increasing levels >= ${STACK_POLLER_CONCURRENCY}`);
+  throw new Error('bench:jobs: --jobs, --workers, --e2e-jobs, --phase-seconds take positive integers, --batch and --profile-jobs ' +
+    `non-negative ones; --pollers increasing levels >= ${STACK_POLLER_CONCURRENCY}`);
 }
 const users = Math.ceil(jobs / JOBS_PER_USER);
 
@@ -124,37 +127,9 @@ try {
   if (batch) rounds.push(await functionsByIdRound(ctx, `StreamVibe functions, by id in SQS batches of ${batch} (enqueueJob → worker.ts)`, 'fd', batch));
   rounds.push(await plainByIdRound(ctx, 'plain SQL, by id', 'pb', 'bench_plain.job_queue'));
   // Where each job's database time goes: the same paths on fresh clients, with statement and function tracking on.
-  const profiles: RoundProfile[] = [];
-  const profiler = profileJobs > 0 ? await startProfiler(db.superuserUrl) : undefined;
-  if (profiler && !profiler.available) log(`profile skipped: ${profiler.why}`);
-  if (profiler?.available) {
-    const appRoles = ['streamvibe_app', 'service_role', 'streamvibe_definer'];
-    const profiled = (name: string, run: (p: LifecycleContext) => Promise<unknown>) => profiler.profile(name, appRoles, async (phase) => {
-      const client = profilingClient(db.appUrl, workers);
-      try {
-        await run({ ...ctx, app: client, jobs: profileJobs, phase });
-      } finally {
-        await client.end({ timeout: 5 });
-      }
-      return profileJobs;
-    });
-    profiles.push(await profiled('StreamVibe functions, claim', (p) => functionsClaimRound(p, 'profile: functions, claim', 'xa')));
-    if (batch) {
-      profiles.push(await profiled(`StreamVibe functions, claim in batches of ${batch}`,
-        (p) => functionsClaimRound(p, 'profile: functions, claim batches', 'xc', batch)));
-    }
-    profiles.push(await profiled('StreamVibe functions, by id', (p) => functionsByIdRound(p, 'profile: functions, by id', 'xb')));
-    if (batch) {
-      profiles.push(await profiled(`StreamVibe functions, by id in batches of ${batch}`,
-        (p) => functionsByIdRound(p, 'profile: functions, by id batches', 'xd', batch)));
-    }
-    const ownerRole = decodeURIComponent(new URL(db.ownerUrl).username);
-    profiles.push(await profiler.profile('graphile-worker', [ownerRole], async (phase) => {
-      await graphileRound(db.ownerUrl, owner, profileJobs, workers, maxMs, phase);
-      return profileJobs;
-    }));
-  }
-  await profiler?.close();
+  const profiles = profileJobs > 0
+    ? await profileJobPaths({ urls: { superuser: db.superuserUrl, app: db.appUrl, owner: db.ownerUrl }, owner, ctx, jobs: profileJobs, batch })
+    : [];
   // Diagnostics: A/B pairs in alternating chunks (robust to load from other processes), to find where the gap goes.
   const pairs: Paired[] = [];
   if (diagnose) {
