@@ -59,10 +59,11 @@ const TRACKED = { 'pg_stat_statements.track': 'all', track_functions: 'all' };
 /** A profiler over the bench database; unavailable (and says why) when pg_stat_statements is not preloaded. */
 export async function startProfiler(superuserUrl: string): Promise<Profiler & { why?: string }> {
   const su = postgres(superuserUrl, { max: 1, ...quiet });
-  const [preload] = await su<{ libs: string }[]>`SELECT current_setting('shared_preload_libraries') AS libs`;
-  if (!/pg_stat_statements/.test(preload!.libs)) {
-    return { available: false, why: 'pg_stat_statements is not in shared_preload_libraries', profile: () => { throw new Error('no profiler'); }, close: () => su.end() };
-  }
+  const [server] = await su<{ libs: string; superuser: boolean }[]>`
+    SELECT current_setting('shared_preload_libraries') AS libs, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser`;
+  const why = !/pg_stat_statements/.test(server!.libs) ? 'pg_stat_statements is not in shared_preload_libraries'
+    : !server!.superuser ? 'it needs a superuser (ALTER SYSTEM, every role\'s statistics)' : undefined;
+  if (why) return { available: false, why, profile: () => { throw new Error(`no profiler: ${why}`); }, close: () => su.end() };
   await su`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
   const setTracking = async (on: boolean) => {
     // One statement each: ALTER SYSTEM refuses to run in the implicit transaction of a multi-statement query.
