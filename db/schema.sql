@@ -683,7 +683,7 @@ TABLE public.job_log OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   GRANT SELECT ON TABLE public.job_log TO authenticated;
   GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE public.job_log TO service_role;
 
-TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
+TABLE public.job_queue OWNER <owner> WITH (fillfactor=80) ROW LEVEL SECURITY ENABLED FORCED;
   COLUMN id uuid NOT NULL DEFAULT gen_random_uuid();
   COLUMN user_id uuid;
   COLUMN job_type text NOT NULL;
@@ -725,10 +725,10 @@ TABLE public.job_queue OWNER <owner> ROW LEVEL SECURITY ENABLED FORCED;
   CREATE UNIQUE INDEX job_queue_active_dedupe_key ON public.job_queue USING btree (user_id, job_type, params_hash) NULLS NOT DISTINCT WHERE ((status = ANY (ARRAY['pending'::public.job_status_enum, 'processing'::public.job_status_enum])) OR (next_retry_at IS NOT NULL));
   CREATE INDEX job_queue_dispatch_idx ON public.job_queue USING btree (priority DESC, scheduled_for, id) WHERE ((status = 'pending'::public.job_status_enum) AND (dispatched_at IS NULL));
   CREATE INDEX job_queue_finished_idx ON public.job_queue USING btree (completed_at) WHERE ((completed_at IS NOT NULL) AND (next_retry_at IS NULL));
-  CREATE INDEX job_queue_heartbeat_idx ON public.job_queue USING btree (heartbeat_at) WHERE (status = 'processing'::public.job_status_enum);
   CREATE INDEX job_queue_kind_idx ON public.job_queue USING btree (job_type, job_type_id);
   CREATE INDEX job_queue_pending_age_idx ON public.job_queue USING btree (scheduled_for) WHERE (status = 'pending'::public.job_status_enum);
   CREATE UNIQUE INDEX job_queue_pkey ON public.job_queue USING btree (id);
+  CREATE INDEX job_queue_processing_idx ON public.job_queue USING btree (started_at) WHERE (status = 'processing'::public.job_status_enum);
   CREATE INDEX job_queue_redispatch_idx ON public.job_queue USING btree (dispatched_at) WHERE ((status = 'pending'::public.job_status_enum) AND (dispatched_at IS NOT NULL));
   CREATE INDEX job_queue_result_cache_idx ON public.job_queue USING btree (user_id, job_type, params_hash, completed_at DESC) WHERE (status = 'completed'::public.job_status_enum);
   CREATE INDEX job_queue_retry_due_idx ON public.job_queue USING btree (next_retry_at) WHERE (next_retry_at IS NOT NULL);
@@ -2199,6 +2199,25 @@ BEGIN
      SET status = 'completed', result = p_result, progress = 100, error_message = NULL, completed_at = now()
    WHERE id = p_job_id AND status = 'processing' AND (p_worker_id IS NULL OR worker_id = p_worker_id);
   RETURN FOUND;
+END $function$;
+
+-- FUNCTION public.complete_jobs(p_results jsonb, p_worker_id text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.complete_jobs(p_results jsonb, p_worker_id text) TO service_role;
+CREATE OR REPLACE FUNCTION public.complete_jobs(p_results jsonb, p_worker_id text DEFAULT NULL::text)
+ RETURNS SETOF uuid
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF p_results IS NULL OR jsonb_typeof(p_results) <> 'object' THEN
+    RAISE EXCEPTION 'p_results must be a JSON object of job id → result' USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY
+    UPDATE public.job_queue q
+       SET status = 'completed', result = nullif(r.value, 'null'::jsonb), progress = 100, error_message = NULL, completed_at = now()
+      FROM jsonb_each(p_results) r
+     WHERE q.id = r.key::uuid AND q.status = 'processing' AND (p_worker_id IS NULL OR q.worker_id = p_worker_id)
+    RETURNING q.id;
 END $function$;
 
 -- FUNCTION public.content_page_gone(p_id uuid) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""
@@ -4020,6 +4039,38 @@ BEGIN
          progress = 0, progress_message = NULL
    WHERE id = p_job_id AND status = 'pending' AND scheduled_for <= now();
   RETURN FOUND;
+END $function$;
+
+-- FUNCTION public.start_jobs(p_job_ids uuid[], p_worker_id text) OWNER <owner> SECURITY INVOKER SET search_path=""
+GRANT EXECUTE ON FUNCTION public.start_jobs(p_job_ids uuid[], p_worker_id text) TO service_role;
+CREATE OR REPLACE FUNCTION public.start_jobs(p_job_ids uuid[], p_worker_id text)
+ RETURNS TABLE(job_id uuid, user_id uuid, job_type text, params jsonb, retry_count integer, max_retries integer)
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+#variable_conflict use_column
+BEGIN
+  IF p_worker_id IS NULL OR btrim(p_worker_id) = '' OR char_length(p_worker_id) > 200 THEN
+    RAISE EXCEPTION 'p_worker_id must be 1..200 characters' USING ERRCODE = '22023';
+  END IF;
+  IF cardinality(p_job_ids) > 1000 THEN
+    RAISE EXCEPTION 'at most 1000 jobs per call, got %', cardinality(p_job_ids) USING ERRCODE = '22023';
+  END IF;
+  -- Rows are locked in id order whatever the plan, so claimers of overlapping batches queue instead of deadlocking;
+  -- a row another claimer took meanwhile fails the re-checked status and is left out.
+  RETURN QUERY
+    WITH claimable AS (
+      SELECT q.id FROM public.job_queue q
+       WHERE q.id = ANY (p_job_ids) AND q.status = 'pending' AND q.scheduled_for <= now()
+       ORDER BY q.id
+       FOR UPDATE
+    )
+    UPDATE public.job_queue q
+       SET status = 'processing', worker_id = p_worker_id, started_at = now(), heartbeat_at = now(),
+           progress = 0, progress_message = NULL
+      FROM claimable c
+     WHERE q.id = c.id
+    RETURNING q.id, q.user_id, q.job_type, q.params, q.retry_count, q.max_retries;
 END $function$;
 
 -- FUNCTION public.suggest_profile_slug(p_display_name text) OWNER streamvibe_definer SECURITY DEFINER SET search_path=""

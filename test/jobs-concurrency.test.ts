@@ -106,6 +106,36 @@ describe('start_job under concurrency (SQS delivers at least once; the claim mak
   });
 });
 
+describe('start_jobs under concurrency (a worker claims its SQS batch in one statement)', () => {
+  it('20 jobs, 10 racing claimers (start_jobs over overlapping batches in any order, and start_job): each job is won once', async () => {
+    const users = [await newUser(), await newUser()];  // 10 active jobs each: the cap
+    const jobs: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      jobs.push(await asService(db.app, async (tx) => (await tx`SELECT create_job(${users[i % 2]!}, 'follower_sync', ${tx.json({ batch: i })}) AS id`)[0]!.id));
+    }
+    const results = await inParallel(10, async (tx, i) => {
+      const worker = `worker-${i}`;
+      if (i % 5 === 4) {  // a single-job claimer among the batch claimers
+        const [{ won }] = await tx`SELECT start_job(${jobs[i]!}, ${worker}) AS won` as unknown as [{ won: boolean }];
+        return { worker, won: won ? [jobs[i]!] : [] };
+      }
+      const batch = Array.from({ length: 10 }, (_, k) => jobs[(i * 3 + k * (i % 2 ? 1 : 19)) % 20]!);  // forwards or backwards
+      const rows = await tx`SELECT job_id FROM start_jobs(${batch}::uuid[], ${worker})`;
+      return { worker, won: rows.map((r) => r.job_id as string) };
+    });
+    const claims = fulfilled(results);
+    expect(claims).toHaveLength(10);
+    const won = claims.flatMap((c) => c.won);
+    expect(new Set(won).size).toBe(won.length);  // nobody won a job twice, no job had two winners
+    const owners = await asService(db.app, (tx) => tx`SELECT id, worker_id, status FROM job_queue WHERE id = ANY (${jobs})`);
+    for (const owner of owners) {
+      const winner = claims.find((c) => c.won.includes(owner.id));
+      expect(owner.status).toBe(winner ? 'processing' : 'pending');
+      if (winner) expect(owner.worker_id).toBe(winner.worker);
+    }
+  });
+});
+
 describe('the outbox sweeper under concurrency', () => {
   it('4 concurrent claim_undispatched_jobs calls hand out 100 pending jobs once each', async () => {
     await asService(db.app, (tx) => tx`DELETE FROM job_queue`);

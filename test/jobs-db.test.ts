@@ -387,6 +387,79 @@ describe('start_job / update_job_progress / complete_job (the worker’s side)',
   });
 });
 
+describe('start_jobs / complete_jobs (a worker’s batch in one statement each, migration 023)', () => {
+  const startJobs = (ids: string[], worker = 'worker-1') =>
+    service((tx) => tx`SELECT * FROM start_jobs(${ids}::uuid[], ${worker})`);
+  const completeJobs = (results: Record<string, unknown>, worker: string | null = 'worker-1') =>
+    service(async (tx) => (await tx`SELECT complete_jobs(${tx.json(results as never)}, ${worker}) AS id`).map((r) => r.id as string).sort());
+
+  it('start_jobs claims every listed job that is pending and due, once, and returns what the executors need', async () => {
+    const user = await newUser();
+    const [a, b, running, done] = await Promise.all(['a', 'b', 'r', 'd'].map((k) => createJob(user, 'sync_youtube', { k })));
+    const later = await service(async (tx) =>
+      (await tx`SELECT create_job(${user}, 'sync_youtube', '{"later": true}'::jsonb, NULL, now() + interval '1 hour') AS id`)[0]!.id as string);
+    await startJob(running!, 'w-other');
+    await startJob(done!, 'w-other');
+    await completeJob(done!);
+
+    const rows = await startJobs([a!, b!, a!, running!, done!, later, randomUUID()], 'w-batch');
+    expect(rows.map((r) => r.job_id).sort()).toEqual([a!, b!].sort());
+    expect(rows.find((r) => r.job_id === a)).toEqual({
+      job_id: a, user_id: user, job_type: 'sync_youtube', params: { k: 'a' }, retry_count: 0, max_retries: 3,
+    });
+    for (const id of [a!, b!]) expect(await job(id)).toMatchObject({ status: 'processing', worker_id: 'w-batch', progress: 0 });
+    expect(await job(running!)).toMatchObject({ worker_id: 'w-other' });
+    expect(await job(later)).toMatchObject({ status: 'pending' });
+    expect(await startJobs([a!, b!], 'w-late')).toEqual([]);
+    expect(await startJobs([], 'w-empty')).toEqual([]);
+    await expect(startJobs([a!], ' ')).rejects.toMatchObject({ code: '22023' });
+    await expect(startJobs(Array.from({ length: 1001 }, () => randomUUID()))).rejects.toMatchObject({ code: '22023' });
+  });
+
+  it('complete_jobs stores each job’s result, only for jobs still running for this worker, and announces each on job_status', async () => {
+    const user = await newUser();
+    const [mine1, mine2, theirs, cancelled, pending] = await Promise.all(['1', '2', 't', 'c', 'p'].map((k) => createJob(user, 'ai_bulk_tag', { k })));
+    await startJobs([mine1!, mine2!, cancelled!], 'w-mine');
+    await startJob(theirs!, 'w-theirs');
+    await service((tx) => tx`SELECT cancel_job(${cancelled!})`);
+    const payloads: string[] = [];
+    const listener = await db.app.listen('job_status', (payload) => { payloads.push(payload); });
+    try {
+      const completed = await completeJobs({
+        [mine1!]: { tags: ['one'] }, [mine2!]: { tags: ['two'] }, [theirs!]: { tags: ['x'] }, [cancelled!]: {}, [pending!]: {}, [randomUUID()]: {},
+      }, 'w-mine');
+      expect(completed).toEqual([mine1!, mine2!].sort());
+      await expect.poll(() => payloads.filter((p) => p.includes('"completed"')).length).toBe(2);
+    } finally {
+      await listener.unlisten();
+    }
+    expect(payloads.map((p) => JSON.parse(p)).filter((p) => p.status === 'completed').map((p) => p.job_id).sort()).toEqual([mine1!, mine2!].sort());
+    expect(await job(mine1!)).toMatchObject({ status: 'completed', progress: 100, result: { tags: ['one'] }, error_message: null });
+    expect(await job(mine2!)).toMatchObject({ status: 'completed', result: { tags: ['two'] } });
+    expect(await job(theirs!)).toMatchObject({ status: 'processing', result: null });
+    expect(await job(cancelled!)).toMatchObject({ status: 'cancelled' });
+    expect(await job(pending!)).toMatchObject({ status: 'pending' });
+    expect(await completeJobs({ [mine1!]: { again: true } }, 'w-mine')).toEqual([]);
+    expect(await completeJobs({ [theirs!]: { by: 'anyone' } }, null)).toEqual([theirs!]);  // like complete_job: no worker given, any
+    await expect(completeJobs([] as never)).rejects.toMatchObject({ code: '22023' });
+  });
+
+  it('keeps progress reports HOT: no index of job_queue holds a column update_job_progress (or its trigger) sets', async () => {
+    const rows = await db.owner<{ index: string; columns: string[] }[]>`
+      SELECT i.indexrelid::regclass::text AS index,
+             ARRAY(SELECT a.attname FROM pg_attribute a
+                    WHERE a.attrelid = i.indrelid AND a.attnum > 0
+                      AND (a.attnum = ANY (i.indkey)
+                           OR pg_get_expr(i.indpred, i.indrelid) ~ ('\\m' || a.attname || '\\M')
+                           OR pg_get_expr(i.indexprs, i.indrelid) ~ ('\\m' || a.attname || '\\M'))) AS columns
+        FROM pg_index i WHERE i.indrelid = 'public.job_queue'::regclass`;
+    expect(rows.length).toBeGreaterThan(5);
+    for (const r of rows) expect(r.columns.filter((c) => ['progress', 'progress_message', 'heartbeat_at', 'updated_at'].includes(c)), r.index).toEqual([]);
+    const [table] = await db.owner`SELECT reloptions FROM pg_class WHERE oid = 'public.job_queue'::regclass`;
+    expect(table!.reloptions).toContain('fillfactor=80');
+  });
+});
+
 describe('fail_job: retries with exponential backoff, jitter and a cap', () => {
   /** Seconds between the failure and the scheduled retry (both stamped in the failing transaction). */
   const failAndDelay = async (id: string) => {
@@ -678,7 +751,7 @@ describe('cancel_job / add_job_log', () => {
 describe('security: who may run what and see which jobs', () => {
   const SERVICE_ONLY = [
     'find_or_create_job', 'create_job', 'get_user_jobs', 'get_job_queue_stats', 'get_cached_job_result', 'start_job',
-    'update_job_progress', 'complete_job', 'fail_job', 'cancel_job', 'add_job_log', 'retry_failed_jobs', 'detect_stuck_jobs',
+    'update_job_progress', 'complete_job', 'start_jobs', 'complete_jobs', 'fail_job', 'cancel_job', 'add_job_log', 'retry_failed_jobs', 'detect_stuck_jobs',
     'expire_stale_jobs', 'cleanup_old_jobs', 'claim_undispatched_jobs', 'mark_jobs_dispatched',
     'log_stripe_webhook_event', 'mark_webhook_processed', 'mark_webhook_failed', 'retry_failed_webhooks',
     'cache_stripe_data', 'get_cached_stripe_data', 'invalidate_cache', 'cleanup_expired_cache',

@@ -589,6 +589,9 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   'public.start_job(uuid, text)': { exec: SERVICE, call: sql(`SELECT public.start_job($1, 'worker-1')`, jobA) },
   'public.update_job_progress(uuid, integer, text, text)': { exec: SERVICE, call: sql('SELECT public.update_job_progress($1, 50)', jobA) },
   'public.complete_job(uuid, jsonb, text)': { exec: SERVICE, call: sql(`SELECT public.complete_job($1, '{"ok": true}')`, jobA) },
+  // 023: a worker's batch in one statement
+  'public.start_jobs(uuid[], text)': { exec: SERVICE, call: sql(`SELECT * FROM public.start_jobs(ARRAY[$1]::uuid[], 'worker-1')`, jobA) },
+  'public.complete_jobs(jsonb, text)': { exec: SERVICE, call: sql(`SELECT public.complete_jobs(jsonb_build_object($1::text, '{"ok": true}'::jsonb))`, jobA) },
   'public.fail_job(uuid, text, boolean, text)': { exec: SERVICE, call: sql(`SELECT public.fail_job($1, 'boom')`, jobA) },
   'public.cancel_job(uuid, text)': { exec: SERVICE, call: sql('SELECT public.cancel_job($1)', jobA) },
   'public.add_job_log(uuid, text, text, jsonb)': { exec: SERVICE, call: sql(`SELECT public.add_job_log($1, 'info', 'hello')`, jobA) },
@@ -1030,6 +1033,8 @@ describe('escalation attempts', () => {
     ['refresh_trending_content', sql('SELECT public.refresh_trending_content(100)')],
     ['start_job on own job', sql(`SELECT public.start_job($1, 'me')`, jobA)],
     ['complete_job on own job', sql(`SELECT public.complete_job($1, '{"tags": ["free"]}')`, jobA)],
+    ['start_jobs on own job', sql(`SELECT * FROM public.start_jobs(ARRAY[$1]::uuid[], 'me')`, jobA)],
+    ['complete_jobs on own job', sql(`SELECT public.complete_jobs(jsonb_build_object($1::text, '{"tags": ["free"]}'::jsonb))`, jobA)],
     ['fail_job on own job (to be retried)', sql(`SELECT public.fail_job($1, 'x')`, jobA)],
     ['update_job_progress on own job', sql('SELECT public.update_job_progress($1, 100)', jobA)],
     ['create_job for themselves (bypassing the API’s quota check)', sql(`SELECT public.create_job($1, 'ai_bulk_tag')`, A)],

@@ -27,7 +27,9 @@ export interface BenchDatabase {
  * migrating sets the app role's password (BENCH_APP_PASSWORD, default bench_app) and an existing owner role must
  * have BENCH_OWNER_PASSWORD (default bench_owner).
  */
-export async function startBenchDatabase(serverUrl: string | undefined, name = 'jobs'): Promise<BenchDatabase> {
+export async function startBenchDatabase(
+  serverUrl: string | undefined, name = 'jobs', options: { preloadLibraries?: string[] } = {},
+): Promise<BenchDatabase> {
   let superuserUrl = serverUrl;
   let stopCluster = async () => {};
   let description = `DATABASE_URL server ${new URL(serverUrl ?? 'postgres://x').host}`;
@@ -35,10 +37,23 @@ export async function startBenchDatabase(serverUrl: string | undefined, name = '
   if (!superuserUrl) {
     const tempDir = await makeClusterTempDir(`sv-bench-${name}-`);
     const port = await findFreePort();
-    const cluster = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port, persistent: false }).catch(async (error) => {
+    const dataDir = join(tempDir, 'pg');
+    // Kept between the two starts when libraries are preloaded (a restart applies them); the temp dir goes at the end.
+    const persistent = Boolean(options.preloadLibraries?.length);
+    const start = () => startEmbeddedPostgres({ dataDir, port, persistent });
+    let cluster = await start().catch(async (error) => {
       await rm(tempDir, { recursive: true, force: true });
       throw error;
     });
+    if (options.preloadLibraries?.length) {
+      const su = postgres(cluster.superuserUrl, { max: 1, ...quiet });
+      await su.unsafe(`ALTER SYSTEM SET shared_preload_libraries = '${options.preloadLibraries.join(',')}'`).finally(() => su.end());
+      await cluster.stop();
+      cluster = await start().catch(async (error) => {
+        await rm(tempDir, { recursive: true, force: true });
+        throw error;
+      });
+    }
     superuserUrl = cluster.superuserUrl;
     description = `embedded PostgreSQL on 127.0.0.1:${port}, temp dir (deleted afterwards)`;
     stopCluster = async () => {

@@ -40,6 +40,8 @@ export interface LifecycleContext {
   jobs: number;
   workers: number;
   maxMs: number;
+  /** Called after each phase (create, drain) with the jobs it did: the profiler closes a window there. */
+  phase?: (label: string, jobs: number) => Promise<void>;
 }
 
 /** Creates `count` users as service_role (users rows; the trigger adds their settings), in batches. */
@@ -108,8 +110,25 @@ const claimDueJob = (tx: TransactionSql, workerId: string) => tx<{ id: string; o
         ORDER BY priority DESC, scheduled_for, id
         LIMIT 1 FOR UPDATE SKIP LOCKED) c`;
 
-/** Round A: create_job, one job per transaction; then claim (SKIP LOCKED) + start_job in one transaction, complete_job in another. */
-export async function functionsClaimRound(ctx: LifecycleContext, name: string, round: string): Promise<Round> {
+const claimDueJobs = (tx: TransactionSql, workerId: string, batch: number) => tx<{ job_id: string }[]>`
+  SELECT job_id FROM start_jobs(ARRAY(SELECT id FROM job_queue
+                                      WHERE status = 'pending' AND dispatched_at IS NULL AND scheduled_for <= now()
+                                      ORDER BY priority DESC, scheduled_for, id
+                                      LIMIT ${batch} FOR UPDATE SKIP LOCKED), ${workerId})`;
+
+/** complete_jobs for a batch: every job gets the result; throws unless all of them were still this worker's. */
+async function completeBatch(app: Sql, ids: string[], workerId: string): Promise<void> {
+  const results = Object.fromEntries(ids.map((id) => [id, RESULT]));
+  const done = await asService(app, (tx) => tx`SELECT complete_jobs(${tx.json(results)}, ${workerId}) AS id`);
+  if (done.length !== ids.length) throw new Error(`complete_jobs completed ${done.length} of ${ids.length} jobs`);
+}
+
+/**
+ * Round A: create_job, one job per transaction; then, per job, claim (SKIP LOCKED) + start_job in one transaction and
+ * complete_job in another; or, with `batch`, claim up to `batch` jobs with start_jobs in one transaction and complete
+ * them with complete_jobs in another.
+ */
+export async function functionsClaimRound(ctx: LifecycleContext, name: string, round: string, batch?: number): Promise<Round> {
   const { app, owner } = ctx;
   const nextCreate = counter(ctx.jobs);
   log(`${name}: creating ${ctx.jobs} jobs with create_job …`);
@@ -120,10 +139,17 @@ export async function functionsClaimRound(ctx: LifecycleContext, name: string, r
     await asService(app, (tx) => tx`SELECT create_job(${job.userId}, ${job.kind.kind}, ${tx.json(job.params)}) AS id`);
     return true;
   });
+  await ctx.phase?.('create', create.ops);
   await settle(owner, 'public.job_queue');
-  log(`${name}: draining with ${ctx.workers} workers (claim + start_job | complete_job) …`);
+  log(`${name}: draining with ${ctx.workers} workers (${batch ? `start_jobs × ${batch} | complete_jobs` : 'claim + start_job | complete_job'}) …`);
   const drain = await runLoops(`${name} drain`, ctx.workers, { maxOps: create.ops, maxMs: ctx.maxMs }, async (w) => {
     const workerId = `bench-w${w}`;
+    if (batch) {
+      const claimed = await asService(app, (tx) => claimDueJobs(tx, workerId, batch));
+      if (claimed.length === 0) return false;
+      await completeBatch(app, claimed.map((c) => c.job_id), workerId);
+      return { batch: claimed.length };
+    }
     const [claimed] = await asService(app, (tx) => claimDueJob(tx, workerId));
     if (!claimed) return false;
     if (!claimed.ok) throw new Error(`start_job refused job ${claimed.id}, which this worker had locked`);
@@ -131,10 +157,13 @@ export async function functionsClaimRound(ctx: LifecycleContext, name: string, r
     if (!done!.ok) throw new Error(`complete_job refused job ${claimed.id}`);
     return true;
   });
+  await ctx.phase?.('drain', drain.ops);
   return {
     name, create, drain, leftover: await leftover(owner, 'public.job_queue', round),
     createHow: 'create_job(user, kind, params): 1 statement in an asService transaction',
-    drainHow: 'tx 1: SELECT … FOR UPDATE SKIP LOCKED LIMIT 1 + start_job (one statement); tx 2: complete_job',
+    drainHow: batch
+      ? `tx 1: start_jobs(ARRAY(SELECT … FOR UPDATE SKIP LOCKED LIMIT ${batch})) (one statement); tx 2: complete_jobs for the batch; cycle = one batch`
+      : 'tx 1: SELECT … FOR UPDATE SKIP LOCKED LIMIT 1 + start_job (one statement); tx 2: complete_job',
   };
 }
 
@@ -144,7 +173,7 @@ export async function functionsClaimRound(ctx: LifecycleContext, name: string, r
  * (SQS's role) and do what functions/jobs/worker.ts does around an executor: start_job + read the row in one
  * transaction, update_job_progress, complete_job.
  */
-export async function functionsByIdRound(ctx: LifecycleContext, name: string, round: string): Promise<Round> {
+export async function functionsByIdRound(ctx: LifecycleContext, name: string, round: string, batch?: number): Promise<Round> {
   const { app, owner } = ctx;
   const { enqueueJob } = await import('../../functions/jobs/enqueue.ts');
   const dispatched: string[] = [];
@@ -164,10 +193,26 @@ export async function functionsByIdRound(ctx: LifecycleContext, name: string, ro
     if (!result.created) throw new Error(`enqueueJob returned an existing job for ${JSON.stringify(job.params)}`);
     return true;
   });
+  await ctx.phase?.('create', create.ops);
   await settle(owner, 'public.job_queue');
   const nextId = counter(dispatched.length);
-  log(`${name}: draining ${dispatched.length} known ids with ${ctx.workers} workers (start_job | progress | complete_job) …`);
+  log(`${name}: draining ${dispatched.length} known ids with ${ctx.workers} workers ` +
+    `(${batch ? `start_jobs × ${batch} | progress each | complete_jobs` : 'start_job | progress | complete_job'}) …`);
   const drain = await runLoops(`${name} drain`, ctx.workers, { maxOps: dispatched.length, maxMs: ctx.maxMs }, async (w) => {
+    if (batch) {
+      // What functions/jobs/worker.ts does with an SQS batch: claim it, report each job's progress, complete it together.
+      const ids = Array.from({ length: batch }, nextId).filter((i) => i !== undefined).map((i) => dispatched[i]!);
+      if (ids.length === 0) return false;
+      const workerId = `bench-w${w}`;
+      const started = await asService(app, (tx) => tx`SELECT job_id FROM start_jobs(${ids}::uuid[], ${workerId})`);
+      if (started.length !== ids.length) throw new Error(`start_jobs claimed ${started.length} of ${ids.length} jobs`);
+      for (const id of ids) {
+        const [p] = await asService(app, (tx) => tx`SELECT update_job_progress(${id}, 50, 'working', ${workerId}) AS ok`);
+        if (!p!.ok) throw new Error(`update_job_progress refused job ${id}`);
+      }
+      await completeBatch(app, ids, workerId);
+      return { batch: ids.length };
+    }
     const i = nextId();
     if (i === undefined) return false;
     const id = dispatched[i]!;
@@ -185,10 +230,14 @@ export async function functionsByIdRound(ctx: LifecycleContext, name: string, ro
     if (!done!.ok) throw new Error(`complete_job refused job ${id}`);
     return true;
   });
+  await ctx.phase?.('drain', drain.ops);
   return {
     name, create, drain, leftover: await leftover(owner, 'public.job_queue', round),
     createHow: 'enqueueJob: tx 1 find_or_create_job + queue lookup; tx 2 mark_jobs_dispatched',
-    drainHow: 'by id: tx 1 start_job + SELECT the row; tx 2 update_job_progress; tx 3 complete_job',
+    drainHow: batch
+      ? `by id, ${batch} ids at a time (an SQS batch, as worker.ts): tx 1 start_jobs; a tx per job: update_job_progress; ` +
+        'last tx complete_jobs; cycle = one batch'
+      : 'by id: tx 1 start_job + SELECT the row; tx 2 update_job_progress; tx 3 complete_job',
   };
 }
 

@@ -47,7 +47,8 @@ export function percentile(sorted: number[], p: number): number {
 /**
  * Runs `workers` loops until `maxOps` operations succeeded, the time is up, or an operation reports there is
  * nothing left (returns false). Each loop calls `op(worker)`; its duration is one latency sample (or the number it
- * returns: its own measurement, for an op that waits before the part that counts). Errors are
+ * returns: its own measurement, for an op that waits before the part that counts). An op that handles a batch
+ * returns `{ batch: n }`: it counts n operations, and its duration is one sample (the batch's cycle). Errors are
  * counted (the loops go on, but stop after 100 errors) so a table of fast failures is never mistaken for
  * fast work. Prints progress every 2 s.
  */
@@ -55,7 +56,7 @@ export async function runLoops(
   label: string,
   workers: number,
   limits: Limits,
-  op: (worker: number) => Promise<boolean | number>,
+  op: (worker: number) => Promise<boolean | number | { batch: number }>,
 ): Promise<Measurement> {
   const latencies: number[] = [];
   let ops = 0;
@@ -88,7 +89,7 @@ export async function runLoops(
             break;
           }
           latencies.push(typeof did === 'number' ? did : performance.now() - begin);
-          ops += 1;
+          ops += typeof did === 'object' ? did.batch : 1;
         } catch (error) {
           started -= 1;
           errors += 1;

@@ -2,6 +2,7 @@ import type { E2eRun } from './end-to-end.ts';
 import type { Round } from './lifecycle.ts';
 import { fmtInt, fmtMs, fmtRate, type Measurement } from './measure.ts';
 import { median, ratios, type Paired } from './paired.ts';
+import { profileSection, type RoundProfile } from './profile.ts';
 
 export interface ReportInput {
   date: string;
@@ -15,6 +16,7 @@ export interface ReportInput {
   users: number;
   jobsPerUser: number;
   rounds: Round[];
+  profiles: RoundProfile[];
   pairs: Paired[];
   e2e: E2eRun[];
   /** The end-to-end chunks of the NOTIFY pair (for the load figure only). */
@@ -47,6 +49,7 @@ export function buildReport(input: ReportInput): string {
   const fClaim = find(rounds, 'StreamVibe functions, claim');
   const pClaim = find(rounds, 'plain SQL, claim');
   const fById = find(rounds, 'StreamVibe functions, by id');
+  const graphile = find(rounds, 'graphile-worker');
   const pById = find(rounds, 'plain SQL, by id');
   const overhead = (f?: Round, p?: Round) => (f && p
     ? `create ${ratio(p.create.perSecond, f.create.perSecond)}, drain ${ratio(p.drain.perSecond, f.drain.perSecond)}, ` +
@@ -75,6 +78,9 @@ export function buildReport(input: ReportInput): string {
       'VACUUM ANALYZE of the table after each creation phase. Durable commits (synchronous_commit on).', '',
     ...roundTable(rounds), '',
     `Overhead (plain ÷ functions throughput; functions ÷ plain latency): claim ${overhead(fClaim, pClaim)}; by id ${overhead(fById, pById)}.`,
+    ...(graphile ? ['Against graphile-worker\'s defaults in the same run (StreamVibe ÷ graphile-worker throughput; goal: drain ≥ 1×): ' +
+      rounds.filter((r) => r.name.startsWith('StreamVibe')).map((r) => `${r.name.replace('StreamVibe functions, ', '')}: create ` +
+        `${ratio(r.create.perSecond, graphile.create.perSecond)}, drain **${ratio(r.drain.perSecond, graphile.drain.perSecond)}**`).join('; ') + '.'] : []),
     ...(fClaim && fById ? [`Creation through enqueueJob (2 transactions, 3 statements) vs create_job (1 transaction): ` +
       `${ratio(fById.create.perSecond, fClaim.create.perSecond)} the throughput, p50 ${ratio(fById.create.p50Ms, fClaim.create.p50Ms)} the latency.`] : []),
     '',
@@ -87,6 +93,7 @@ export function buildReport(input: ReportInput): string {
       'outbox sweeper: it stamps dispatched_at but does not start a job, so the real path is sweeper/enqueue → SQS → start_job by id, ' +
       'which is what the "by id" rows measure (ids in dispatch order stand in for SQS).', '',
   ];
+  lines.push(...profileSection(input.profiles));
   if (pairs.length) {
     lines.push(
       '### Diagnostics: where the gap goes (A/B pairs in alternating chunks)', '',
@@ -103,7 +110,7 @@ export function buildReport(input: ReportInput): string {
       '',
     );
   }
-  lines.push(
+  if (e2e.length) lines.push(
     `## 3. End to end through the SQS emulator (fauxqs), ${fmtInt(input.e2eJobs)} jobs per burst`, '',
     'startLocalStack (queues from the manifest, poller feeding worker-maintenance with batch size 5, ' +
       `WaitTimeSeconds ${input.pollWaitSeconds}); 10 concurrent enqueuers call functions/jobs/enqueue.ts enqueueJob with the SQS ` +

@@ -10,58 +10,105 @@ import { DeferJobError, JobCancelledError, PermanentJobError, type Executor, typ
 const JobMessage = z.object({ job_id: uuid });
 const service: JobContext['service'] = (work) => asService(db(), work);
 
+/** A claimed job is handed back (deferred a few seconds, not failed) when less than this is left of the invocation. */
+const MIN_START_MS = 10_000;
+const HAND_BACK_DELAY_MS = 5_000;
+
+interface JobRecord {
+  record: SQSRecord;
+  jobId: string;
+}
+
 /**
- * The SQS worker for one queue. Each message names a job; the worker claims it (start_job wins once, so a
- * redelivered or duplicate message is a no-op), runs the kind's executor, and completes or fails it. An attempt
- * that fails for good also goes to the dead-letter queue; a message the worker cannot even handle (bad body,
- * database down) is reported in batchItemFailures, redelivered, and dead-lettered by the queue's redrive policy.
+ * The SQS worker for one queue. Each message names a job. The worker claims the batch's jobs in one statement
+ * (start_jobs: each wins once, so a redelivered or duplicate message is a no-op) and runs their executors in turn. A
+ * failed or deferred attempt is recorded at once; the jobs that succeeded are completed together at the end, in one
+ * statement (complete_jobs: one commit, so one turn of the database-wide NOTIFY lock, for the whole batch). An attempt
+ * that fails for good also goes to the dead-letter queue; a message the worker cannot even handle (bad body, database
+ * down) is reported in batchItemFailures, redelivered, and dead-lettered by the queue's redrive policy. A claimed job
+ * the invocation has no time left to start is handed back to the queue (deferred a few seconds), not left to the stuck-job
+ * detection.
  */
 export function jobWorker(queue: QueueName, executors: Record<string, Executor>) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
+    const workerId = `${context.functionName}/${context.awsRequestId}`;
+    const remainingMs = () => context.getRemainingTimeInMillis();
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    const notProcessed = (record: SQSRecord, error: unknown) => {
+      logger.error('job message not processed; it will be redelivered', { messageId: record.messageId, error: error as Error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    };
+    const jobs: JobRecord[] = [];
     for (const record of event.Records) {
+      const message = JobMessage.safeParse(safeJson(record.body));
+      if (message.success) jobs.push({ record, jobId: message.data.job_id });
+      else notProcessed(record, new Error(`not a job message: ${record.body.slice(0, 200)}`));
+    }
+    let claimed: Map<string, RunningJob>;
+    try {
+      claimed = await claim(jobs.map((j) => j.jobId), workerId);
+    } catch (error) {
+      for (const { record } of jobs) notProcessed(record, error);
+      return { batchItemFailures };
+    }
+    const finished = new Map<string, { record: SQSRecord; result: Record<string, unknown> }>();
+    for (const { record, jobId } of jobs) {
+      const job = claimed.get(jobId);
+      claimed.delete(jobId); // a second message for the same job in this batch is a duplicate
+      if (!job) {
+        logger.info('job not claimable (already claimed, finished, cancelled or not due); message dropped', { jobId });
+        continue;
+      }
       try {
-        await handleRecord(queue, executors, record, `${context.functionName}/${context.awsRequestId}`, () => context.getRemainingTimeInMillis());
+        const result = await runJob(queue, executors, record, job, workerId, remainingMs);
+        if (result) finished.set(job.id, { record, result });
       } catch (error) {
-        logger.error('job message not processed; it will be redelivered', { messageId: record.messageId, error: error as Error });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        notProcessed(record, error);
+      }
+    }
+    if (finished.size > 0) {
+      try {
+        const completed = await complete(finished, workerId);
+        for (const jobId of finished.keys()) {
+          if (!completed.has(jobId)) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId });
+        }
+      } catch (error) {
+        for (const { record } of finished.values()) notProcessed(record, error);
       }
     }
     return { batchItemFailures };
   };
 }
 
-async function handleRecord(queue: QueueName, executors: Record<string, Executor>, record: SQSRecord, workerId: string,
-  remainingMs: () => number) {
-  const message = JobMessage.safeParse(safeJson(record.body));
-  if (!message.success) throw new Error(`not a job message: ${record.body.slice(0, 200)}`);
-  const jobId = message.data.job_id;
-  const job = await claim(jobId, workerId);
-  if (!job) {
-    logger.info('job not claimable (already claimed, finished, cancelled or not due); message dropped', { jobId });
-    return;
-  }
+/**
+ * Runs one claimed job. Returns its result when it is to be completed with the batch; undefined when the attempt
+ * already ended here (the executor completed it in its own transaction, it failed, was deferred or cancelled).
+ */
+async function runJob(queue: QueueName, executors: Record<string, Executor>, record: SQSRecord, job: RunningJob, workerId: string,
+  remainingMs: () => number): Promise<Record<string, unknown> | undefined> {
   const executor = executors[job.kind];
   const { context, completedIn } = jobContext(job, workerId, remainingMs);
   try {
+    if (remainingMs() < MIN_START_MS) throw new DeferJobError('not started: the worker had no time left for it', new Date(Date.now() + HAND_BACK_DELAY_MS));
     if (!executor) throw new PermanentJobError(`no executor for job kind ${job.kind} on queue ${queue}`);
     const result = await executor(context);
     // An executor that completed the job in its own last transaction (completeIn) returned after that commit.
-    const done = completedIn() ?? (await service((tx) => tx`SELECT complete_job(${job.id}, ${tx.json(result as never)}, ${workerId}) AS ok`))[0]!.ok as boolean;
-    if (!done) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId });
+    const done = completedIn();
+    if (done === undefined) return result;
+    if (!done) logger.warn('job finished but was no longer ours (cancelled or timed out)', { jobId: job.id });
   } catch (error) {
-    if (error instanceof JobCancelledError) return logger.info('job cancelled while running', { jobId });
+    if (error instanceof JobCancelledError) return void logger.info('job cancelled while running', { jobId: job.id });
     if (error instanceof DeferJobError) {
       const [deferred] = await service((tx) => tx`SELECT defer_job(${job.id}, ${error.message}, ${error.until}, ${workerId}) AS ok`);
-      logger.info('job deferred', { jobId, until: error.until.toISOString(), reason: error.message, deferred: deferred!.ok });
+      logger.info('job deferred', { jobId: job.id, until: error.until.toISOString(), reason: error.message, deferred: deferred!.ok });
       // Soon enough for SQS's delay: send it now (a queue this Lambda may not send to, or a failed send: the outbox sweep).
       const delaySeconds = (error.until.getTime() - Date.now()) / 1000;
       if (deferred!.ok && delaySeconds <= MAX_SQS_DELAY_SECONDS) {
         const sent = await jobDispatcher().dispatch([{ jobId: job.id, queue, delaySeconds }]);
         if (sent.length > 0) await service((tx) => tx`SELECT mark_jobs_dispatched(${sent}::uuid[])`);
       }
-      return;
+      return undefined;
     }
     const reason = error instanceof Error ? error.message : String(error);
     const failed = await service(async (tx) => {
@@ -70,18 +117,26 @@ async function handleRecord(queue: QueueName, executors: Record<string, Executor
       const [after] = await tx`SELECT next_retry_at IS NULL AS final FROM job_queue WHERE id = ${job.id}`;
       return { ok: row!.ok as boolean, final: after!.final as boolean };
     });
-    logger.warn('job attempt failed', { jobId, kind: job.kind, attempt: job.retryCount + 1, final: failed.final, reason });
+    logger.warn('job attempt failed', { jobId: job.id, kind: job.kind, attempt: job.retryCount + 1, final: failed.final, reason });
     if (failed.ok && failed.final) await deadLetter(queue, record, job, reason);
   }
+  return undefined;
 }
 
-/** Claims the job and reads what the executor needs in one round trip (start_job changes none of these columns). */
-async function claim(jobId: string, workerId: string): Promise<RunningJob | undefined> {
-  const [row] = await service((tx) => tx`
-    SELECT start_job(q.id, ${workerId}) AS started, q.user_id, q.job_type, q.params, q.retry_count, q.max_retries
-    FROM job_queue q WHERE q.id = ${jobId}`);
-  if (!row?.started) return undefined;
-  return { id: jobId, userId: row.user_id, kind: row.job_type, params: row.params, retryCount: row.retry_count, maxRetries: row.max_retries };
+/** Claims the batch's jobs and reads what the executors need, in one statement; the jobs it did not win are absent. */
+async function claim(jobIds: string[], workerId: string): Promise<Map<string, RunningJob>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await service((tx) => tx`SELECT * FROM start_jobs(${jobIds}::uuid[], ${workerId})`);
+  return new Map(rows.map((row) => [row.job_id as string, {
+    id: row.job_id, userId: row.user_id, kind: row.job_type, params: row.params, retryCount: row.retry_count, maxRetries: row.max_retries,
+  }]));
+}
+
+/** Completes the batch's finished jobs in one statement; returns the ids that were still this worker's. */
+async function complete(finished: Map<string, { result: Record<string, unknown> }>, workerId: string): Promise<Set<string>> {
+  const results = Object.fromEntries([...finished].map(([jobId, { result }]) => [jobId, result]));
+  const rows = await service((tx) => tx`SELECT complete_jobs(${tx.json(results as never)}, ${workerId}) AS id`);
+  return new Set(rows.map((row) => row.id as string));
 }
 
 function jobContext(job: RunningJob, workerId: string, remainingMs: () => number): { context: JobContext; completedIn: () => boolean | undefined } {
