@@ -102,6 +102,17 @@ describe('functions\' logs through the local stack: the request id and user id, 
 
     const text = output.slice(from).join('');
     expect(text).toContain('platform account connected');
+    // A worker's lines name the job, and the job's user by id: none for the system's refresh job, the user for a sync.
+    const [job] = await api.db.owner`SELECT id FROM job_queue WHERE params->>'connection_id' = ${connection!.id}`;
+    const refreshLine = logLinesSince(from).find((l) => l.message === 'job run succeeded' && l.job_id === job!.id);
+    expect(refreshLine).toMatchObject({ job_kind: 'token_refresh' });
+    expect(refreshLine!.user_id).toBeUndefined();
+    const sync = await api.request('POST', '/sync-youtube', { token: user.token, body: {} });
+    expect(sync.status).toBe(202);
+    const syncJob = sync.body.job_id as string;
+    await waitFor(async () => (await api.db.owner`SELECT status FROM job_queue WHERE id = ${syncJob}`)[0]?.status === 'completed');
+    expect(logLinesSince(from).find((l) => l.message === 'job run succeeded' && l.job_id === syncJob))
+      .toMatchObject({ user_id: user.userId, job_kind: 'sync_youtube' });
     const tokens = [...api.stack.platforms.state.tokens.keys()];
     expect(tokens.length).toBeGreaterThanOrEqual(2);
     for (const token of [...tokens, user.token, user.email]) expect(text.includes(token), 'a token or the email is in the logs').toBe(false);

@@ -60,11 +60,15 @@ export function jobWorker(queue: QueueName, executors: Record<string, Executor>)
         logger.info('job not claimable (already claimed, finished, cancelled or not due); message dropped', { jobId });
         continue;
       }
+      // Every line the job's run logs names it and its user (the id, never an email).
+      logger.appendKeys({ job_id: job.id, job_kind: job.kind, user_id: job.userId ?? undefined });
       try {
         const result = await runJob(queue, executors, record, job, workerId, remainingMs);
         if (result) finished.set(job.id, { record, result });
       } catch (error) {
         notProcessed(record, error);
+      } finally {
+        logger.removeKeys(['job_id', 'job_kind', 'user_id']);
       }
     }
     if (finished.size > 0) {
@@ -93,6 +97,7 @@ async function runJob(queue: QueueName, executors: Record<string, Executor>, rec
     if (remainingMs() < MIN_START_MS) throw new DeferJobError('not started: the worker had no time left for it', new Date(Date.now() + HAND_BACK_DELAY_MS));
     if (!executor) throw new PermanentJobError(`no executor for job kind ${job.kind} on queue ${queue}`);
     const result = await executor(context);
+    logger.debug('job run succeeded', { jobId: job.id, kind: job.kind });
     // An executor that completed the job in its own last transaction (completeIn) returned after that commit.
     const done = completedIn();
     if (done === undefined) return result;
