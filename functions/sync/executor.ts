@@ -6,8 +6,16 @@ import { ProviderError, type Platform, type TokenSet } from '../oauth/providers/
 import { markNeedsReconnect, refreshConnection } from '../oauth/refresh.ts';
 import { tokenVault } from '../oauth/vault.ts';
 import { sourceFor } from './sources/index.ts';
-import type { ContentSource, ReadOptions, SourceItem } from './sources/port.ts';
+import type { ContentSource, ReadOptions, SourceItem, SourcePage } from './sources/port.ts';
 import { markRemoved, writePage } from './write.ts';
+
+/**
+ * Items read ahead of the writes at most. A write takes every page read while the last one was written: when the
+ * database is the slower side, a transaction carries several pages, with fewer round trips and statements per item
+ * (bench:sync, 50,000 items: 0.48× COPY's rows/s one page per write, 0.65× with 250 read ahead, 0.75× with 1,000). A
+ * crash or a cancel costs at most this much quota again (YouTube: 40 of the day's 10,000 units).
+ */
+const READ_AHEAD_ITEMS = 1_000;
 
 /** Time a page may take (the provider's 10 s timeout, the write) before the Lambda's end: stop and go on in the next. */
 const CONTINUE_BEFORE_TIMEOUT_MS = 30_000;
@@ -101,11 +109,59 @@ function newerThan(items: SourceItem[], since: SyncState['since']): { items: Sou
   return at === -1 ? { items, reachedKnown: false } : { items: items.slice(0, at), reachedKnown: true };
 }
 
+/** A page as the sync keeps it: the items it still needs, and where to read next (none: the sync has all it needs). */
+interface ReadPage { items: SourceItem[]; next: string | undefined; total: number | undefined; quotaUnits: number }
+
 /**
- * One account's sync: every page to the end (full) or down to what the last sync saw (incremental), each page written
+ * Reads pages in order ahead of the writes. `take()` answers every page read since its last call, waiting for one
+ * when there is none, and [] once the last page was taken; a failed read is raised by the `take()` after the pages
+ * read before it. Reading pauses while READ_AHEAD_ITEMS wait to be written; `stop()` ends it.
+ */
+function readAhead(read: (at: string | undefined) => Promise<ReadPage>, start: string | undefined) {
+  const ready: ReadPage[] = [];
+  let failure: { error: unknown } | undefined;
+  let done = false;
+  let stopped = false;
+  // The reader waits only when the buffer is full and take() only when it is empty: one waiter at a time.
+  let wake = () => {};
+  const changed = () => new Promise<void>((resolve) => { wake = resolve; });
+  void (async () => {
+    try {
+      for (let at = start; ;) {
+        while (!stopped && ready.reduce((n, page) => n + page.items.length, 0) >= READ_AHEAD_ITEMS) await changed();
+        if (stopped) break;
+        const page = await read(at);
+        ready.push(page);
+        wake();
+        if (page.next === undefined) break;
+        at = page.next;
+      }
+    } catch (error) {
+      failure = { error };
+    }
+    done = true;
+    wake();
+  })();
+  return {
+    async take(): Promise<ReadPage[]> {
+      while (!ready.length && !done) await changed();
+      if (!ready.length && failure) throw failure.error;
+      const pages = ready.splice(0);
+      wake();
+      return pages;
+    },
+    stop() {
+      stopped = true;
+      wake();
+    },
+  };
+}
+
+/**
+ * One account's sync: every page to the end (full) or down to what the last sync saw (incremental), pages written
  * with the resume point in one transaction, so a retry after a crash goes on from the next page without duplicates or
- * gaps; progress after each page (a cancel stops it there, the pages written stay); then the account's totals, and for
- * a full sync the items that are gone at the source.
+ * gaps; progress after each write (a cancel stops it there, the pages written stay); then the account's totals, and
+ * for a full sync the items that are gone at the source.
  */
 export async function syncAccount(context: JobContext, socialAccountId: string, full: boolean) {
   const account = await loadAccount(context, socialAccountId);
@@ -117,43 +173,44 @@ export async function syncAccount(context: JobContext, socialAccountId: string, 
   const options: ReadOptions = { platformAccountId: account.platformAccountId, ...(since ? { since } : {}) };
   const target = { socialAccountId: account.id, userId: account.userId, platformId: account.platformId };
   const startedAt = new Date(progress.startedAt);
-  const cursor: string | undefined = resume?.cursor || undefined;
   let quotaUnits = 0;
   let total: number | undefined;
   if (resume) await context.log('info', `resuming after page ${resume.pages} (${resume.items} items written)`);
 
-  const readPage = (at: string | undefined) => {
-    const reading = withTokens((tokens) => source.page(tokens, options, at));
-    // Read ahead, it may never be awaited (the write failed, the job was cancelled or defers): not an unhandled rejection.
-    reading.catch(() => {});
-    return reading;
-  };
-  let reading = readPage(cursor);
-  for (;;) {
-    const page = await reading;
-    quotaUnits += page.quotaUnits ?? 0;
-    total ??= page.total;
+  // The provider's time hides behind the database's. Pages read ahead and then dropped (a cancel, a deferral, a failed
+  // write) cost their quota again when the sync goes on.
+  const reader = readAhead(async (at) => {
+    const page: SourcePage = await withTokens((tokens) => source.page(tokens, options, at));
     const { items, reachedKnown } = newerThan(page.items, since);
-    progress.newest ??= items[0] ? { platformContentId: items[0].platformContentId, publishedAt: items[0].publishedAt } : undefined;
-    const next = reachedKnown ? undefined : page.next;
-    // The next page is fetched while this one is written: the provider's time hides behind the database's. A page read
-    // ahead and then dropped (a cancel, a deferral, a failed write) costs its quota again when the sync goes on.
-    if (next) reading = readPage(next);
-    // The page and the point to resume from commit together (`inserted` in the stored point counts the pages before).
-    const after = { ...progress, pages: progress.pages + 1, items: progress.items + items.length, cursor: next ?? '' };
-    const percent = total ? Math.min(99, (after.items / Math.max(total, 1)) * 100) : Math.min(95, after.pages * 5);
-    // The page, the point to resume from and the progress report commit together.
-    const { counts, running } = await context.service(async (tx) => ({
-      counts: await writePage(tx, target, items, startedAt, JSON.stringify({ ...account.state, resume: after })),
-      running: await context.progressIn(tx, percent, `${after.items}${total ? ` of ${total}` : ''} items, ${after.pages} pages`),
-    }));
-    Object.assign(progress, after, { inserted: progress.inserted + counts.inserted });
-    if (!running) throw new JobCancelledError(`job ${context.job.id} was cancelled after page ${progress.pages}`);
-    if (!next) break;
-    // Out of time: the next invocation resumes from this page (the resume point is committed).
-    if (context.remainingMs() < CONTINUE_BEFORE_TIMEOUT_MS) {
-      throw new DeferJobError(`continuing in a new invocation after page ${progress.pages}`, new Date(Date.now() + 2_000));
+    return { items, next: reachedKnown ? undefined : page.next, total: page.total, quotaUnits: page.quotaUnits ?? 0 };
+  }, resume?.cursor || undefined);
+  try {
+    for (;;) {
+      const pages = await reader.take();
+      const last = pages.at(-1);
+      if (!last) break;
+      const items = pages.flatMap((page) => page.items);
+      quotaUnits += pages.reduce((units, page) => units + page.quotaUnits, 0);
+      total ??= pages[0]!.total;
+      progress.newest ??= items[0] ? { platformContentId: items[0].platformContentId, publishedAt: items[0].publishedAt } : undefined;
+      // The pages and the point to resume from commit together (`inserted` in the stored point counts the pages before).
+      const after = { ...progress, pages: progress.pages + pages.length, items: progress.items + items.length, cursor: last.next ?? '' };
+      const percent = total ? Math.min(99, (after.items / Math.max(total, 1)) * 100) : Math.min(95, after.pages * 5);
+      // The pages, the point to resume from and the progress report commit together.
+      const { counts, running } = await context.service(async (tx) => ({
+        counts: await writePage(tx, target, items, startedAt, JSON.stringify({ ...account.state, resume: after })),
+        running: await context.progressIn(tx, percent, `${after.items}${total ? ` of ${total}` : ''} items, ${after.pages} pages`),
+      }));
+      Object.assign(progress, after, { inserted: progress.inserted + counts.inserted });
+      if (!running) throw new JobCancelledError(`job ${context.job.id} was cancelled after page ${progress.pages}`);
+      if (last.next === undefined) break;
+      // Out of time: the next invocation resumes from this page (the resume point is committed).
+      if (context.remainingMs() < CONTINUE_BEFORE_TIMEOUT_MS) {
+        throw new DeferJobError(`continuing in a new invocation after page ${progress.pages}`, new Date(Date.now() + 2_000));
+      }
     }
+  } finally {
+    reader.stop();
   }
 
   const stats = await withTokens((tokens) => source.stats(tokens, options));
