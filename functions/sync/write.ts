@@ -34,11 +34,15 @@ const https = (url: string | undefined) => (url && /^https?:\/\//.test(url) ? ur
  * had marked removed comes back, one the user deleted stays deleted, and a title or description the user edited
  * (content_item.user_edited_fields, migration 014) is kept — the platform tags (those an updated item lost deleted,
  * the new ones added; a user's own tag of the same name stays the user's) and the media of multi-media posts replaced.
- * Returns how many items were new and how many updated.
+ * An item listed twice (pages that shifted while read) is written once. Returns how many items were new and how many
+ * updated.
  */
 export async function writePage(tx: TransactionSql, target: SyncTarget, items: SourceItem[], syncedAt: Date, syncCursor: string):
   Promise<{ inserted: number; updated: number }> {
-  const rows = items.map((item) => ({
+  // A listing that shifts while it is read (a new upload pushes an item onto the next page) shows an item twice, and
+  // one upsert cannot change a row twice: the item as read last is the one written.
+  const unique = [...new Map(items.map((item) => [item.platformContentId, item])).values()];
+  const rows = unique.map((item) => ({
     platform_content_id: item.platformContentId, type: item.type, title: derivedTitle(item),
     description: item.description.slice(0, DESCRIPTION_MAX), url: https(item.url), thumbnail_url: https(item.thumbnailUrl),
     duration_seconds: item.durationSeconds ?? null, published_at: item.publishedAt,
