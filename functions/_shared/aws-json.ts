@@ -50,6 +50,16 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
   });
 }
 
+/** The answer's JSON object; a body that is not one (a proxy's HTML error page) as an empty object. */
+function parseJson(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = text ? JSON.parse(text) : {};
+    return value !== null && typeof value === 'object' ? value as Record<string, unknown> : {};
+  } catch {
+    return {};
+  }
+}
+
 const RETRYABLE = new Set(['ThrottlingException', 'InternalServiceError', 'ServiceUnavailableException']);
 
 /**
@@ -69,7 +79,7 @@ export async function awsJsonCall<T>(service: AwsJsonService, operation: string,
     const headers = signAwsPost(url, body, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${service.targetPrefix}.${operation}` },
       { region, service: service.name }, { accessKeyId, secretAccessKey, sessionToken });
     const { status, text } = await post(url, { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body);
-    const answer = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    const answer = parseJson(text);
     if (status >= 200 && status < 300) return answer as T;
     // `__type` may carry a namespace (`com.amazonaws.secretsmanager#ResourceNotFoundException`).
     const type = String(answer.__type ?? `HTTP${status}`).split('#').at(-1)!;
