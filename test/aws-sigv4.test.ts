@@ -38,3 +38,32 @@ describe('signAwsPost', () => {
     });
   }
 });
+
+describe('awsJsonCall', () => {
+  it('retries a 5xx twice, then reports a non-JSON answer (a proxy’s error page) by its status', async () => {
+    const { createServer } = await import('node:http');
+    const { awsJsonCall, AwsServiceError, SECRETS_MANAGER } = await import('../functions/_shared/aws-json.ts');
+    let calls = 0;
+    let signed = true;
+    const server = createServer((req, res) => {
+      calls += 1;
+      signed &&= /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/.test(req.headers.authorization ?? '');
+      res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    try {
+      const error = await awsJsonCall(SECRETS_MANAGER, 'GetSecretValue', { SecretId: 'x' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AwsServiceError);
+      expect(error).toMatchObject({ type: 'HTTP502', status: 502 });
+      expect({ calls, signed }).toEqual({ calls: 3, signed: true });
+    } finally {
+      process.env = saved;
+      server.close();
+    }
+  });
+});
