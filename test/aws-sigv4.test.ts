@@ -66,4 +66,29 @@ describe('awsJsonCall', () => {
       server.close();
     }
   });
+
+  it('sends again after a network error (the connection refused), then answers', async () => {
+    const { createServer } = await import('node:http');
+    const { awsJsonCall, SECRETS_MANAGER } = await import('../functions/_shared/aws-json.ts');
+    let calls = 0;
+    const server = createServer((req, res) => {
+      calls += 1;
+      // The first attempt's connection is cut before any answer; the second gets the secret.
+      if (calls === 1) return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: 'value' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    try {
+      expect(await awsJsonCall(SECRETS_MANAGER, 'GetSecretValue', { SecretId: 'x' })).toEqual({ SecretString: 'value' });
+      expect(calls).toBe(2);
+    } finally {
+      process.env = saved;
+      server.close();
+    }
+  });
 });

@@ -68,7 +68,8 @@ const RETRYABLE = new Set(['ThrottlingException', 'InternalServiceError', 'Servi
  * Node's fetch (undici) on first use, 19–21 ms; node:http is loaded before any function and signing is node:crypto
  * (`npm run bundle:sizes` has the numbers). Credentials and region are the Lambda runtime's variables; the endpoint
  * follows the SDK's rules: `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL` (the local stack's), then the
- * regional one. Throttling and 5xx answers are retried twice with jittered backoff, as the SDK's standard mode does.
+ * regional one. Throttling, 5xx answers and network errors are retried twice with jittered backoff, as the SDK's
+ * standard mode does.
  */
 export async function awsJsonCall<T>(service: AwsJsonService, operation: string, input: Record<string, unknown>): Promise<T> {
   const { AWS_REGION: region, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = process.env;
@@ -78,13 +79,23 @@ export async function awsJsonCall<T>(service: AwsJsonService, operation: string,
   for (let attempt = 1; ; attempt += 1) {
     const headers = signAwsPost(url, body, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${service.targetPrefix}.${operation}` },
       { region, service: service.name }, { accessKeyId, secretAccessKey, sessionToken });
-    const { status, text } = await post(url, { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body);
+    const backoff = () => new Promise((resume) => setTimeout(resume, Math.random() * 100 * 2 ** attempt));
+    const sent = await post(url, { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body).catch((error: unknown) => {
+      // A connection refused, reset or timed out: sent again (the operations used carry idempotency tokens or are reads).
+      if (attempt >= 3) throw error;
+      return undefined;
+    });
+    if (!sent) {
+      await backoff();
+      continue;
+    }
+    const { status, text } = sent;
     const answer = parseJson(text);
     if (status >= 200 && status < 300) return answer as T;
     // `__type` may carry a namespace (`com.amazonaws.secretsmanager#ResourceNotFoundException`).
     const type = String(answer.__type ?? `HTTP${status}`).split('#').at(-1)!;
     if (attempt < 3 && (status >= 500 || RETRYABLE.has(type))) {
-      await new Promise((r) => setTimeout(r, Math.random() * 100 * 2 ** attempt));
+      await backoff();
       continue;
     }
     throw new AwsServiceError(type, String(answer.message ?? answer.Message ?? `HTTP ${status}`), status);
