@@ -1,7 +1,8 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { signAwsPost } from '../functions/_shared/aws-json.ts';
+import { awsJsonCall, AwsServiceError, SECRETS_MANAGER, signAwsPost } from '../functions/_shared/aws-json.ts';
 
 const bytes = (data: string | ArrayBuffer | ArrayBufferView) => (typeof data === 'string' ? data
   : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
@@ -39,56 +40,49 @@ describe('signAwsPost', () => {
   }
 });
 
+/** Runs `check` with Secrets Manager's endpoint pointed at a local server answering with `handler`. */
+async function againstEndpoint(handler: RequestListener, check: () => Promise<void>) {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret',
+  });
+  try {
+    await check();
+  } finally {
+    process.env = saved;
+    server.close();
+  }
+}
+
 describe('awsJsonCall', () => {
   it('retries a 5xx twice, then reports a non-JSON answer (a proxy’s error page) by its status', async () => {
-    const { createServer } = await import('node:http');
-    const { awsJsonCall, AwsServiceError, SECRETS_MANAGER } = await import('../functions/_shared/aws-json.ts');
     let calls = 0;
     let signed = true;
-    const server = createServer((req, res) => {
+    await againstEndpoint((req, res) => {
       calls += 1;
       signed &&= /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/.test(req.headers.authorization ?? '');
       res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-      AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret',
-    });
-    try {
+    }, async () => {
       const error = await awsJsonCall(SECRETS_MANAGER, 'GetSecretValue', { SecretId: 'x' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AwsServiceError);
       expect(error).toMatchObject({ type: 'HTTP502', status: 502 });
       expect({ calls, signed }).toEqual({ calls: 3, signed: true });
-    } finally {
-      process.env = saved;
-      server.close();
-    }
+    });
   });
 
-  it('sends again after a network error (the connection refused), then answers', async () => {
-    const { createServer } = await import('node:http');
-    const { awsJsonCall, SECRETS_MANAGER } = await import('../functions/_shared/aws-json.ts');
+  it('sends again after a network error (the connection cut), then answers', async () => {
     let calls = 0;
-    const server = createServer((req, res) => {
+    await againstEndpoint((req, res) => {
       calls += 1;
       // The first attempt's connection is cut before any answer; the second gets the secret.
       if (calls === 1) return void req.socket.destroy();
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: 'value' }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-      AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret',
-    });
-    try {
+    }, async () => {
       expect(await awsJsonCall(SECRETS_MANAGER, 'GetSecretValue', { SecretId: 'x' })).toEqual({ SecretString: 'value' });
       expect(calls).toBe(2);
-    } finally {
-      process.env = saved;
-      server.close();
-    }
+    });
   });
 });

@@ -238,21 +238,20 @@ export class StripeSandboxState {
     return copy(sub);
   }
 
-  /** Pausing (status paused, as at the end of a trial without a payment method) and resuming. */
+  /** Pausing (status paused, as at the end of a trial without a payment method) and resuming: the event, then the update. */
   pause(id: string): StripeObject {
-    const sub = this.subscription(id);
-    const before = copy(sub);
-    sub.status = 'paused';
-    this.emit('customer.subscription.paused', sub);
-    this.emit('customer.subscription.updated', sub, previousAttributes(before, sub));
-    return copy(sub);
+    return this.setStatus(id, 'paused', 'customer.subscription.paused');
   }
 
   resume(id: string): StripeObject {
+    return this.setStatus(id, 'active', 'customer.subscription.resumed');
+  }
+
+  private setStatus(id: string, status: string, event: string): StripeObject {
     const sub = this.subscription(id);
     const before = copy(sub);
-    sub.status = 'active';
-    this.emit('customer.subscription.resumed', sub);
+    sub.status = status;
+    this.emit(event, sub);
     this.emit('customer.subscription.updated', sub, previousAttributes(before, sub));
     return copy(sub);
   }
