@@ -1,7 +1,9 @@
+import fc from 'fast-check';
+import { Socket } from 'node:net';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { quiet } from '../db/bootstrap.ts';
-import { asAnon, DEFAULT_STATEMENT_TIMEOUT_MS, statementTimeoutFromEnv, withCaller } from '../db/context.ts';
+import { asAnon, asUser, DEFAULT_STATEMENT_TIMEOUT_MS, sqlLiteral, statementTimeoutFromEnv, withCaller } from '../db/context.ts';
 import { APP_ROLE } from '../db/roles.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -31,6 +33,47 @@ describe('withCaller: a per-transaction statement_timeout, set with the role', (
     expect(statementTimeoutFromEnv({ DB_STATEMENT_TIMEOUT_MS: '60000' })).toBe(60_000);
     expect(() => statementTimeoutFromEnv({ DB_STATEMENT_TIMEOUT_MS: '5s' })).toThrow(/DB_STATEMENT_TIMEOUT_MS/);
     expect(() => statementTimeoutFromEnv({ DB_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DB_STATEMENT_TIMEOUT_MS/);
+  });
+});
+
+describe('withCaller: the caller\'s settings in one simple-protocol statement, pipelined ahead of the work', () => {
+  it('sqlLiteral gives PostgreSQL back exactly the string it was given, quotes, backslashes and all (property, 300 strings)', async () => {
+    const strings = fc.string({ unit: 'binary', maxLength: 200 }).filter((s) => !s.includes('\0'));
+    await fc.assert(fc.asyncProperty(fc.array(strings, { minLength: 1, maxLength: 4 }), async (values) => {
+      const rows = await db.app.unsafe(`SELECT ${values.map((v, i) => `${sqlLiteral(v)} AS v${i}`).join(', ')}`);
+      expect(Object.values(rows[0]!)).toEqual(values);
+    }), { numRuns: 300 });
+    expect(() => sqlLiteral('a\0b')).toThrow(/NUL/);
+  });
+
+  it('claims holding quotes and backslashes reach auth.uid() and the policies as sent, and the work\'s statements run as the caller', async () => {
+    const sub = '00000000-0000-4000-8000-000000000001';
+    const email = String.raw`o'brien\'; DROP TABLE users; --"@example.com`;
+    const [row] = await asUser(db.app, { sub, email }, (tx) => tx<{ uid: string; role: string; claims: string }[]>`
+      SELECT auth.uid()::text AS uid, current_user AS role, current_setting('request.jwt.claims') AS claims`);
+    expect(row).toMatchObject({ uid: sub, role: 'authenticated' });
+    expect(JSON.parse(row!.claims)).toEqual({ sub, email, role: 'authenticated' });
+  });
+
+  it('sends the settings, the work\'s first query and nothing else before one answer: three round trips for a one-query read (BEGIN, settings + query, COMMIT)', async () => {
+    const one = postgres(db.url.app, { max: 1, ...quiet });
+    try {
+      await asAnon(one, (tx) => tx`SELECT 1`);  // connected, statements prepared
+      const writes = vi.spyOn(Socket.prototype, 'write');
+      try {
+        await withCaller(one, { role: 'anon' }, (tx) => tx`SELECT 1`, { settings: { work_mem: '64kB' } });
+        expect(writes).toHaveBeenCalledTimes(3);
+      } finally {
+        writes.mockRestore();
+      }
+    } finally {
+      await one.end();
+    }
+  });
+
+  it('a setting that fails aborts the transaction: the work\'s query never runs without its role', async () => {
+    const ran = withCaller(db.app, { role: 'anon' }, (tx) => tx`SELECT current_user AS role`, { settings: { work_mem: 'not a size' } });
+    await expect(ran).rejects.toMatchObject({ code: '22023' });
   });
 });
 

@@ -17,7 +17,7 @@ import type { TrendingQuery } from './routes/get-trending.ts';
 import type { SearchContentQuery } from './routes/search-content.ts';
 import type { SearchCreatorsQuery } from './routes/search-creators.ts';
 
-// The SQL builders, for benchmarks that run the exact queries the API runs (as anon, after tuneForLimitQueries).
+// The SQL builders, for benchmarks that run the exact queries the API runs (as anon, with DISCOVERY_PLANNER_SETTINGS).
 export * from '../_shared/catalog/content-sql.ts';
 export * from '../_shared/catalog/creator-sql.ts';
 export * from '../_shared/catalog/page-sql.ts';

@@ -17,17 +17,7 @@ import { asAnon } from '../../../db/context.ts';
  */
 export const DISCOVERY_PLANNER_SETTINGS = { work_mem: '64kB', enable_hashjoin: 'off', enable_mergejoin: 'off' } as const;
 
-/** Applies DISCOVERY_PLANNER_SETTINGS to the transaction; sent at once, so it is pipelined ahead of the next query. */
-export const tuneForLimitQueries = (tx: TransactionSql) => tx`
-  SELECT set_config('work_mem', ${DISCOVERY_PLANNER_SETTINGS.work_mem}, true),
-         set_config('enable_hashjoin', ${DISCOVERY_PLANNER_SETTINGS.enable_hashjoin}, true),
-         set_config('enable_mergejoin', ${DISCOVERY_PLANNER_SETTINGS.enable_mergejoin}, true)`.execute();
-
-/** A discovery read: one anon transaction (RLS applies), tuned for LIMIT queries. */
+/** A discovery read: one anon transaction (RLS applies), tuned for LIMIT queries by the statement that sets the role. */
 export function readAsAnon<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return asAnon(sql, async (tx) => {
-    // The settings are on the wire before work() sends its first query; Promise.all surfaces either failure.
-    const [, result] = await Promise.all([tuneForLimitQueries(tx), work(tx)]);
-    return result;
-  });
+  return asAnon(sql, work, { settings: DISCOVERY_PLANNER_SETTINGS });
 }
