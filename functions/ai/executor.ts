@@ -4,7 +4,7 @@ import { logger } from '../_shared/logger.ts';
 import { uuid } from '../_shared/schemas.ts';
 import { DeferJobError, JobCancelledError, PermanentJobError, type Executor, type JobContext } from '../jobs/executor.ts';
 import { aiProviderFor } from './config.ts';
-import { lexiconStats, offlineSuggestion, type Corpus } from './offline.ts';
+import { lexiconStats, type Corpus } from './corpus.ts';
 import { AiProviderError, type AiProvider, type AiProviderName } from './providers/port.ts';
 import { generateStructured } from './providers/structured.ts';
 import { seoScore, trendingScore } from './seo-score.ts';
@@ -106,6 +106,8 @@ export async function suggestForItem(context: JobContext, itemId: string, operat
       throw providerFailure(error);
     }
   } else {
+    // The offline engine (retext and its part-of-speech lexicon, 1.7 MB) is loaded on its first use, not at every cold start.
+    const { offlineSuggestion } = await import('./offline.ts');
     const started = performance.now();
     output = offlineSuggestion(input, loaded.corpus!);
     calls = [{ promptTokens: 0, completionTokens: 0, latencyMs: Math.round(performance.now() - started), success: true }];
