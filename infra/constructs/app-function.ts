@@ -13,7 +13,7 @@ import { removalPolicyOf, type EnvSource, type StageConfig } from '../config.ts'
 import type { DatabaseAccess } from '../stacks/data-stack.ts';
 import type { SecretsAccess } from '../stacks/secrets-stack.ts';
 import { acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
-import { nodejsBundling, REPO_ROOT } from './bundling.ts';
+import { LAMBDA_NODE_OPTIONS, nodejsBundling, REPO_ROOT } from './bundling.ts';
 
 /** A job category's queue and its dead-letter queue. */
 export interface JobQueue {
@@ -81,8 +81,7 @@ export class AppFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: 'streamvibe',
       LOG_LEVEL: config.logLevel,
       STREAMVIBE_STAGE: config.stage,
-      // Stack traces through the bundle's source map point at the TypeScript.
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       ...platform.database.environment,
       // No named prepared statements through RDS Proxy: they would pin each Lambda's connection (functions/_shared/db.ts).
       DB_PREPARE: 'false',

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, PostConfirmationTriggerEvent, SQSEvent } from 'aws-lambda';
 import { signStripePayload } from '../../functions/billing/signature.ts';
+import { LAMBDA_NODE_OPTIONS } from '../../infra/constructs/bundling.ts';
 import { queues } from '../../functions/manifest.ts';
 
 export const STRIPE_WEBHOOK_SECRET = 'whsec_cold_init';
@@ -25,7 +26,7 @@ export function lambdaEnv(databaseUrl: string, functionName: string, secrets: Re
     BILLING_RETURN_URL: 'https://streamvibe.example/settings/billing',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIACOLDINIT', AWS_SECRET_ACCESS_KEY: 'cold-init', AWS_LAMBDA_FUNCTION_NAME: functionName,
     // Errors only: a log line per request would be measured as much as the code.
-    LOG_LEVEL: 'ERROR', TZ: 'UTC',
+    LOG_LEVEL: 'ERROR', TZ: 'UTC', NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
   };
 }
 

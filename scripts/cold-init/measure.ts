@@ -68,7 +68,7 @@ async function startDatabase(): Promise<{ appUrl: string; stop: () => Promise<vo
 const running = new Set<ChildProcess>();
 process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
-/** One cold start of a bundle: a fresh Node process (no inherited NODE_OPTIONS or compile cache), killed when stuck. */
+/** One cold start of a bundle: a fresh Node process with the NODE_OPTIONS the CDK app sets (none inherited, no compile cache), killed when stuck. */
 function coldStart(name: string, file: string, databaseUrl: string, secrets: Record<string, string>): Promise<ColdStart> {
   const invocation = INVOCATIONS[name];
   if (!invocation) return Promise.reject(new Error(`no cold-start invocation for ${name} in scripts/cold-init/invocations.ts`));

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { join } from 'node:path';
 import { functions } from '../../functions/manifest.ts';
+import { esbuildOptions, nodejsBundling, REPO_ROOT } from '../../infra/constructs/bundling.ts';
 import { BUNDLE_BUDGET_KB, MIGRATION_RUNNER, budgetOf, measureBundles, type BundleSize } from '../../infra/bundle-sizes.ts';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -24,5 +27,14 @@ describe('Lambda bundles, built as the CDK app builds them (minified, ESM, AWS S
   it('bundle each manifest Lambda and the migration runner', () => {
     expect(bundles.flatMap((b) => b.functions).sort()).toEqual([...everyBundle].sort());
     expect(bundles.every((b) => b.bytes > 0 && b.mapBytes > 0)).toBe(true);
+  });
+
+  it('ship source maps of mappings only: Node parses the whole map at every cold start (--enable-source-maps), and sources made it 4× bigger', async () => {
+    expect(nodejsBundling().esbuildArgs).toMatchObject({ '--sources-content': 'false' });
+    const outfile = join(REPO_ROOT, '.bundle-sizes', 'sources-content-check', 'index.mjs');
+    const result = await build({ ...esbuildOptions(join(REPO_ROOT, 'infra/migrations/handler.ts'), outfile), absWorkingDir: REPO_ROOT, write: false });
+    const map = JSON.parse(result.outputFiles.find((f) => f.path === `${outfile}.map`)!.text) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources.length).toBeGreaterThan(0);
+    expect(map.sourcesContent).toBeUndefined();
   });
 });
