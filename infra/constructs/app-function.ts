@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import { SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,7 +11,7 @@ import { removalPolicyOf, type EnvSource, type StageConfig } from '../config.ts'
 import type { DatabaseAccess } from '../stacks/data-stack.ts';
 import type { SecretsAccess } from '../stacks/secrets-stack.ts';
 import { acknowledgeLambdaManagedPolicies, acknowledgeXRayWildcard } from '../nag.ts';
-import { LAMBDA_NODE_OPTIONS, nodejsBundling, REPO_ROOT } from './bundling.ts';
+import { functionCode, LAMBDA_NODE_OPTIONS } from './bundling.ts';
 
 /** A job category's queue and its dead-letter queue. */
 export interface JobQueue {
@@ -49,7 +47,7 @@ export class ManifestConfigError extends Error {
  * (plain values as they are; secret settings as `<NAME>_SECRET_ARN` plus GetSecretValue on that secret).
  */
 export class AppFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
 
   constructor(scope: Construct, readonly spec: FunctionSpec, platform: FunctionPlatform) {
     super(scope, spec.name);
@@ -92,11 +90,9 @@ export class AppFunction extends Construct {
       ...Object.assign({}, ...(spec.secrets ?? []).map((family) => platform.secrets.environment(family))),
     };
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, spec.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      code: functionCode(spec.entry),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       description: spec.description,
@@ -112,7 +108,6 @@ export class AppFunction extends Construct {
       vpc: platform.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [platform.securityGroup],
-      bundling: nodejsBundling(),
     });
     Tags.of(this.function).add(FUNCTION_TAG, spec.name);
     for (const name of spec.env ?? []) {

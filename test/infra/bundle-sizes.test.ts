@@ -31,10 +31,17 @@ describe('Lambda bundles, built as the CDK app builds them (minified, ESM, AWS S
 
   it('ship source maps of mappings only: Node parses the whole map at every cold start (--enable-source-maps), and sources made it 4× bigger', async () => {
     expect(nodejsBundling().esbuildArgs).toMatchObject({ '--sources-content': 'false' });
-    const outfile = join(REPO_ROOT, '.bundle-sizes', 'sources-content-check', 'index.mjs');
-    const result = await build({ ...esbuildOptions(join(REPO_ROOT, 'infra/migrations/handler.ts'), outfile), absWorkingDir: REPO_ROOT, write: false });
-    const map = JSON.parse(result.outputFiles.find((f) => f.path === `${outfile}.map`)!.text) as { sources: string[]; sourcesContent?: unknown };
+    const outdir = join(REPO_ROOT, '.bundle-sizes', 'sources-content-check');
+    const result = await build({ ...esbuildOptions(join(REPO_ROOT, 'infra/migrations/handler.ts'), outdir), absWorkingDir: REPO_ROOT, write: false });
+    const map = JSON.parse(result.outputFiles.find((f) => f.path === join(outdir, 'index.mjs.map'))!.text) as { sources: string[]; sourcesContent?: unknown };
     expect(map.sources.length).toBeGreaterThan(0);
     expect(map.sourcesContent).toBeUndefined();
+  });
+
+  it('load at cold start only what the entry imports statically: what code reaches with import() is a chunk read on first use', () => {
+    const ai = bundles.find((b) => b.functions.includes('ai-worker-ai'))!;
+    // The provider SDKs and the offline engine's lexicon are chunks (functions/ai/config.ts, executor.ts).
+    expect(ai.lazyBytes).toBeGreaterThan(2_000 * 1024);
+    expect(ai.inputs.map(([origin]) => origin).filter((origin) => ['openai', '@anthropic-ai/sdk', '@google/genai', 'pos'].includes(origin))).toEqual([]);
   });
 });
