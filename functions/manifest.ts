@@ -158,7 +158,7 @@ export const features: FeatureSpec[] = [
   {
     name: 'discovery', description: 'The public discovery platform and its refreshes',
     http: { ...API, routes: discoveryRoutes }, schedules: { ...SCHEDULED, tasks: discoveryTasks },
-    uses: { env: ['PUBLIC_SITE_URL', 'CLICK_HASH_SECRET'] },
+    uses: { env: ['PUBLIC_SITE_URL', 'CLICK_HASH_SECRET', 'EDGE_ORIGIN_SECRET'] },
   },
   {
     name: 'admin', description: 'Operators’ tools: roles, verification, featured creators, moderation, user look-up, jobs and dead letters',

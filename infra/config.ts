@@ -173,6 +173,8 @@ const functionEnvironment = (siteUrl: string, apiUrl: string, stripePrices: Stri
   GEMINI_API_KEY: { secret: 'operator' },
   // HMAC key of visitor hashes (click dedupe): random, never needs to be known by anyone.
   CLICK_HASH_SECRET: { secret: 'generated' },
+  // What CloudFront sends the API with /track-click (a custom origin header), so the viewer address it names is believed.
+  EDGE_ORIGIN_SECRET: { secret: 'generated' },
   // Stripe's webhook signing secrets (comma-separated while rolling), copied from the Stripe dashboard.
   STRIPE_WEBHOOK_SECRETS: { secret: 'operator' },
   // Stripe's secret (or restricted) API key of the stage's account: checkout, portal, subscriptions, invoices.

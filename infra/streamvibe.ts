@@ -64,7 +64,8 @@ export function createStreamVibe(app: App, props: StreamVibeProps) {
     certificateArn: props.apiCertificateArn, description: `StreamVibe ${config.stage}: HTTP API`,
   });
   const edge = new EdgeStack(app, stackId('Edge'), {
-    config, api: api.api, functions: byKind('http'), description: `StreamVibe ${config.stage}: CloudFront in front of the site and the API`,
+    config, api: api.api, functions: byKind('http'), originSecret: secrets.environmentSecrets.EDGE_ORIGIN_SECRET!,
+    description: `StreamVibe ${config.stage}: CloudFront in front of the site and the API`,
   });
   // Functions read their secret settings by the secrets' ARNs: deploy those first.
   for (const stack of [jobs, auth, api]) stack.addStackDependency(secrets);

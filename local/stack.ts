@@ -30,6 +30,8 @@ export const LOCAL_SECRET_SETTINGS = {
   STRIPE_API_KEY: SANDBOX_API_KEY,
   // The key of click visitor hashes.
   CLICK_HASH_SECRET: 'local-only-click-hash-secret-never-deployed',
+  // What CloudFront sends /track-click in AWS (no CloudFront locally: a test sends it to stand for one).
+  EDGE_ORIGIN_SECRET: 'local-only-edge-origin-secret-never-deployed',
   // No AI key by default: the ai feature answers with its offline engine. A test (or you, with the AI sandbox's keys) may set them.
   OPENAI_API_KEY: 'unset',
   ANTHROPIC_API_KEY: 'unset',

@@ -3,13 +3,15 @@ import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods, CacheCookieBehavior, CachedMethods, CacheHeaderBehavior, CachePolicy, CacheQueryStringBehavior, Distribution,
-  HttpVersion, OriginProtocolPolicy, OriginRequestPolicy, OriginSslPolicy, SecurityPolicyProtocol, ViewerProtocolPolicy,
-  type BehaviorOptions,
+  HttpVersion, OriginProtocolPolicy, OriginRequestCookieBehavior, OriginRequestHeaderBehavior, OriginRequestPolicy,
+  OriginRequestQueryStringBehavior, OriginSslPolicy, SecurityPolicyProtocol, ViewerProtocolPolicy, type BehaviorOptions,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RouteSpec } from '../../functions/_shared/route.ts';
+import { EDGE_SECRET_HEADER } from '../../functions/discovery/clicks.ts';
 import type { FunctionSpec } from '../../functions/manifest.ts';
 import { indexNowKeyFile } from '../../functions/site/indexnow-key.ts';
 import { indexNowKeyRoute } from '../../functions/site/routes/indexnow-key.ts';
@@ -19,6 +21,8 @@ import { ManifestConfigError } from '../constructs/app-function.ts';
 export interface EdgeStackProps extends StackProps {
   config: StageConfig;
   api: IHttpApi;
+  /** EDGE_ORIGIN_SECRET: sent with /track-click, so the API believes the viewer address CloudFront names. */
+  originSecret: ISecret;
   /** The features' HTTP Lambdas, whose cacheable routes get cache behaviors. */
   functions: FunctionSpec[];
 }
@@ -64,9 +68,9 @@ export class EdgeStack extends Stack {
     const { domainName, certificateArn, indexNowKey } = config.site;
 
     // https://<api-id>.execute-api.<region>.amazonaws.com → its host name.
-    const origin = new HttpOrigin(Fn.select(2, Fn.split('/', props.api.apiEndpoint)), {
-      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, originSslProtocols: [OriginSslPolicy.TLS_V1_2],
-    });
+    const apiHost = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
+    const toApi = { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, originSslProtocols: [OriginSslPolicy.TLS_V1_2] };
+    const origin = new HttpOrigin(apiHost, toApi);
     const edgeCache = (name: string, queryStrings: CacheQueryStringBehavior, comment: string) => new CachePolicy(this, name, {
       cachePolicyName: `${config.prefix}-${name}`, comment,
       minTtl: Duration.seconds(0), defaultTtl: Duration.seconds(0), maxTtl: EDGE_MAX_TTL,
@@ -80,8 +84,9 @@ export class EdgeStack extends Stack {
       'Public pages without query parameters: the origin’s Cache-Control, any query dropped');
 
     const routes = cacheableRoutes(props.functions);
-    if (routes.length > MAX_CACHE_BEHAVIORS) {
-      throw new ManifestConfigError(`${routes.length} cacheable routes: CloudFront allows ${MAX_CACHE_BEHAVIORS} cache behaviors per distribution`);
+    // One behavior per cacheable route, and /track-click's (below).
+    if (routes.length + 1 > MAX_CACHE_BEHAVIORS) {
+      throw new ManifestConfigError(`${routes.length} cacheable routes and /track-click: CloudFront allows ${MAX_CACHE_BEHAVIORS} cache behaviors per distribution`);
     }
     const additionalBehaviors: Record<string, BehaviorOptions> = Object.fromEntries(routes.map((route) => [pathPatternOf(route, indexNowKey), {
       origin,
@@ -93,6 +98,24 @@ export class EdgeStack extends Stack {
       originRequestPolicy: OriginRequestPolicy.CORS_CUSTOM_ORIGIN,
       compress: true,
     } satisfies BehaviorOptions]));
+
+    // /track-click counts a visitor by address. Behind CloudFront, API Gateway sees the edge's: CloudFront names the
+    // viewer in CloudFront-Viewer-Address, and its secret beside it tells the API to believe that (functions/discovery/clicks.ts).
+    additionalBehaviors['/track-click'] = {
+      // The secret is a dynamic reference CloudFormation resolves at deploy: it is in no template or asset.
+      origin: new HttpOrigin(apiHost, { ...toApi, customHeaders: { [EDGE_SECRET_HEADER]: props.originSecret.secretValue.unsafeUnwrap() } }),
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: new OriginRequestPolicy(this, 'ClickViewer', {
+        originRequestPolicyName: `${config.prefix}-click-viewer`,
+        comment: 'POST /track-click: what the route reads, its CORS preflight, and the viewer address',
+        headerBehavior: OriginRequestHeaderBehavior.allowList('Content-Type', 'User-Agent', 'Referer', 'Origin',
+          'Access-Control-Request-Method', 'Access-Control-Request-Headers', 'CloudFront-Viewer-Address'),
+        queryStringBehavior: OriginRequestQueryStringBehavior.none(),
+        cookieBehavior: OriginRequestCookieBehavior.none(),
+      }),
+    };
 
     const logs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED, enforceSSL: true, blockPublicAccess: BlockPublicAccess.BLOCK_ALL,

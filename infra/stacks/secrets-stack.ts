@@ -35,6 +35,11 @@ const SEO_CREDENTIAL_ACTIONS = [
 /** Actions of a feature that uses connections' tokens (sync): read them, and store the tokens a refresh returned. */
 const OAUTH_TOKEN_USER_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'];
 
+/** Why a generated secret is rotated by hand, where it is no HMAC key. */
+const GENERATED_ROTATION: Record<string, string> = {
+  EDGE_ORIGIN_SECRET: 'EDGE_ORIGIN_SECRET is shared by CloudFront (a custom origin header, resolved at deploy) and the discovery Lambda; rotate by hand: put-secret-value, then deploy the edge stack (clicks between the two are counted by the edge address).',
+};
+
 /**
  * OAuth token secrets live under `streamvibe/<stage>/oauth/` (one per connected account, created at run time by
  * the token vault; the database keeps only the name), encrypted with this stack's key. A function gets access
@@ -78,7 +83,7 @@ export class SecretsStack extends Stack {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason: source.secret === 'generated'
-          ? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put-secret-value: warm functions read it within 5 minutes).`
+          ? GENERATED_ROTATION[name] ?? `${name} is an HMAC key whose rotation resets what it dedupes; rotate by hand (put-secret-value: warm functions read it within 5 minutes).`
           : `${name} is issued by a third party and rolled there (the secret holds old and new, comma-separated, during a roll); Secrets Manager rotation cannot do that.`,
       });
       this.environmentSecrets[name] = secret;

@@ -208,6 +208,28 @@ describe('POST /track-click', () => {
     expect(hashes.map((h) => h.visitor_hash)).toEqual([expected]);
   });
 
+  it('behind CloudFront, counts the viewer CloudFront names, and believes that name only beside the edge\'s secret', async () => {
+    const [ipv4Item, ipv6Item, forgedItem] = [world.discoverable[12]!, world.discoverable[13]!, world.discoverable[14]!];
+    const edge = (viewer: string, secret = LOCAL_SECRET_SETTINGS.EDGE_ORIGIN_SECRET) => ({ 'cloudfront-viewer-address': viewer, 'x-streamvibe-edge': secret });
+    const hashOf = (address: string) => createHmac('sha256', LOCAL_SECRET_SETTINGS.CLICK_HASH_SECRET).update(address).digest('base64url');
+    const visitors = async (id: string) => (await service((tx) => tx<{ visitor_hash: string }[]>`
+      SELECT visitor_hash FROM content_click WHERE content_id = ${id} ORDER BY clicked_at`)).map((r) => r.visitor_hash);
+
+    // Two viewers behind one edge address are two visitors; each counted once.
+    expect((await click(ipv4Item, edge('198.51.100.10:46532'))).body).toEqual({ counted: true });
+    expect((await click(ipv4Item, edge('198.51.100.11:40000'))).body).toEqual({ counted: true });
+    expect((await click(ipv4Item, edge('198.51.100.10:51000'))).body).toEqual({ counted: false });
+    expect(await visitors(ipv4Item)).toEqual([hashOf('198.51.100.10'), hashOf('198.51.100.11')]);
+    // An IPv6 viewer (unbracketed, the port after the last colon) is its /64.
+    expect((await click(ipv6Item, edge('2001:db8:0:7::1:443'))).body).toEqual({ counted: true });
+    expect(await visitors(ipv6Item)).toEqual([hashOf('2001:db8:0:7::/64')]);
+    // Without the secret, or with another value, the header is a client's word: the gateway's source address counts.
+    expect((await click(forgedItem, { 'cloudfront-viewer-address': '203.0.113.50:1234' })).body).toEqual({ counted: true });
+    expect((await click(forgedItem, edge('203.0.113.51:1234', 'not-the-edge-secret'))).body).toEqual({ counted: false });
+    expect((await click(forgedItem, edge('203.0.113.52:1234', `${LOCAL_SECRET_SETTINGS.EDGE_ORIGIN_SECRET}x`))).body).toEqual({ counted: false });
+    expect(await visitors(forgedItem)).toEqual([hashOf('127.0.0.1')]);
+  });
+
   it('counts 100 clicks on one item from one address with 100 different user agents once', async () => {
     const id = world.discoverable[11]!;
     const before = await total(id);

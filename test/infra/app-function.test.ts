@@ -85,17 +85,21 @@ describe('AppFunction: least privilege and environment from the feature', () => 
     }) });
 
     // The billing Lambdas read two (test/infra/billing-secrets.test.ts).
-    for (const [fn, setting] of [['discovery-http', 'CLICK_HASH_SECRET']] as const) {
+    // discovery reads two: the click hash key and the edge's secret (infra/stacks/edge-stack.ts).
+    for (const [fn, settings] of [['discovery-http', ['CLICK_HASH_SECRET', 'EDGE_ORIGIN_SECRET']]] as const) {
       const { env, statements } = lambda(templates, fn);
-      expect(env[setting], fn).toBeUndefined();
-      expect(env[`${setting}_SECRET_ARN`], fn).toEqual(arnOf(setting));
+      for (const setting of settings) {
+        expect(env[setting], fn).toBeUndefined();
+        expect(env[`${setting}_SECRET_ARN`], fn).toEqual(arnOf(setting));
+      }
       const reads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
-      expect(reads, fn).toEqual([expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: arnOf(setting) })]);
+      expect(reads, fn).toEqual([expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: settings.map(arnOf) })]);
     }
     const lambdaConfigs = Object.values(templates).flatMap((t) => Object.values(t.findResources('AWS::Lambda::Function')));
     expect(JSON.stringify(lambdaConfigs)).not.toMatch(/\{\{resolve:secretsmanager/);
     expect(lambda(templates, 'discovery-http').env.PUBLIC_SITE_URL).toBe('https://streamvibe.app');
-    expect(Object.keys(secrets).sort()).toEqual(['ANTHROPIC_API_KEY', 'CLICK_HASH_SECRET', 'GEMINI_API_KEY', 'OAUTH_CLIENTS', 'OPENAI_API_KEY', 'STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRETS']);
+    expect(Object.keys(secrets).sort()).toEqual(['ANTHROPIC_API_KEY', 'CLICK_HASH_SECRET', 'EDGE_ORIGIN_SECRET', 'GEMINI_API_KEY', 'OAUTH_CLIENTS', 'OPENAI_API_KEY',
+      'STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRETS']);
     templates['StreamVibe-prod-Secrets']!.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'streamvibe/prod/env/STRIPE_WEBHOOK_SECRETS' });
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functions, httpRoutes } from '../../functions/manifest.ts';
 import { stageConfig } from '../../infra/config.ts';
 import { FUNCTION_TAG } from '../../infra/constructs/app-function.ts';
+import { EDGE_SECRET_HEADER } from '../../functions/discovery/clicks.ts';
 import { cacheableRoutes, EDGE_MAX_TTL } from '../../infra/stacks/edge-stack.ts';
 import { buildStage, synthStage } from './synth.ts';
 
@@ -52,17 +53,20 @@ describe('the edge stack (CloudFront in front of the site and the API)', () => {
       CachePolicyId: CACHING_DISABLED, OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER, ViewerProtocolPolicy: 'https-only',
       AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
     });
-    const [origin] = distribution.Origins;
-    expect(distribution.Origins).toHaveLength(1);
+    const origin = distribution.Origins.find((o: { Id: string }) => o.Id === fallback.TargetOriginId);
+    expect(distribution.Origins).toHaveLength(2);  // and /track-click's, with the edge's secret (below)
+    expect(origin.OriginCustomHeaders).toBeUndefined();
     expect(origin).toMatchObject({ Id: fallback.TargetOriginId,
       CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] } });
     // The host name of the HTTP API's endpoint, exported by the API stack.
     expect(JSON.stringify(origin.DomainName)).toMatch(/Fn::Split.*ApiEndpoint|StreamVibe-dev-Api/);
   });
 
+  const cached = () => distribution.CacheBehaviors.filter((b) => b.PathPattern !== '/track-click');
+
   it('has one cache behavior per cacheable route (public GETs with cache lifetimes), on the policy its query needs', () => {
     const routes = cacheableRoutes(functions);
-    const patterns = distribution.CacheBehaviors.map((b) => b.PathPattern).sort();
+    const patterns = cached().map((b) => b.PathPattern).sort();
     expect(patterns).toEqual(expect.arrayContaining(['/content/*', '/creator/*', '/robots.txt', '/sitemap.xml', '/browse-content',
       '/search-content', '/get-trending', `/${config.site.indexNowKey}.txt`]));
     expect(patterns).toHaveLength(routes.length);
@@ -75,7 +79,7 @@ describe('the edge stack (CloudFront in front of the site and the API)', () => {
       ['/robots.txt', 'none'], [`/${config.site.indexNowKey}.txt`, 'none']] as const) {
       expect(behavior(pattern).CachePolicyId, pattern).toEqual({ Ref: policyIds[query] });
     }
-    for (const b of distribution.CacheBehaviors) {
+    for (const b of cached()) {
       expect(b, b.PathPattern).toMatchObject({ AllowedMethods: ['GET', 'HEAD', 'OPTIONS'], CachedMethods: ['GET', 'HEAD'],
         OriginRequestPolicyId: CORS_CUSTOM_ORIGIN, ViewerProtocolPolicy: 'redirect-to-https', TargetOriginId: distribution.DefaultCacheBehavior.TargetOriginId });
     }
@@ -93,7 +97,7 @@ describe('the edge stack (CloudFront in front of the site and the API)', () => {
   });
 
   it('caches no signed-in, admin, webhook or uncached public route: none of their paths falls under a cache behavior', () => {
-    const patterns = distribution.CacheBehaviors.map((b) => b.PathPattern!);
+    const patterns = cached().map((b) => b.PathPattern!);
     const cacheable = new Set(cacheableRoutes(functions));
     const others = httpRoutes(functions).map((r) => r.route).filter((route) => !cacheable.has(route));
     expect(others.filter((r) => r.auth === 'user').length).toBeGreaterThan(10);
@@ -101,6 +105,26 @@ describe('the edge stack (CloudFront in front of the site and the API)', () => {
       const path = route.path.replace(/\{[^}]+\}/g, 'x1');
       expect(patterns.filter((p) => matches(p, path)), `${route.method} ${route.path}`).toEqual([]);
     }
+  });
+
+  it('sends /track-click uncached to an origin that adds the edge\'s secret, with the viewer\'s address and only the headers the route reads', () => {
+    const click = distribution.CacheBehaviors.find((b) => b.PathPattern === '/track-click')!;
+    expect(click).toMatchObject({ CachePolicyId: CACHING_DISABLED, ViewerProtocolPolicy: 'https-only' });
+    expect(click.AllowedMethods).toContain('POST');
+    const origin = distribution.Origins.find((o: { Id: string }) => o.Id === click.TargetOriginId);
+    expect(origin.Id).not.toBe(distribution.DefaultCacheBehavior.TargetOriginId);
+    const [header] = origin.OriginCustomHeaders;
+    expect(header.HeaderName).toBe(EDGE_SECRET_HEADER);
+    // A dynamic reference to the EDGE_ORIGIN_SECRET secret, resolved by CloudFormation: no secret value in the template.
+    expect(JSON.stringify(header.HeaderValue)).toMatch(/\{\{resolve:secretsmanager:.*SecretString/);
+    expect(JSON.stringify(header.HeaderValue)).toMatch(/EnvEDGEORIGINSECRET/);
+    const [[id, policy]] = ofType(edge, 'AWS::CloudFront::OriginRequestPolicy');
+    expect(click.OriginRequestPolicyId).toEqual({ Ref: id });
+    expect(policy!.Properties.OriginRequestPolicyConfig).toMatchObject({
+      HeadersConfig: { HeaderBehavior: 'whitelist', Headers: expect.arrayContaining(['CloudFront-Viewer-Address', 'Content-Type', 'User-Agent', 'Origin']) },
+      CookiesConfig: { CookieBehavior: 'none' }, QueryStringsConfig: { QueryStringBehavior: 'none' },
+    });
+    expect(envOf(templates, 'discovery-http').EDGE_ORIGIN_SECRET_SECRET_ARN).toBeDefined();
   });
 
   it('answers only on its own *.cloudfront.net name without a certificate; PUBLIC_SITE_URL and the key follow the stage config', () => {
