@@ -118,9 +118,11 @@ describe('the edge stack (CloudFront in front of the site and the API)', () => {
     // A dynamic reference to the EDGE_ORIGIN_SECRET secret, resolved by CloudFormation: no secret value in the template.
     expect(JSON.stringify(header.HeaderValue)).toMatch(/\{\{resolve:secretsmanager:.*SecretString/);
     expect(JSON.stringify(header.HeaderValue)).toMatch(/EnvEDGEORIGINSECRET/);
-    const [[id, policy]] = ofType(edge, 'AWS::CloudFront::OriginRequestPolicy');
+    const policies = ofType(edge, 'AWS::CloudFront::OriginRequestPolicy');
+    expect(policies).toHaveLength(1);
+    const [id, policy] = policies[0]!;
     expect(click.OriginRequestPolicyId).toEqual({ Ref: id });
-    expect(policy!.Properties.OriginRequestPolicyConfig).toMatchObject({
+    expect(policy.Properties.OriginRequestPolicyConfig).toMatchObject({
       HeadersConfig: { HeaderBehavior: 'whitelist', Headers: expect.arrayContaining(['CloudFront-Viewer-Address', 'Content-Type', 'User-Agent', 'Origin']) },
       CookiesConfig: { CookieBehavior: 'none' }, QueryStringsConfig: { QueryStringBehavior: 'none' },
     });
