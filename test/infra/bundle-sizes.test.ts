@@ -1,9 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { functions } from '../../functions/manifest.ts';
 import { esbuildOptions, nodejsBundling, REPO_ROOT } from '../../infra/constructs/bundling.ts';
-import { BUNDLE_BUDGET_KB, MIGRATION_RUNNER, budgetOf, measureBundles, type BundleSize } from '../../infra/bundle-sizes.ts';
+import { BUNDLE_BUDGET_KB, MIGRATION_RUNNER, budgetOf, bundleEntries, measureBundles, type BundleSize } from '../../infra/bundle-sizes.ts';
+
+const run = promisify(execFile);
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const everyBundle = [...functions.map((f) => f.name), MIGRATION_RUNNER];
@@ -44,4 +50,22 @@ describe('Lambda bundles, built as the CDK app builds them (minified, ESM, AWS S
     expect(ai.lazyBytes).toBeGreaterThan(2_000 * 1024);
     expect(ai.inputs.map(([origin]) => origin).filter((origin) => ['openai', '@anthropic-ai/sdk', '@google/genai', 'pos'].includes(origin))).toEqual([]);
   });
+
+  it('ship every chunk an import() names, and each loads in Node from where the bundle is written (as the Lambda loads it)', async () => {
+    const lazy = bundleEntries().filter((e) => ['ai-worker-ai', 'billing-http'].includes(e.name));
+    const written = await measureBundles(lazy, { write: true });
+    for (const { file, functions: names } of written) {
+      const dir = dirname(file);
+      const code = await readFile(file, 'utf8');
+      const targets = [...new Set([...code.matchAll(/import\("\.\/(chunks\/[^"]+\.mjs)"\)/g)].map((m) => m[1]!))];
+      expect(targets.length, names[0]).toBeGreaterThan(0);
+      const files = await readdir(join(dir, 'chunks'));
+      expect(targets.filter((t) => !files.includes(t.slice('chunks/'.length))), names[0]).toEqual([]);
+      // A fresh Node process imports each import() target, as the runtime does on first use: its own imports must resolve.
+      const urls = targets.map((t) => pathToFileURL(join(dir, t)).href);
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e',
+        `for (const url of ${JSON.stringify(urls)}) await import(url); console.log('loaded', ${urls.length});`], { cwd: dir });
+      expect(stdout.trim(), names[0]).toBe(`loaded ${urls.length}`);
+    }
+  }, 60_000);
 });
