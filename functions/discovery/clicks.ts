@@ -6,7 +6,9 @@ import { secretSetting } from '../_shared/secrets.ts';
 import { visitorAddress } from './visitor-address.ts';
 
 /** CLICK_HASH_SECRET (Secrets Manager, by CLICK_HASH_SECRET_SECRET_ARN): the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */
-export const clickHashSecret = secretSetting('CLICK_HASH_SECRET', z.string().check(z.minLength(32, 'must be at least 32 characters')));
+/** A generated secret's value (infra/config.ts `{ secret: 'generated' }`: 48 characters). */
+const generatedSecret = z.string().check(z.minLength(32, 'must be at least 32 characters'));
+export const clickHashSecret = secretSetting('CLICK_HASH_SECRET', generatedSecret);
 
 /**
  * EDGE_ORIGIN_SECRET (Secrets Manager): the value CloudFront puts in every request it forwards to /track-click, in
@@ -14,11 +16,14 @@ export const clickHashSecret = secretSetting('CLICK_HASH_SECRET', z.string().che
  * same for everyone near it; CloudFront names the viewer in `cloudfront-viewer-address`. That header is believed only
  * beside this secret, so a client calling the API directly cannot choose the address it is counted by.
  */
-export const edgeOriginSecret = secretSetting('EDGE_ORIGIN_SECRET', z.string().check(z.minLength(32, 'must be at least 32 characters')));
+export const edgeOriginSecret = secretSetting('EDGE_ORIGIN_SECRET', generatedSecret);
 export const EDGE_SECRET_HEADER = 'x-streamvibe-edge';
 
 /** The viewer's address as CloudFront sends it, `<ip>:<port>` (IPv6 unbracketed): the part before the last colon. */
-const viewerAddressOf = (value: string | undefined) => (value && value.lastIndexOf(':') > 0 ? value.slice(0, value.lastIndexOf(':')) : undefined);
+function viewerAddressOf(value: string | undefined): string | undefined {
+  const port = value?.lastIndexOf(':') ?? -1;
+  return port > 0 ? value!.slice(0, port) : undefined;
+}
 
 /**
  * The address a click is counted by: the viewer CloudFront names when the request carries the edge's secret, else the

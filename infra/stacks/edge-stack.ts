@@ -12,6 +12,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RouteSpec } from '../../functions/_shared/route.ts';
 import { EDGE_SECRET_HEADER } from '../../functions/discovery/clicks.ts';
+import { trackClickRoute } from '../../functions/discovery/routes/track-click.ts';
 import type { FunctionSpec } from '../../functions/manifest.ts';
 import { indexNowKeyFile } from '../../functions/site/indexnow-key.ts';
 import { indexNowKeyRoute } from '../../functions/site/routes/indexnow-key.ts';
@@ -101,7 +102,7 @@ export class EdgeStack extends Stack {
 
     // /track-click counts a visitor by address. Behind CloudFront, API Gateway sees the edge's: CloudFront names the
     // viewer in CloudFront-Viewer-Address, and its secret beside it tells the API to believe that (functions/discovery/clicks.ts).
-    additionalBehaviors['/track-click'] = {
+    additionalBehaviors[trackClickRoute.path] = {
       // The secret is a dynamic reference CloudFormation resolves at deploy: it is in no template or asset.
       origin: new HttpOrigin(apiHost, { ...toApi, customHeaders: { [EDGE_SECRET_HEADER]: props.originSecret.secretValue.unsafeUnwrap() } }),
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
