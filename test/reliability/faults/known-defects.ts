@@ -1,9 +1,10 @@
 /**
- * postgres.js 3.4.9 (the latest release) can throw from a setImmediate when a connection closes with a small write
- * still buffered: `TypeError: Cannot read properties of null (reading 'write')` at `nextWrite` (porsager/postgres
- * issues 1066, 1154, 1208; fixes proposed, none released). Uncaught, it ends the process: in AWS the Lambda container
- * (its invocation fails and is retried), locally the whole stack. Tests that cut PostgreSQL's connections count these
- * crashes instead of failing on them; any other uncaught error still reaches vitest.
+ * postgres.js 3.4.9 (the latest release) throws from a setImmediate when a connection closes with a small write still
+ * buffered: `TypeError: Cannot read properties of null (reading 'write')` at `nextWrite` (porsager/postgres issues
+ * 1066, 1154, 1208; fixes proposed, none released). Uncaught, it ends the process: in AWS the Lambda container, locally
+ * the whole stack. patches/postgres+3.4.9.patch fixes it (test/db-connection-loss.test.ts). Tests that cut
+ * PostgreSQL's connections count these crashes, so that they can assert there are none rather than have the process
+ * die under them; any other uncaught error still reaches vitest.
  */
 export function countPostgresJsNullSocketCrashes(): { count: () => number; restore: () => void } {
   const previous = process.listeners('uncaughtException');
