@@ -1,4 +1,4 @@
-import type { Sql, TransactionSql } from 'postgres';
+import type { ReservedSql, Sql, TransactionSql } from 'postgres';
 import type { Claims, DbRole } from './roles.ts';
 
 export type Caller =
@@ -42,13 +42,35 @@ export function sqlLiteral(value: string): string {
 }
 
 /**
- * `SELECT set_config('name', 'value', true), …` for every setting, as one statement of literals: with no parameters it
- * goes as a simple query, one message that needs neither a Describe round trip first nor a prepared statement (which
- * RDS Proxy would pin the connection for), so it costs no round trip of its own when pipelined.
+ * `BEGIN; SELECT set_config('name', 'value', true), …` for every setting, as one statement text of literals: with no
+ * parameters it goes as a simple query, one message that needs neither a Describe round trip first nor a prepared
+ * statement (which RDS Proxy would pin the connection for), so it costs no round trip of its own when pipelined.
  */
-function setLocal(tx: TransactionSql, settings: Record<string, string>) {
+function beginWith(settings: Record<string, string>): string {
   const calls = Object.entries(settings).map(([name, value]) => `set_config(${sqlLiteral(name)}, ${sqlLiteral(value)}, true)`);
-  return tx.unsafe(`SELECT ${calls.join(', ')}`).execute();
+  return `BEGIN; SELECT ${calls.join(', ')}`;
+}
+
+/**
+ * A reserved connection as the transaction `work` sees: postgres.js's TransactionSql, whose savepoints are named
+ * SAVEPOINTs on that connection (rolled back to when their callback throws).
+ */
+function transactionOn(reserved: ReservedSql): TransactionSql {
+  let savepoints = 0;
+  const savepoint = async (...args: unknown[]) => {
+    const callback = args.at(-1) as (sp: TransactionSql) => unknown;
+    const name = `sp_${savepoints++}`;
+    await reserved.unsafe(`SAVEPOINT ${name}`);
+    try {
+      const result = await callback(tx);
+      return Array.isArray(result) ? await Promise.all(result) : result;
+    } catch (error) {
+      await reserved.unsafe(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw error;
+    }
+  };
+  const tx = Object.assign(reserved, { savepoint, prepare: () => Promise.reject(new Error('two-phase commit is not used here')) });
+  return tx as unknown as TransactionSql;
 }
 
 /**
@@ -58,21 +80,33 @@ function setLocal(tx: TransactionSql, settings: Record<string, string>) {
  * caller's identity or limits into another's transaction; a statement over the limit fails with SQLSTATE 57014 and the
  * transaction rolls back.
  *
- * The settings are not awaited before `work` starts: they are sent first, and `work`'s first query follows them in the
- * same write (one round trip fewer per request). Order on one connection is order of execution, and if the settings
- * failed the transaction is aborted, so every later statement fails (25P02) rather than run without them.
+ * BEGIN and the settings are one simple query, not awaited before `work` starts: `work`'s first query follows them in
+ * the same write, so a one-query request costs two round trips (that write, then COMMIT), where postgres.js's `begin`
+ * (which awaits BEGIN first) costs three. Order on one connection is order of execution, and if the settings failed the
+ * transaction is aborted, so every later statement fails (25P02) rather than run without them.
  */
-export function withCaller<T>(sql: Sql, caller: Caller, work: (tx: TransactionSql) => Promise<T>, options: CallerOptions = {}): Promise<T> {
+export async function withCaller<T>(sql: Sql, caller: Caller, work: (tx: TransactionSql) => Promise<T>, options: CallerOptions = {}): Promise<T> {
   const claims = caller.role === 'authenticated' ? { ...caller.claims, role: 'authenticated' } : { role: caller.role };
   const settings = {
     ...options.settings,
     role: caller.role satisfies DbRole, 'request.jwt.claims': JSON.stringify(claims),
     statement_timeout: String(options.statementTimeoutMs ?? statementTimeoutFromEnv()),
   };
-  return sql.begin(async (tx) => {
-    const [, result] = await Promise.all([setLocal(tx, settings), work(tx)]);
-    return result;
-  }) as Promise<T>;
+  const reserved = await sql.reserve();
+  let result: T;
+  try {
+    const begun = reserved.unsafe(beginWith(settings)).execute();
+    // (async: a work that throws before its first query still leaves `begun` awaited below)
+    [, result] = await Promise.all([begun, (async () => work(transactionOn(reserved)))()]);
+    await reserved.unsafe('COMMIT');
+  } catch (error) {
+    // Nothing to roll back on a lost connection: the server ended the transaction, and the patched client refuses the statement.
+    await reserved.unsafe('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    reserved.release();
+  }
+  return result;
 }
 
 export const asAnon = <T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>, options?: CallerOptions) => withCaller(sql, { role: 'anon' }, work, options);

@@ -55,14 +55,14 @@ describe('withCaller: the caller\'s settings in one simple-protocol statement, p
     expect(JSON.parse(row!.claims)).toEqual({ sub, email, role: 'authenticated' });
   });
 
-  it('sends the settings, the work\'s first query and nothing else before one answer: three round trips for a one-query read (BEGIN, settings + query, COMMIT)', async () => {
+  it('sends BEGIN, the settings and the work\'s first query in one write: two round trips for a one-query read (that write, then COMMIT; postgres.js\'s begin makes three)', async () => {
     const one = postgres(db.url.app, { max: 1, ...quiet });
     try {
       await asAnon(one, (tx) => tx`SELECT 1`);  // connected, statements prepared
       const writes = vi.spyOn(Socket.prototype, 'write');
       try {
         await withCaller(one, { role: 'anon' }, (tx) => tx`SELECT 1`, { settings: { work_mem: '64kB' } });
-        expect(writes).toHaveBeenCalledTimes(3);
+        expect(writes).toHaveBeenCalledTimes(2);
       } finally {
         writes.mockRestore();
       }
