@@ -74,8 +74,12 @@ export async function startGateway(options: { port: number; functions: FunctionS
       const event = toEvent(req, url, body, route.method, route.path, requestId, claims, pathParameters);
       const result = await withTimeout(invokeLambda<APIGatewayProxyStructuredResultV2>(fn, event, requestId), fn.timeoutSeconds * 1000);
       if (!result) return send(res, 503, { message: 'Service Unavailable' });
-      res.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...stringHeaders(result.headers) });
-      res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
+      // With its length, as API Gateway answers (never chunked): head and body then leave in one write.
+      const payload = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '';
+      res.writeHead(result.statusCode ?? 200, {
+        'apigw-requestid': requestId, ...stringHeaders(result.headers), 'content-length': String(Buffer.byteLength(payload)),
+      });
+      res.end(payload);
     } catch (error) {
       // API Gateway answers a crashed integration with a bare 500; the handler's own error map runs before this.
       process.stderr.write(`[gateway] ${(error as Error).stack ?? error}\n`);

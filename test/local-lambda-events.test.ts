@@ -45,6 +45,14 @@ describe('the local gateway invokes a feature Lambda with API Gateway\'s payload
     expect(claims).toMatchObject({ email: 'claims@example.com', token_use: 'id', 'cognito:groups': ['admin', 'moderator'] });
   });
 
+  it('answers with a Content-Length, never chunked, as API Gateway does', async () => {
+    const response = await fetch(`${gateway.url}/echo-public?n=7`);
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(response.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(response.headers.get('content-length'))).toBe(body.length);
+    expect(JSON.parse(body.toString('utf8'))).toMatchObject({ n: 7 });
+  });
+
   it('logs each invocation with its own request id while 20 run at once in one process', async () => {
     const lines: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
