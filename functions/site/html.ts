@@ -1,4 +1,4 @@
-import { scriptSafeJson } from '../_shared/catalog/seo.ts';
+import { escapeHtml, scriptSafeJson } from '../_shared/catalog/seo.ts';
 
 /**
  * HTML built only through the `html` tagged template: every interpolated value is escaped unless it is already Html
@@ -12,21 +12,23 @@ export class Html {
   }
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-
 /** A value in a template: Html as is, arrays joined, nothing for null/undefined/false, anything else escaped text. */
 function fragment(value: unknown): string {
   if (value instanceof Html) return value.value;
-  if (Array.isArray(value)) return value.map(fragment).join('');
+  if (typeof value === 'string') return escapeHtml(value);
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const item of value) out += fragment(item);
+    return out;
+  }
   if (value === null || value === undefined || value === false) return '';
   return escapeHtml(String(value));
 }
 
-/** The tagged template: `` html`<h1>${title}</h1>` `` escapes `title`. */
+/** The tagged template: `` html`<h1>${title}</h1>` `` escapes `title`. (Plain loops: a page renders hundreds of these.) */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0]!;
-  values.forEach((value, i) => { out += fragment(value) + strings[i + 1]!; });
+  for (let i = 0; i < values.length; i += 1) out += fragment(values[i]) + strings[i + 1]!;
   return new Html(out);
 }
 

@@ -11,12 +11,16 @@ export const SITE_NAME = 'StreamVibe';
 const TITLE_CHARS = 70;
 const DESCRIPTION_CHARS = 160;
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_SPECIAL = /[&<>"']/;
+/** Text for HTML (an element's text or a quoted attribute): `&`, `<`, `>`, `"` and `'` as entities. Most text has none. */
+export const escapeHtml = (text: string) => (HTML_SPECIAL.test(text) ? text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!) : text);
 
-/** Plain, single-line text: no control characters, whitespace collapsed. */
-export const plain = (text: string | null | undefined) =>
-  (text ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+/** What `plain` changes: a control character, whitespace other than a lone space, or whitespace at either end. */
+const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[^\S ]|\s\s|^\s|\s$/;
+/** Plain, single-line text: no control characters, whitespace collapsed (most text already is, and is returned as is). */
+export const plain = (text: string | null | undefined) => (!text ? '' : !NOT_PLAIN.test(text) ? text
+  : text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim());
 
 /** At most `max` characters, cut at a word boundary with an ellipsis. */
 export function truncate(text: string, max: number): string {
