@@ -88,3 +88,19 @@ export function fromPostgresError(error: unknown): AppError | undefined {
   const mapped = byConstraint ? byConstraint() : SQLSTATE_ERRORS[code]!(ours ? (error as Error).message : FIXED_MESSAGES[code] ?? 'Invalid request');
   return Object.assign(mapped, { cause: error });
 }
+
+/** postgres.js's own codes for a connection that closed, ended, was destroyed or could not be made in time. */
+const LOST_CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+/** Socket errors of a connection the network or the server cut. */
+const LOST_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether the database connection went away under the request (a failover, RDS Proxy or an operator ending it, the
+ * server restarting): the request did not complete and its transaction rolled back, so the client may simply retry.
+ * SQLSTATE 57P01-57P03 (admin or crash shutdown, cannot connect now) and class 08 (connection exception) say so too.
+ */
+export function isLostConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return LOST_CONNECTION_CODES.has(code) || LOST_SOCKET_CODES.has(code) || /^57P0[123]$/.test(code) || /^08[0-9A-Z]{3}$/.test(code);
+}

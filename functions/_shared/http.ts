@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { claimsFromEvent, isAdmin } from './claims.ts';
 import {
   AppError, ForbiddenError, InvalidJsonError, NotFoundError, PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError,
-  fromPostgresError,
+  fromPostgresError, isLostConnection,
 } from './errors.ts';
 import { logger } from './logger.ts';
 import { nulPath } from './schemas.ts';
@@ -98,7 +98,10 @@ const limitBody: MiddlewareObj<HttpEvent, HttpResult> = {
   },
 };
 
-/** The one error map: AppErrors (and PostgreSQL errors we raise on purpose) become 4xx; anything else a bare 500. */
+/**
+ * The one error map: AppErrors (and PostgreSQL errors we raise on purpose) become 4xx; a lost database connection a 503
+ * with Retry-After; anything else a bare 500.
+ */
 const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
   onError: (request) => {
     const error = request.error;
@@ -114,6 +117,11 @@ const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
       request.response = json(mapped.statusCode, {
         error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) },
       });
+    } else if (isLostConnection(error)) {
+      // Not a bug of ours nor the client's: the transaction rolled back with the connection, and a retry gets a new one.
+      logger.warn('database connection lost', { error: error as Error });
+      request.response = json(503, { error: { code: 'service_unavailable', message: `The service is briefly unavailable: retry the request (request ${requestId})` } },
+        { 'retry-after': '1' });
     } else {
       logger.error('request failed', { error: error as Error });
       request.response = json(500, { error: { code: 'internal_error', message: `Internal error (request ${requestId})` } });

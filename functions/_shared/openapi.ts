@@ -51,7 +51,12 @@ const RESPONSES = {
     description: 'Server fault: the function’s error body (no details, the request id) or, if it crashed, API Gateway’s message',
     ...json({ anyOf: [errorBody, gatewayBody] }),
   },
-  ServiceUnavailable: { description: 'The function did not answer within its timeout (API Gateway’s message)', ...json(gatewayBody) },
+  ServiceUnavailable: {
+    description: 'Retry: the database connection was lost under the request (the function’s error body, with Retry-After in seconds) '
+      + 'or the function did not answer within its timeout (API Gateway’s message)',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying (the function’s answer only)', schema: { type: 'string', pattern: '^\\d+$' } } },
+    ...json({ anyOf: [errorBody, gatewayBody] }),
+  },
 };
 
 const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 303: 'See Other: the browser goes on to `Location`' };
