@@ -96,11 +96,13 @@ const LOST_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIME
 
 /**
  * Whether the database connection went away under the request (a failover, RDS Proxy or an operator ending it, the
- * server restarting): the request did not complete and its transaction rolled back, so the client may simply retry.
- * SQLSTATE 57P01-57P03 (admin or crash shutdown, cannot connect now) and class 08 (connection exception) say so too.
+ * server restarting), so that a retry, on a new connection, may well succeed. SQLSTATE 57P01-57P03 (admin or crash
+ * shutdown, cannot connect now) and class 08 (connection exception) say so too, but 08P01: a protocol violation is a
+ * client's fault that a retry repeats.
  */
 export function isLostConnection(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
-  return LOST_CONNECTION_CODES.has(code) || LOST_SOCKET_CODES.has(code) || /^57P0[123]$/.test(code) || /^08[0-9A-Z]{3}$/.test(code);
+  return LOST_CONNECTION_CODES.has(code) || LOST_SOCKET_CODES.has(code) || /^57P0[123]$/.test(code)
+    || (/^08[0-9A-Z]{3}$/.test(code) && code !== '08P01');
 }

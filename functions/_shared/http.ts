@@ -118,7 +118,7 @@ const errorMap: MiddlewareObj<HttpEvent, HttpResult> = {
         error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) },
       });
     } else if (isLostConnection(error)) {
-      // Not a bug of ours nor the client's: the transaction rolled back with the connection, and a retry gets a new one.
+      // Not a bug of ours nor the client's: the connection went away (and an unfinished transaction with it); a retry gets a new one.
       logger.warn('database connection lost', { error: error as Error });
       request.response = json(503, { error: { code: 'service_unavailable', message: `The service is briefly unavailable: retry the request (request ${requestId})` } },
         { 'retry-after': '1' });

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quiet } from '../../db/bootstrap.ts';
+import { isLostConnection } from '../../functions/_shared/errors.ts';
 import { startTestApi, waitFor, type TestApi } from '../api.ts';
 
 let api: TestApi;
@@ -45,5 +46,13 @@ describe('a request whose database connection is lost', () => {
     const retried = await api.request('POST', '/auth-profile-setup', { token, body: { display_name: displayName } });
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ display_name: displayName, onboarded: true });
+  });
+
+  it('is told apart from other failures: postgres.js\'s connection codes, socket errors, 57P01-57P03 and class 08 but 08P01', () => {
+    for (const code of ['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNRESET', 'EPIPE',
+      '57P01', '57P02', '57P03', '08006', '08003']) expect(isLostConnection({ code }), code).toBe(true);
+    for (const error of [{ code: '08P01' }, { code: '57014' }, { code: '23505' }, { code: 'UNDEFINED_VALUE' }, new Error('x'), null, undefined, 'text']) {
+      expect(isLostConnection(error), JSON.stringify(error)).toBe(false);
+    }
   });
 });
