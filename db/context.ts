@@ -30,6 +30,12 @@ export interface CallerOptions {
   statementTimeoutMs?: number;
   /** More transaction-local settings (a read's planner settings), set by the same statement as the caller's. */
   settings?: Readonly<Record<string, string>>;
+  /**
+   * A read: the transaction is READ ONLY (PostgreSQL refuses any write in it, 25006), and its COMMIT is sent but not
+   * waited for: nothing a read-only transaction did can be lost, so the answer leaves a round trip earlier, and the
+   * connection's next transaction queues behind the COMMIT on it.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -46,9 +52,9 @@ export function sqlLiteral(value: string): string {
  * parameters it goes as a simple query, one message that needs neither a Describe round trip first nor a prepared
  * statement (which RDS Proxy would pin the connection for), so it costs no round trip of its own when pipelined.
  */
-function beginWith(settings: Record<string, string>): string {
+function beginWith(settings: Record<string, string>, readOnly: boolean): string {
   const calls = Object.entries(settings).map(([name, value]) => `set_config(${sqlLiteral(name)}, ${sqlLiteral(value)}, true)`);
-  return `BEGIN; SELECT ${calls.join(', ')}`;
+  return `BEGIN${readOnly ? ' READ ONLY' : ''}; SELECT ${calls.join(', ')}`;
 }
 
 /**
@@ -95,10 +101,13 @@ export async function withCaller<T>(sql: Sql, caller: Caller, work: (tx: Transac
   const reserved = await sql.reserve();
   let result: T;
   try {
-    const begun = reserved.unsafe(beginWith(settings)).execute();
+    const begun = reserved.unsafe(beginWith(settings, options.readOnly ?? false)).execute();
     // (async: a work that throws before its first query still leaves `begun` awaited below)
     [, result] = await Promise.all([begun, (async () => work(transactionOn(reserved)))()]);
-    await reserved.unsafe('COMMIT');
+    const commit = reserved.unsafe('COMMIT').execute();
+    // A read's COMMIT can only fail with its connection, which the pool then replaces: the answer stands.
+    if (options.readOnly) commit.catch(() => undefined);
+    else await commit;
   } catch (error) {
     // Nothing to roll back on a lost connection: the server ended the transaction, and the patched client refuses the statement.
     await reserved.unsafe('ROLLBACK').catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { readAsAnon } from '../_shared/catalog/read.ts';
+import { asAnon } from '../../db/context.ts';
+import { DISCOVERY_PLANNER_SETTINGS, readAsAnon } from '../_shared/catalog/read.ts';
 import { NotFoundError } from '../_shared/errors.ts';
 import type { Parsed } from '../_shared/route.ts';
 import { browseContentQuery, correctWordsQuery, searchContentQuery, trendingQuery, type CardRow } from '../_shared/catalog/content-sql.ts';
@@ -116,7 +117,8 @@ export function searchCreators(sql: Sql, query: Parsed<typeof SearchCreatorsQuer
 
 /** /browse-categories: active categories with item counts cached by discovery_category_counts() (no count over 1M rows per request). */
 export function browseCategories(sql: Sql) {
-  return readAsAnon(sql, async (tx) => {
+  // Not readAsAnon: that is READ ONLY, and discovery_category_counts() writes its cache when the counts have expired.
+  return asAnon(sql, async (tx) => {
     const rows = await tx<{ code: string; display_name: string; description: string | null; icon: string | null; sort_order: number;
       item_count: number; computed_at: string | null }[]>`
       WITH counts AS (SELECT discovery_category_counts() AS v)
@@ -131,7 +133,7 @@ export function browseCategories(sql: Sql) {
       count_is_estimate: true as const,
       counts_computed_at: computedAt ? new Date(computedAt).toISOString() : null,
     };
-  });
+  }, { settings: DISCOVERY_PLANNER_SETTINGS });
 }
 
 /** The detail of a discoverable item; 404 for a missing, private, unlisted or deleted item or a hidden creator. */

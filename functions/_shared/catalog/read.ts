@@ -17,7 +17,10 @@ import { asAnon } from '../../../db/context.ts';
  */
 export const DISCOVERY_PLANNER_SETTINGS = { work_mem: '64kB', enable_hashjoin: 'off', enable_mergejoin: 'off' } as const;
 
-/** A discovery read: one anon transaction (RLS applies), tuned for LIMIT queries by the statement that sets the role. */
+/**
+ * A discovery read: one read-only anon transaction (RLS applies), tuned for LIMIT queries by the statement that sets the
+ * role, answered without waiting for its COMMIT.
+ */
 export function readAsAnon<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return asAnon(sql, work, { settings: DISCOVERY_PLANNER_SETTINGS });
+  return asAnon(sql, work, { settings: DISCOVERY_PLANNER_SETTINGS, readOnly: true });
 }
