@@ -1,3 +1,4 @@
+import { createConnection, createServer, type Socket } from 'node:net';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { quiet } from '../db/bootstrap.ts';
@@ -87,5 +88,66 @@ describe('a connection lost inside a caller\'s transaction', () => {
     const [next] = await asAnon(one, (tx) => tx<{ role: string }[]>`SELECT current_user AS role`);
     expect(next).toEqual({ role: 'anon' });
     expect(crashes.count(), 'uncaught null-socket writes').toBe(0);
+  });
+});
+
+/**
+ * A TCP proxy to PostgreSQL on a port of its own that starts closed, so connections to it are refused (ECONNREFUSED, as
+ * when the server is down or restarting), and opens on `up()`.
+ */
+async function tcpProxy(targetUrl: string) {
+  const target = new URL(targetUrl);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket)).on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((done) => server.close(done));
+  const url = new URL(targetUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.href,
+    up: () => new Promise<void>((ready) => server.listen(port, '127.0.0.1', ready)),
+    stop: async () => { sockets.forEach((socket) => socket.destroy()); if (server.listening) await new Promise((done) => server.close(done)); },
+  };
+}
+
+describe('waiting for a connection while the server cannot be reached', () => {
+  it('callers arriving while connections are refused are told so or served, and none waits for ever once the server is back (porsager/postgres reserve)', async () => {
+    const proxy = await tcpProxy(db.url.app);
+    const sql = postgres(proxy.url, { max: 1, ...quiet, connect_timeout: 2 });
+    try {
+      // Callers arrive while every connection attempt is refused (the pool retries; a caller may be told it failed).
+      const call = () => asAnon(sql, (tx) => tx<{ role: string }[]>`SELECT current_user AS role`)
+        .then(([row]) => row, (error: Error) => `failed: ${error.message}`);
+      const waiting: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i += 1) {
+        waiting.push(call());
+        await new Promise((resume) => setTimeout(resume, 10));
+      }
+      await proxy.up();
+      for (let i = 0; i < 10; i += 1) waiting.push(call());
+
+      const stuck = 'still waiting 5 s after the server came back';
+      const outcomes = await Promise.race([Promise.all(waiting), new Promise((resume) => setTimeout(() => resume(stuck), 5_000))]);
+      expect(outcomes, 'a caller left waiting for good').not.toBe(stuck);
+      // Told it failed while the server was down (ECONNREFUSED), or served; everyone who came after it was back, served.
+      for (const outcome of (outcomes as unknown[]).slice(0, 40)) {
+        expect(typeof outcome === 'string' ? outcome : JSON.stringify(outcome)).toMatch(/^(failed: .*ECONNREFUSED|\{"role":"anon"\})/);
+      }
+      expect((outcomes as unknown[]).slice(40)).toEqual(Array(10).fill({ role: 'anon' }));
+      const [next] = await asAnon(sql, (tx) => tx<{ role: string }[]>`SELECT current_user AS role`);
+      expect(next).toEqual({ role: 'anon' });
+    } finally {
+      await sql.end({ timeout: 1 });
+      await proxy.stop();
+    }
   });
 });
