@@ -75,8 +75,8 @@ function transactionOn(reserved: ReservedSql): TransactionSql {
       throw error;
     }
   };
-  const tx = Object.assign(reserved, { savepoint, prepare: () => Promise.reject(new Error('two-phase commit is not used here')) });
-  return tx as unknown as TransactionSql;
+  const tx = Object.assign(reserved, { savepoint }) as unknown as TransactionSql;  // (no prepare: two-phase commit is not used)
+  return tx;
 }
 
 /**

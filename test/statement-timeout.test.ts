@@ -73,29 +73,28 @@ describe('withCaller: the caller\'s settings in one simple-protocol statement, p
 
   it('a read (readOnly) is READ ONLY, and answers without waiting for its COMMIT, which goes ahead of the connection\'s next transaction', async () => {
     const one = postgres(db.url.app, { max: 1, ...quiet });
-    const sent: string[] = [];
-    const write = Socket.prototype.write;
     try {
       await expect(withCaller(one, { role: 'service_role' }, (tx) => tx`CREATE TEMP TABLE t (x int)`, { readOnly: true }))
         .rejects.toMatchObject({ code: '25006' });
-      Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
-        sent.push(Buffer.from(chunk as Buffer).toString('latin1'));
-        return write.call(this, chunk as Buffer, ...rest as []);
-      } as typeof write;
-      const read = (readOnly: boolean) => withCaller(one, { role: 'anon' }, (tx) => tx<{ started: string }[]>`SELECT now()::text AS started`, { readOnly });
-      await read(false);
-      expect(sent.filter((text) => text.includes('COMMIT')), 'a write waits for its COMMIT').toHaveLength(1);
-      sent.length = 0;
-      const started = (await read(true))[0]!.started;
-      expect(sent.filter((text) => text.includes('COMMIT')), 'a read answers before its COMMIT is even sent').toHaveLength(0);
+      const writes = vi.spyOn(Socket.prototype, 'write');
+      const commitsSent = () => writes.mock.calls.filter(([chunk]) => Buffer.from(chunk as Buffer).toString('latin1').includes('COMMIT')).length;
+      try {
+        const read = (readOnly: boolean) => withCaller(one, { role: 'anon' }, (tx) => tx<{ started: string }[]>`SELECT now()::text AS started`, { readOnly });
+        await read(false);
+        expect(commitsSent(), 'a write waits for its COMMIT').toBe(1);
+        writes.mockClear();
+        const started = (await read(true))[0]!.started;
+        expect(commitsSent(), 'a read answers before its COMMIT is even sent').toBe(0);
 
-      const [next] = await withCaller(one, { role: 'service_role' }, (tx) => tx<{ started: string; role: string }[]>`
-        SELECT now()::text AS started, current_user AS role`);
-      expect(sent.filter((text) => text.includes('COMMIT'))).toHaveLength(2);  // the read's, then this transaction's
-      expect(next).toMatchObject({ role: 'service_role' });
-      expect(next!.started).not.toBe(started);  // a transaction of its own (now() to the microsecond)
+        const [next] = await withCaller(one, { role: 'service_role' }, (tx) => tx<{ started: string; role: string }[]>`
+          SELECT now()::text AS started, current_user AS role`);
+        expect(commitsSent()).toBe(2);  // the read's, then this transaction's
+        expect(next).toMatchObject({ role: 'service_role' });
+        expect(next!.started).not.toBe(started);  // a transaction of its own (now() to the microsecond)
+      } finally {
+        writes.mockRestore();
+      }
     } finally {
-      Socket.prototype.write = write;
       await one.end();
     }
   });
