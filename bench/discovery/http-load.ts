@@ -43,6 +43,8 @@ function serve(baseUrl: string) {
 }
 
 export interface HttpLoad {
+  /** The load process's id (for its CPU time). */
+  pid: number | undefined;
   /** GET `path` under the limits, from the load process. */
   measure(path: string, limits: LoadLimits): Promise<Measurement>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export function startHttpLoad(baseUrl: string): HttpLoad {
     pending.clear();
   });
   return {
+    pid: child.pid,
     measure: (path, limits) => new Promise<Measurement>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });

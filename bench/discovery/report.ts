@@ -1,3 +1,4 @@
+import type { CpuPerRequest } from './cpu.ts';
 import type { Measurement } from './measure.ts';
 
 /** One benchmarked query: the gateway measurement, the same SQL raw as anon in a transaction, and raw without RLS. */
@@ -9,6 +10,8 @@ export interface Row {
   rawNoRls?: Measurement;
   /** FIELD-NOTES best case at this concurrency (raw SQL, prepared, no RLS, no transaction). */
   reference: string;
+  /** CPU per request by process, where it could be read (suite.ts, cpu.ts). */
+  cpu?: { gateway: CpuPerRequest; rawAnon: CpuPerRequest };
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)) : '—');
@@ -33,6 +36,33 @@ export function table(concurrency: number, rows: Row[]): string {
       `${qps(r.rawAnon)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×${missed ? ' ✗' : ''}` : '—'} | ` +
       `${ms(r.gateway.p50Ms - r.rawAnon.p50Ms)} / ${ms(r.gateway.p95Ms - r.rawAnon.p95Ms)} | ` +
       `${r.rawNoRls ? `${triple(r.rawNoRls)}${errors(r.rawNoRls)}` : '—'} | ${r.reference} |`);
+  }
+  return lines.join('\n');
+}
+
+const us = (value: number | undefined) => (value === undefined ? '—' : Math.round(value).toLocaleString('en-US'));
+const sum = (...values: (number | undefined)[]) => (values.every((v) => v !== undefined) ? values.reduce((a, b) => a! + b!, 0) : undefined);
+
+/**
+ * CPU per request by process, for the rows that have it (an empty string when none does): what each path costs the
+ * machine, steadier from run to run than its latency, and where the gateway's extra goes.
+ */
+export function cpuTable(concurrency: number, rows: Row[]): string {
+  const measured = rows.filter((r) => r.cpu);
+  if (measured.length === 0) return '';
+  const lines = [
+    `CPU per request at ${concurrency} client${concurrency === 1 ? '' : 's'} (µs, warm-up requests included; /proc clock ticks of 10 ms): ` +
+      'gateway = the local stack (HTTP server and Lambda handlers) + the HTTP load process + PostgreSQL; raw = its client in the bench process + PostgreSQL',
+    '',
+    '| query | gateway: stack / load / PostgreSQL | total | raw as anon: client / PostgreSQL | total | gw/raw total |',
+    '|---|---|--:|---|--:|--:|',
+  ];
+  for (const r of measured) {
+    const { gateway: g, rawAnon: a } = r.cpu!;
+    const gTotal = sum(g.benchUs, g.loadUs, g.postgresUs);
+    const aTotal = sum(a.benchUs, a.postgresUs);
+    lines.push(`| ${r.name} | ${us(g.benchUs)} / ${us(g.loadUs)} / ${us(g.postgresUs)} | ${us(gTotal)} | ${us(a.benchUs)} / ${us(a.postgresUs)} | ` +
+      `${us(aTotal)} | ${gTotal !== undefined && aTotal ? `${(gTotal / aTotal).toFixed(2)}×` : '—'} |`);
   }
   return lines.join('\n');
 }

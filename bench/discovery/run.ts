@@ -27,7 +27,8 @@ import { BENCH_DATABASE, startBenchDatabase, type BenchDatabase } from './databa
 import { explainRequest } from './explain.ts';
 import { startHttpLoad, type HttpLoad } from './http-load.ts';
 import type { LoadLimits } from './measure.ts';
-import { errorNotes, layerTable, table, type Row } from './report.ts';
+import { localPostmasterPid } from './cpu.ts';
+import { cpuTable, errorNotes, layerTable, table, type Row } from './report.ts';
 import { writeBenchResult, type BenchGoal } from '../summary-result.ts';
 import type { BenchCase } from './cases.ts';
 import { checkGoals, measureCases, type Miss } from './suite.ts';
@@ -141,6 +142,7 @@ try {
   const cases = await buildCases({ app, appUrl: db.appUrl, gatewayUrl: stack.url, maxConcurrency: Math.max(...concurrencies) });
   closeCases = cases.close;
   http = startHttpLoad(stack.url);
+  const cpu = { loadPid: http.pid, postgresPid: await localPostmasterPid(app) };
 
   const loadBefore = loadavg()[0]!;
   const sections: string[] = [];
@@ -148,9 +150,9 @@ try {
   const misses: Miss[] = [];
   const measured: { concurrency: number; rows: Row[] }[] = [];
   for (const concurrency of concurrencies) {
-    const rows = await measureCases(cases.list, http, { ...budget, concurrency }, ROUNDS, log);
+    const rows = await measureCases(cases.list, http, { ...budget, concurrency }, ROUNDS, log, cpu);
     measured.push({ concurrency, rows });
-    sections.push(table(concurrency, rows));
+    sections.push(table(concurrency, rows), cpuTable(concurrency, rows));
     errors.push(...errorNotes(rows));
     misses.push(...checkGoals(cases.list, rows, concurrency, GATEWAY_OVERHEAD_GOAL));
   }
@@ -182,7 +184,7 @@ try {
       'functions/discovery/queries.ts with the handler\'s arguments, in readAsAnon (the handler\'s transaction and planner settings); ' +
       'no RLS: the same SQL on a service_role session, no transaction, default planner settings (one round trip, like FIELD-NOTES)',
     ...cases.notes.map((note) => `- ${note}`), '',
-    ...sections.flatMap((s) => [s, '']),
+    ...sections.filter(Boolean).flatMap((s) => [s, '']),
     ...(errors.length ? ['Errors:', ...errors, ''] : []),
     `## Goals: with concurrent clients, gateway p95 ≤ ${GATEWAY_OVERHEAD_GOAL}× raw; one request at a time, common-term ` +
       'search p95 ≤ 10 ms (suite.ts checkGoals says why each is checked where it is)', '',

@@ -1,4 +1,5 @@
 import type { BenchCase } from './cases.ts';
+import { mergeCpu, startCpuReading, type CpuPerRequest, type CpuSources } from './cpu.ts';
 import type { HttpLoad } from './http-load.ts';
 import { measure, merge, type LoadLimits, type Measurement } from './measure.ts';
 import type { Row } from './report.ts';
@@ -17,23 +18,35 @@ export interface Miss {
 export const perRound = (limits: LoadLimits, rounds: number): LoadLimits =>
   ({ ...limits, maxRequests: Math.ceil(limits.maxRequests / rounds), maxDurationMs: limits.maxDurationMs / rounds });
 
-/** Measures every case at one concurrency level: the three paths, each in `rounds` alternating rounds. */
+/** Measures every case at one concurrency level: the three paths, each in `rounds` alternating rounds. With `cpu`,
+ * each row also gets the CPU per request of the gateway and raw-as-anon paths, by process (cpu.ts). */
 export async function measureCases(cases: BenchCase[], load: HttpLoad, limits: LoadLimits, rounds: number,
-  log: (line: string) => void): Promise<Row[]> {
+  log: (line: string) => void, cpu?: CpuSources): Promise<Row[]> {
   const rows: Row[] = [];
+  const warmups = limits.concurrency * limits.warmupPerClient;
   for (const c of cases) {
     log(`c=${limits.concurrency} ${c.name} …`);
     const samples: Record<PathName, Measurement[]> = { gateway: [], rawAnon: [], rawNoRls: [] };
+    const cpuSamples: Record<'gateway' | 'rawAnon', { cpu: CpuPerRequest; requests: number }[]> = { gateway: [], rawAnon: [] };
+    /** One measurement, with its CPU read around it (warm-up requests included, so counted in). */
+    const measured = async (path: 'gateway' | 'rawAnon', run: () => Promise<Measurement>) => {
+      const reading = cpu && startCpuReading(cpu, path === 'gateway');
+      const m = await run();
+      const requests = m.requests + m.errors + warmups;
+      if (reading) cpuSamples[path].push({ cpu: reading.perRequest(requests), requests });
+      samples[path].push(m);
+    };
     for (let round = 0; round < rounds; round += 1) {
       const limitsOfRound = perRound(limits, rounds);
-      samples.gateway.push(await load.measure(c.path, limitsOfRound));
-      samples.rawAnon.push(await measure(c.rawAnon, limitsOfRound));
+      await measured('gateway', () => load.measure(c.path, limitsOfRound));
+      await measured('rawAnon', () => measure(c.rawAnon, limitsOfRound));
       samples.rawNoRls.push(await measure(c.rawNoRls, limitsOfRound));
     }
     rows.push({
       name: c.name, responseBytes: c.responseBytes,
       gateway: merge(samples.gateway), rawAnon: merge(samples.rawAnon), rawNoRls: merge(samples.rawNoRls),
       reference: limits.concurrency === 1 ? c.reference.one : c.reference.eight,
+      ...(cpu && { cpu: { gateway: mergeCpu(cpuSamples.gateway), rawAnon: mergeCpu(cpuSamples.rawAnon) } }),
     });
   }
   return rows;

@@ -27,7 +27,8 @@ import { startLocalStack } from '../../local/stack.ts';
 import type { BenchCase, Statement } from '../discovery/cases.ts';
 import { startBenchDatabase } from '../discovery/database.ts';
 import { startHttpLoad } from '../discovery/http-load.ts';
-import { table } from '../discovery/report.ts';
+import { localPostmasterPid } from '../discovery/cpu.ts';
+import { cpuTable, table } from '../discovery/report.ts';
 import { checkGoals, measureCases } from '../discovery/suite.ts';
 
 export interface PagesOptions {
@@ -131,13 +132,14 @@ export async function run(options: PagesOptions): Promise<{ report: string; met:
     stack = await startLocalStack({ databaseUrl: db.appUrl, port: 0, sqsPort: 0, schedules: 'manual' });
     const { cases, notes } = await creatorCases(app, service, stack.url);
     http = startHttpLoad(stack.url);
+    const cpu = { loadPid: http.pid, postgresPid: await localPostmasterPid(app) };
     const budget = { maxRequests: options.requests, maxDurationMs: options.seconds * 1000, warmupPerClient: WARMUP_PER_CLIENT };
     const loadBefore = loadavg()[0]!;
     const sections: string[] = [];
     const misses: string[] = [];
     for (const concurrency of options.concurrency) {
-      const rows = await measureCases(cases, http, { ...budget, concurrency }, ROUNDS, log);
-      sections.push(table(concurrency, rows));
+      const rows = await measureCases(cases, http, { ...budget, concurrency }, ROUNDS, log, cpu);
+      sections.push(table(concurrency, rows), cpuTable(concurrency, rows));
       misses.push(...checkGoals(cases, rows, concurrency, GATEWAY_OVERHEAD_GOAL).map((m) => `- ${m.c.name}: ${m.why}`));
     }
     const busy = loadBefore > cpus().length * 0.5;
@@ -151,7 +153,7 @@ export async function run(options: PagesOptions): Promise<{ report: string; met:
         '(the site Lambda renders the HTML page); raw SQL as anon: creatorPageQuery as loadCreatorPage sends it, in readAsAnon; ' +
         'no RLS: the same SQL on a service_role session, one round trip',
       ...notes.map((note) => `- ${note}`), '',
-      ...sections.flatMap((s) => [s, '']),
+      ...sections.filter(Boolean).flatMap((s) => [s, '']),
       `## Goal: with concurrent clients, gateway p95 ≤ ${GATEWAY_OVERHEAD_GOAL}× raw (one client: printed, not checked; bench/discovery/suite.ts says why)`, '',
       ...(misses.length ? ['Missed:', ...misses] : ['Met.']), '',
     ].join('\n');
