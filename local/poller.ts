@@ -7,12 +7,19 @@ import { LOCAL_REGION, type LocalQueues } from './queues.ts';
 type QueueFunction = FunctionSpec & { trigger: QueueTrigger };
 
 /**
+ * How long a receive waits for a message: SQS's longest, as Lambda's event source polls. An arriving message answers a
+ * waiting receive at once, so this only sets how often an idle queue is asked (35 pollers: about 2 requests a second).
+ */
+export const POLL_WAIT_SECONDS = 20;
+
+/**
  * Lambda's SQS event source, locally: long-polls each worker's queue, hands batches (the manifest's batch size) to
  * the handler as an SQSEvent, deletes what succeeded and leaves reported failures for the visibility timeout and
- * the redrive policy to deal with, as Lambda does with reportBatchItemFailures.
+ * the redrive policy to deal with, as Lambda does with reportBatchItemFailures. `stop` abandons the receives waiting.
  */
 export function startPoller(queues: LocalQueues, functions: QueueFunction[], options: { waitTimeSeconds?: number; concurrency?: number } = {}) {
   let running = true;
+  const stopping = new AbortController();
   // Concurrent invocations per worker up to the manifest's maxConcurrency, as Lambda scales an SQS event source.
   const pollers = functions.flatMap((fn) => Array.from({ length: options.concurrency ?? fn.trigger.maxConcurrency }, () => fn));
   const loops = pollers.map(async (fn) => {
@@ -20,9 +27,9 @@ export function startPoller(queues: LocalQueues, functions: QueueFunction[], opt
     while (running) {
       try {
         const { Messages = [] } = await queues.client.send(new ReceiveMessageCommand({
-          QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(fn.trigger.batchSize, 10), WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+          QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(fn.trigger.batchSize, 10), WaitTimeSeconds: options.waitTimeSeconds ?? POLL_WAIT_SECONDS,
           MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'],
-        }));
+        }), { abortSignal: stopping.signal });
         if (Messages.length === 0 || !running) continue;
         const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, queueUrl)) };
         let failed: Set<string>;
@@ -40,12 +47,13 @@ export function startPoller(queues: LocalQueues, functions: QueueFunction[], opt
           }));
         }
       } catch (error) {
-        if (running) process.stderr.write(`[poller] ${fn.name}: ${(error as Error).message}\n`);
+        if (!running) break;
+        process.stderr.write(`[poller] ${fn.name}: ${(error as Error).message}\n`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
   });
-  return { stop: async () => { running = false; await Promise.all(loops); } };
+  return { stop: async () => { running = false; stopping.abort(); await Promise.all(loops); } };
 }
 
 function toRecord(message: Message, queueUrl: string): SQSRecord {

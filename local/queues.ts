@@ -25,7 +25,8 @@ export async function startLocalQueues(options: { port: number; stage?: string; 
   const external = process.env.AWS_ENDPOINT_URL;
   const server = external ? undefined : await startFauxqs({ port: options.port, logger: false });
   const endpoint = external ?? `http://127.0.0.1:${server!.port}`;
-  const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
+  // A socket per waiting receive (the SDK's agent allows 50): every poller long-polls at once, and deletes must not queue behind them.
+  const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials, requestHandler: { httpAgent: { maxSockets: Infinity } } });
   const stage = options.stage ?? 'local';
   const urls = {} as Record<QueueName, string>;
   const dlqUrls = {} as Record<QueueName, string>;

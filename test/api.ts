@@ -49,7 +49,7 @@ const checkResponse = responseContract();
 export async function startTestApi(label: string,
   { database, ...options }: Pick<LocalStackOptions, 'visibilityTimeoutSeconds' | 'secrets'> & { database?: TestDatabase } = {}): Promise<TestApi> {
   const db = database ?? await createTestDatabase(label);
-  const api = await startLocalStack({ databaseUrl: db.url.app, port: 0, sqsPort: 0, schedules: 'manual', pollWaitSeconds: 1, ...options });
+  const api = await startLocalStack({ databaseUrl: db.url.app, port: 0, sqsPort: 0, schedules: 'manual', ...options });
   const signIn = async (email: string) => (await api.identity.signIn(email, PASSWORD)).id_token;
   return {
     db,

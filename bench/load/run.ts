@@ -15,7 +15,7 @@ const DURATION_MS = Number(process.env.LOAD_DURATION_MS ?? (process.argv.include
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
 
 const database = await startBenchDatabase(process.env.DATABASE_URL, 'load');
-const stack = await startLocalStack({ databaseUrl: database.appUrl, port: 0, sqsPort: 0, schedules: 'timers', pollWaitSeconds: 1 });
+const stack = await startLocalStack({ databaseUrl: database.appUrl, port: 0, sqsPort: 0, schedules: 'timers' });
 const owner = postgres(database.ownerUrl, { max: 2, ...quiet });
 try {
   console.log(`load: ${DURATION_MS / 1000} s at ${CONCURRENCY} concurrent against ${stack.url} (${database.description})`);
