@@ -8,7 +8,7 @@ type QueueFunction = FunctionSpec & { trigger: QueueTrigger };
 
 /**
  * How long a receive waits for a message: SQS's longest, as Lambda's event source polls. An arriving message answers a
- * waiting receive at once, so this only sets how often an idle queue is asked (35 pollers: about 2 requests a second).
+ * waiting receive at once, so this only sets how often an idle queue is asked: once per poller every 20 s.
  */
 export const POLL_WAIT_SECONDS = 20;
 

@@ -49,7 +49,7 @@ describe.runIf(process.platform === 'linux')('bench CPU readings (/proc): what e
   it('finds the local PostgreSQL\'s postmaster from a connection, and reads its backends\' CPU', async () => {
     const postmaster = await localPostmasterPid(db.app);
     expect(postmaster).toBeTypeOf('number');
-    const reading = startCpuReading({ postgresPid: postmaster }, false);
+    const reading = startCpuReading({ postgresPid: postmaster });
     await db.app`SELECT count(*) FROM generate_series(1, 3000000)`;
     const cpu = reading.perRequest(1);
     expect(cpu.postgresUs, 'the backend\'s count of 3M rows').toBeGreaterThanOrEqual(50_000);

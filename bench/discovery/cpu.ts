@@ -80,10 +80,10 @@ export interface CpuSources {
   postgresPid?: number;
 }
 
-/** Starts a reading of every source; `perRequest(n)` is what each used since, divided over `n` requests. */
-export function startCpuReading(sources: CpuSources, includeLoad: boolean): { perRequest(requests: number): CpuPerRequest } {
+/** Starts a reading of this process and every source; `perRequest(n)` is what each used since, divided over `n` requests. */
+export function startCpuReading(sources: CpuSources): { perRequest(requests: number): CpuPerRequest } {
   const own = process.cpuUsage();
-  const load = includeLoad && sources.loadPid ? processCpuUs(sources.loadPid) : undefined;
+  const load = sources.loadPid ? processCpuUs(sources.loadPid) : undefined;
   const postgres = sources.postgresPid ? processTreeCpuUs(sources.postgresPid) : undefined;
   return {
     perRequest(requests) {

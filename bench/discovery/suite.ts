@@ -30,7 +30,8 @@ export async function measureCases(cases: BenchCase[], load: HttpLoad, limits: L
     const cpuSamples: Record<'gateway' | 'rawAnon', { cpu: CpuPerRequest; requests: number }[]> = { gateway: [], rawAnon: [] };
     /** One measurement, with its CPU read around it (warm-up requests included, so counted in). */
     const measured = async (path: 'gateway' | 'rawAnon', run: () => Promise<Measurement>) => {
-      const reading = cpu && startCpuReading(cpu, path === 'gateway');
+      // The load process only works for the gateway path.
+      const reading = cpu && startCpuReading(path === 'gateway' ? cpu : { postgresPid: cpu.postgresPid });
       const m = await run();
       const requests = m.requests + m.errors + warmups;
       if (reading) cpuSamples[path].push({ cpu: reading.perRequest(requests), requests });

@@ -5,9 +5,10 @@ import { asService } from '../../db/context.ts';
 import { secretSetting } from '../_shared/secrets.ts';
 import { visitorAddress } from './visitor-address.ts';
 
-/** CLICK_HASH_SECRET (Secrets Manager, by CLICK_HASH_SECRET_SECRET_ARN): the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */
 /** A generated secret's value (infra/config.ts `{ secret: 'generated' }`: 48 characters). */
 const generatedSecret = z.string().check(z.minLength(32, 'must be at least 32 characters'));
+
+/** CLICK_HASH_SECRET (Secrets Manager, by CLICK_HASH_SECRET_SECRET_ARN): the HMAC key of visitor hashes (at least 32 characters; rotating it starts new visitors). */
 export const clickHashSecret = secretSetting('CLICK_HASH_SECRET', generatedSecret);
 
 /**
